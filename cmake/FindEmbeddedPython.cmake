@@ -1,0 +1,39 @@
+# Asks OBJCAP_PYTHON itself where its headers, embedding library and
+# standard library are, so that a rebuilt CPython works the same way.
+execute_process(
+  COMMAND "${OBJCAP_PYTHON}" -I -S -c [=[
+import sysconfig as s, os
+v = s.get_config_var
+libdir = v('LIBDIR')
+print(s.get_path('include'))
+print(os.path.join(libdir, v('LDLIBRARY')))
+print(s.get_path('stdlib'))
+print(s.get_path('platstdlib'))
+print(v('DESTSHARED') or os.path.join(s.get_path('platstdlib'), 'lib-dynload'))
+print(v('INSTSONAME') or v('LDLIBRARY'))
+print(v('VERSION'))
+]=]
+  OUTPUT_VARIABLE _objcap_py_out
+  RESULT_VARIABLE _objcap_py_rc
+  OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT _objcap_py_rc EQUAL 0)
+  message(FATAL_ERROR "cannot run ${OBJCAP_PYTHON}; set -DOBJCAP_PYTHON=/path/to/python3.X")
+endif()
+string(REPLACE "\n" ";" _objcap_py_lines "${_objcap_py_out}")
+list(GET _objcap_py_lines 0 OBJCAP_PYTHON_INCLUDE)
+list(GET _objcap_py_lines 1 OBJCAP_PYTHON_LIBRARY)
+list(GET _objcap_py_lines 2 OBJCAP_PYTHON_STDLIB)
+list(GET _objcap_py_lines 3 OBJCAP_PYTHON_PLATSTDLIB)
+list(GET _objcap_py_lines 4 OBJCAP_PYTHON_DYNLOAD)
+list(GET _objcap_py_lines 5 OBJCAP_PYTHON_SONAME)
+list(GET _objcap_py_lines 6 OBJCAP_PYTHON_VERSION)
+if(NOT EXISTS "${OBJCAP_PYTHON_INCLUDE}/Python.h")
+  message(FATAL_ERROR "no Python.h for ${OBJCAP_PYTHON}: apt-get install libpython${OBJCAP_PYTHON_VERSION}-dev")
+endif()
+if(NOT EXISTS "${OBJCAP_PYTHON_LIBRARY}")
+  message(FATAL_ERROR "no shared libpython at ${OBJCAP_PYTHON_LIBRARY}")
+endif()
+if(OBJCAP_PYTHON_VERSION VERSION_LESS 3.11 OR OBJCAP_PYTHON_VERSION VERSION_GREATER 3.13)
+  message(FATAL_ERROR "objcap supports CPython 3.11 to 3.13, not ${OBJCAP_PYTHON_VERSION}")
+endif()
+message(STATUS "objcap: CPython ${OBJCAP_PYTHON_VERSION} from ${OBJCAP_PYTHON_LIBRARY}")

@@ -1,0 +1,157 @@
+/*
+ * objcap.h - the whole interface of objcap's native side.
+ *
+ * objcap runs untrusted Python in sandboxes, each its own CPython
+ * (sub-)interpreter, and hands the host only plain values.  A C or C++
+ * host uses this header directly; the Java API binds it with JNA.
+ *
+ * Conventions
+ *  - Every function returns an objcap_status and never aborts or exits the
+ *    host.  Every pointer argument is checked; lengths are explicit and text
+ *    is UTF-8 (NUL bytes and invalid UTF-8 in source text are rejected).
+ *  - Sandboxes are named by opaque 64-bit handles, never by pointers, so a
+ *    stale or forged handle is refused (OBJCAP_ERR_STATE), not dereferenced.
+ *  - Values cross as MessagePack byte buffers (see "Value format").  Buffers
+ *    returned through `out`/`out_len` are owned by the caller and released
+ *    with objcap_free().  On any status but OBJCAP_OK, `out` holds an error
+ *    description instead (see "Error format"), or NULL if none could be made.
+ *  - Any thread may call any function.  Calls to one sandbox are
+ *    serialized; Python runs on a thread owned by the sandbox.
+ *
+ * Value format (MessagePack)
+ *   nil, bool, int (64-bit), float64, str (UTF-8; lone surrogates are
+ *   encoded as their 3-byte form, "WTF-8"), bin (bytes), array (list),
+ *   map (dict, in insertion order), and extension types:
+ *     OBJCAP_EXT_BIGINT     signed big-endian two's complement integer
+ *     OBJCAP_EXT_TUPLE      payload: one MessagePack array
+ *     OBJCAP_EXT_SET        payload: one MessagePack array
+ *     OBJCAP_EXT_FROZENSET  payload: one MessagePack array
+ *     OBJCAP_EXT_REFERENCE  payload: MessagePack array [handle (uint),
+ *                           type name (str)]: an object that is not a plain
+ *                           value, usable only as an argument to the same
+ *                           sandbox; release it with objcap_release().
+ *
+ *   Containers nest at most OBJCAP_MAX_DEPTH levels deep in either
+ *   direction (MessagePack-c's decoder allows 32); deeper values are refused
+ *   with OBJCAP_ERR_VALUE.
+ *
+ * Error format (MessagePack map, every key optional but "status")
+ *   "status": int, "type": str (e.g. "ZeroDivisionError"), "message": str,
+ *   "traceback": array of [file (str), line (int), function (str),
+ *                          source line (str or nil)],
+ *   "syntax": [file (str), line (int), column (int), text (str or nil)]
+ */
+#ifndef OBJCAP_H
+#define OBJCAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define OBJCAP_API __attribute__((visibility("default")))
+#else
+#define OBJCAP_API
+#endif
+
+typedef enum objcap_status {
+    OBJCAP_OK = 0,
+    OBJCAP_ERR_ARGUMENT = 1, /* a bad argument: NULL, bad UTF-8, NUL byte */
+    OBJCAP_ERR_STATE = 2,    /* unknown/closed sandbox, re-entrant call */
+    OBJCAP_ERR_PYTHON = 3,   /* the sandboxed code raised */
+    OBJCAP_ERR_VALUE = 4,    /* a value could not be converted */
+    OBJCAP_ERR_LIMIT = 5,    /* a limit was hit (time, memory, ...) */
+    OBJCAP_ERR_CRASHED = 6,  /* the sandbox died; it is closed */
+    OBJCAP_ERR_RUNTIME = 7,  /* CPython could not be started or used */
+    OBJCAP_ERR_NOMEM = 8     /* the host ran out of memory */
+} objcap_status;
+
+#define OBJCAP_MAX_DEPTH 32
+
+enum objcap_ext_type {
+    OBJCAP_EXT_BIGINT = 1,
+    OBJCAP_EXT_TUPLE = 2,
+    OBJCAP_EXT_SET = 3,
+    OBJCAP_EXT_FROZENSET = 4,
+    OBJCAP_EXT_REFERENCE = 5
+};
+
+enum objcap_stream { OBJCAP_STDOUT = 1, OBJCAP_STDERR = 2 };
+
+typedef uint64_t objcap_sandbox;
+
+/*
+ * Receives what sandboxed code writes to stdout/stderr, as UTF-8, while it
+ * runs, on the sandbox's own thread.  It must not call into the same
+ * sandbox (such a call is refused with OBJCAP_ERR_STATE).
+ */
+typedef void (*objcap_output_fn)(void *user, int stream, const char *data,
+                                 size_t len);
+
+/* The library's version, e.g. "0.1.0 (CPython 3.11.2)"; never NULL. */
+OBJCAP_API const char *objcap_version(void);
+
+/*
+ * Starts CPython once per process; later calls return the first result.
+ * stdlib_dir: NULL for the CPython objcap was built against.
+ */
+OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
+                                              uint8_t **out, size_t *out_len);
+
+/*
+ * Creates a sandbox.  options: a MessagePack map (may be NULL/0 for the
+ * defaults) with optional keys "recursion_limit" (int) and "timeout_ms"
+ * (int, 0 = none).  on_output may be NULL (output is discarded).
+ */
+OBJCAP_API objcap_status objcap_sandbox_create(const uint8_t *options,
+                                               size_t options_len,
+                                               objcap_output_fn on_output,
+                                               void *user,
+                                               objcap_sandbox *sandbox,
+                                               uint8_t **out, size_t *out_len);
+
+/* Destroys a sandbox after its running call (if any) ends. */
+OBJCAP_API objcap_status objcap_sandbox_destroy(objcap_sandbox sandbox);
+
+/* Runs source as a module body in the sandbox's __main__. */
+OBJCAP_API objcap_status objcap_exec(objcap_sandbox sandbox,
+                                     const char *source, size_t source_len,
+                                     const char *filename, size_t filename_len,
+                                     uint8_t **out, size_t *out_len);
+
+/* Evaluates one expression; `out` receives its value. */
+OBJCAP_API objcap_status objcap_eval(objcap_sandbox sandbox,
+                                     const char *expression, size_t len,
+                                     uint8_t **out, size_t *out_len);
+
+/* Calls the global `name` with the arguments in `args` (an array). */
+OBJCAP_API objcap_status objcap_call(objcap_sandbox sandbox,
+                                     const char *name, size_t name_len,
+                                     const uint8_t *args, size_t args_len,
+                                     uint8_t **out, size_t *out_len);
+
+/* Sets the global `name` to a value. */
+OBJCAP_API objcap_status objcap_set(objcap_sandbox sandbox,
+                                    const char *name, size_t name_len,
+                                    const uint8_t *value, size_t value_len,
+                                    uint8_t **out, size_t *out_len);
+
+/* Reads the global `name`; a missing one raises NameError. */
+OBJCAP_API objcap_status objcap_get(objcap_sandbox sandbox,
+                                    const char *name, size_t name_len,
+                                    uint8_t **out, size_t *out_len);
+
+/* Forgets a reference handed out by this sandbox. */
+OBJCAP_API objcap_status objcap_release(objcap_sandbox sandbox,
+                                        uint64_t reference);
+
+/* Frees a buffer returned by this library; NULL is fine. */
+OBJCAP_API void objcap_free(void *buffer);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OBJCAP_H */

@@ -1,0 +1,305 @@
+/*
+ * The exported functions of objcap.h: argument checks, then a job handed
+ * to the sandbox's thread.  Nothing here runs Python or holds the GIL.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_RECURSION_LIMIT 100000
+#define MIN_RECURSION_LIMIT 50
+#define DEFAULT_RECURSION_LIMIT 1000
+
+static objcap_status
+bad_argument(const char *message, uint8_t **out, size_t *out_len)
+{
+    if (out == NULL || out_len == NULL) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    return ocap_error_plain(OBJCAP_ERR_ARGUMENT, "ArgumentError", message,
+                            out, out_len);
+}
+
+/* Source text, file names and global names: UTF-8 with no NUL byte. */
+static const char *
+text_problem(const char *text, size_t len, const char *what)
+{
+    if (text == NULL) {
+        return what;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        return "text contains a NUL byte";
+    }
+    if (!ocap_utf8_valid(text, len)) {
+        return "text is not valid UTF-8";
+    }
+    return NULL;
+}
+
+/* Sets *out to NULL first so that the host can always free it. */
+static int
+out_ok(uint8_t **out, size_t *out_len)
+{
+    if (out == NULL || out_len == NULL) {
+        return 0;
+    }
+    *out = NULL;
+    *out_len = 0;
+    return 1;
+}
+
+static objcap_status
+run_job(objcap_sandbox handle, ocap_job *job, uint8_t **out, size_t *out_len)
+{
+    ocap_sandbox *sb = ocap_registry_acquire(handle);
+    if (sb == NULL) {
+        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed",
+                                "the sandbox is closed or does not exist",
+                                out, out_len);
+    }
+    job->out = NULL;
+    job->out_len = 0;
+    objcap_status st = ocap_sandbox_run(sb, job);
+    ocap_registry_release(sb);
+    *out = job->out;
+    *out_len = job->out_len;
+    return st;
+}
+
+const char *
+objcap_version(void)
+{
+    return OBJCAP_VERSION " (CPython " PY_VERSION ")";
+}
+
+objcap_status
+objcap_runtime_start(const char *stdlib_dir, uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    char msg[256] = "";
+    objcap_status st = ocap_runtime_start(stdlib_dir, msg, sizeof msg);
+    if (st != OBJCAP_OK) {
+        return ocap_error_plain(st, "RuntimeError", msg, out, out_len);
+    }
+    return OBJCAP_OK;
+}
+
+/* Reads the options map; unknown keys are refused, not ignored. */
+static const char *
+read_options(const uint8_t *options, size_t len, int *recursion_limit,
+             int64_t *timeout_ms)
+{
+    *recursion_limit = DEFAULT_RECURSION_LIMIT;
+    *timeout_ms = 0;
+    if (options == NULL || len == 0) {
+        return NULL;
+    }
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t offset = 0;
+    const char *problem = NULL;
+    if (msgpack_unpack_next(&u, (const char *)options, len, &offset)
+            != MSGPACK_UNPACK_SUCCESS || offset != len ||
+        u.data.type != MSGPACK_OBJECT_MAP) {
+        problem = "options must be one MessagePack map";
+    }
+    for (uint32_t i = 0; problem == NULL && i < u.data.via.map.size; i++) {
+        const msgpack_object *k = &u.data.via.map.ptr[i].key;
+        const msgpack_object *v = &u.data.via.map.ptr[i].val;
+        int is_uint = v->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+        if (k->type != MSGPACK_OBJECT_STR) {
+            problem = "option names must be strings";
+        }
+        else if (k->via.str.size == 15 &&
+                 memcmp(k->via.str.ptr, "recursion_limit", 15) == 0) {
+            if (!is_uint || v->via.u64 < MIN_RECURSION_LIMIT ||
+                v->via.u64 > MAX_RECURSION_LIMIT) {
+                problem = "recursion_limit must be 50 to 100000";
+            }
+            else {
+                *recursion_limit = (int)v->via.u64;
+            }
+        }
+        else if (k->via.str.size == 10 &&
+                 memcmp(k->via.str.ptr, "timeout_ms", 10) == 0) {
+            if (!is_uint || v->via.u64 > INT64_MAX / 2) {
+                problem = "timeout_ms must be a non-negative integer";
+            }
+            else {
+                *timeout_ms = (int64_t)v->via.u64;
+            }
+        }
+        else {
+            problem = "unknown option";
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return problem;
+}
+
+objcap_status
+objcap_sandbox_create(const uint8_t *options, size_t options_len,
+                      objcap_output_fn on_output, void *user,
+                      objcap_sandbox *sandbox, uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    if (sandbox == NULL) {
+        return bad_argument("sandbox must not be NULL", out, out_len);
+    }
+    *sandbox = 0;
+    if (options == NULL && options_len != 0) {
+        return bad_argument("options is NULL but has a length", out, out_len);
+    }
+    int recursion_limit;
+    int64_t timeout_ms;
+    const char *problem = read_options(options, options_len, &recursion_limit,
+                                       &timeout_ms);
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    objcap_status st = objcap_runtime_start(NULL, out, out_len);
+    if (st != OBJCAP_OK) {
+        return st;
+    }
+    char msg[256] = "";
+    ocap_sandbox *sb = NULL;
+    st = ocap_sandbox_new(recursion_limit, timeout_ms, on_output, user, &sb,
+                          msg, sizeof msg);
+    if (st != OBJCAP_OK) {
+        return ocap_error_plain(st, "RuntimeError", msg, out, out_len);
+    }
+    st = ocap_registry_add(sb);
+    if (st != OBJCAP_OK) {
+        ocap_sandbox_free(sb);
+        return ocap_error_plain(st, "MemoryError", "out of memory", out,
+                                out_len);
+    }
+    *sandbox = sb->handle;
+    return OBJCAP_OK;
+}
+
+objcap_status
+objcap_sandbox_destroy(objcap_sandbox sandbox)
+{
+    int reentrant = 0;
+    ocap_sandbox *sb = ocap_registry_take(sandbox, &reentrant);
+    if (sb == NULL) {
+        return OBJCAP_ERR_STATE;
+    }
+    ocap_sandbox_free(sb);
+    return OBJCAP_OK;
+}
+
+objcap_status
+objcap_exec(objcap_sandbox sandbox, const char *source, size_t source_len,
+            const char *filename, size_t filename_len, uint8_t **out,
+            size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = text_problem(source, source_len, "source is NULL");
+    if (problem == NULL) {
+        problem = text_problem(filename, filename_len, "filename is NULL");
+    }
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    ocap_job job = {.run = ocap_job_exec, .text = source,
+                    .text_len = source_len, .filename = filename,
+                    .filename_len = filename_len};
+    return run_job(sandbox, &job, out, out_len);
+}
+
+objcap_status
+objcap_eval(objcap_sandbox sandbox, const char *expression, size_t len,
+            uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = text_problem(expression, len, "expression is NULL");
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    ocap_job job = {.run = ocap_job_eval, .text = expression, .text_len = len};
+    return run_job(sandbox, &job, out, out_len);
+}
+
+objcap_status
+objcap_call(objcap_sandbox sandbox, const char *name, size_t name_len,
+            const uint8_t *args, size_t args_len, uint8_t **out,
+            size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = text_problem(name, name_len, "name is NULL");
+    if (problem == NULL && (args == NULL || args_len == 0)) {
+        problem = "args must be a MessagePack array";
+    }
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    ocap_job job = {.run = ocap_job_call, .text = name, .text_len = name_len,
+                    .value = args, .value_len = args_len};
+    return run_job(sandbox, &job, out, out_len);
+}
+
+objcap_status
+objcap_set(objcap_sandbox sandbox, const char *name, size_t name_len,
+           const uint8_t *value, size_t value_len, uint8_t **out,
+           size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = text_problem(name, name_len, "name is NULL");
+    if (problem == NULL && (value == NULL || value_len == 0)) {
+        problem = "value must be one MessagePack object";
+    }
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    ocap_job job = {.run = ocap_job_set, .text = name, .text_len = name_len,
+                    .value = value, .value_len = value_len};
+    return run_job(sandbox, &job, out, out_len);
+}
+
+objcap_status
+objcap_get(objcap_sandbox sandbox, const char *name, size_t name_len,
+           uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = text_problem(name, name_len, "name is NULL");
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    ocap_job job = {.run = ocap_job_get, .text = name, .text_len = name_len};
+    return run_job(sandbox, &job, out, out_len);
+}
+
+objcap_status
+objcap_release(objcap_sandbox sandbox, uint64_t reference)
+{
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    ocap_job job = {.run = ocap_job_release, .reference = reference};
+    objcap_status st = run_job(sandbox, &job, &out, &out_len);
+    free(out);
+    return st;
+}
+
+void
+objcap_free(void *buffer)
+{
+    free(buffer);
+}

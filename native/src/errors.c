@@ -1,0 +1,225 @@
+/*
+ * Error descriptions for the host (the "Error format" of objcap.h).  A
+ * Python exception is read through the C API: its type name, str(), the
+ * traceback as (file, line, function) and, for files this sandbox ran,
+ * the source line.  Lines of any other file are never read, so a traceback
+ * cannot leak a host file through a forged co_filename.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+#define MAX_FRAMES 200
+
+static void
+pack_cstr(msgpack_packer *pk, const char *s)
+{
+    msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+objcap_status
+ocap_error_plain(objcap_status status, const char *type, const char *message,
+                 uint8_t **out, size_t *out_len)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init(&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    pack_cstr(&pk, "status");
+    msgpack_pack_int(&pk, status);
+    pack_cstr(&pk, "type");
+    pack_cstr(&pk, type);
+    pack_cstr(&pk, "message");
+    pack_cstr(&pk, message);
+    if (sbuf.data == NULL) {
+        *out = NULL;
+        *out_len = 0;
+        return OBJCAP_ERR_NOMEM;
+    }
+    ocap_buffer_take(&sbuf, out, out_len);
+    return status;
+}
+
+/* "ValueError", or "module.Name" for types outside builtins/__main__. */
+static PyObject *
+type_name(PyTypeObject *type)
+{
+    if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return PyUnicode_FromString(type->tp_name);
+    }
+    PyObject *qualname = PyType_GetQualName(type);
+    PyObject *module = type->tp_dict
+        ? PyDict_GetItemString(type->tp_dict, "__module__") : NULL;
+    if (qualname == NULL || module == NULL || !PyUnicode_CheckExact(module) ||
+        PyUnicode_CompareWithASCIIString(module, "builtins") == 0 ||
+        PyUnicode_CompareWithASCIIString(module, "__main__") == 0) {
+        PyErr_Clear();
+        return qualname ? qualname : PyUnicode_FromString(type->tp_name);
+    }
+    PyObject *name = PyUnicode_FromFormat("%U.%U", module, qualname);
+    Py_DECREF(qualname);
+    return name;
+}
+
+/* str(exc), which may run the sandbox's code and may fail. */
+static PyObject *
+message_of(PyObject *exc)
+{
+    PyObject *text = PyObject_Str(exc);
+    if (text == NULL) {
+        PyErr_Clear();
+        return PyUnicode_FromString("<exception str() failed>");
+    }
+    return text;
+}
+
+static void
+pack_text_or_nil(msgpack_packer *pk, PyObject *text)
+{
+    if (text == NULL || !PyUnicode_Check(text) || ocap_pack_text(pk, text) < 0) {
+        PyErr_Clear();
+        msgpack_pack_nil(pk);
+    }
+}
+
+/* Line `line` (1-based, unstripped) of a source this sandbox ran under `filename`. */
+static PyObject *
+source_line(ocap_sandbox *sb, PyObject *filename, long line)
+{
+    if (sb == NULL || filename == NULL || line < 1) {
+        return NULL;
+    }
+    PyObject *source = PyDict_GetItemWithError(sb->sources, filename);
+    if (source == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *lines = PyUnicode_Splitlines(source, 0);
+    if (lines == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (line <= PyList_GET_SIZE(lines)) {
+        result = Py_NewRef(PyList_GET_ITEM(lines, line - 1));
+    }
+    Py_DECREF(lines);
+    return result;
+}
+
+static long
+traceback_line(PyObject *tb)
+{
+    PyObject *lineno = PyObject_GetAttrString(tb, "tb_lineno");
+    long line = lineno ? PyLong_AsLong(lineno) : -1;
+    Py_XDECREF(lineno);
+    PyErr_Clear();
+    return line;
+}
+
+/* The innermost MAX_FRAMES entries, outermost first. */
+static void
+pack_traceback(ocap_sandbox *sb, msgpack_packer *pk, PyObject *tb)
+{
+    Py_ssize_t count = 0;
+    for (PyObject *t = tb; t != NULL && t != Py_None;
+         t = (PyObject *)((PyTracebackObject *)t)->tb_next) {
+        count++;
+    }
+    Py_ssize_t skip = count > MAX_FRAMES ? count - MAX_FRAMES : 0;
+    msgpack_pack_array(pk, (size_t)(count - skip));
+    for (PyObject *t = tb; t != NULL && t != Py_None;
+         t = (PyObject *)((PyTracebackObject *)t)->tb_next) {
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        PyCodeObject *code = PyFrame_GetCode(((PyTracebackObject *)t)->tb_frame);
+        long line = traceback_line(t);
+        msgpack_pack_array(pk, 4);
+        pack_text_or_nil(pk, code->co_filename);
+        msgpack_pack_long(pk, line);
+        pack_text_or_nil(pk, code->co_name);
+        PyObject *text = source_line(sb, code->co_filename, line);
+        PyObject *stripped = text ? PyObject_CallMethod(text, "strip", NULL)
+                                  : NULL;
+        pack_text_or_nil(pk, stripped);
+        Py_XDECREF(stripped);
+        Py_XDECREF(text);
+        Py_DECREF(code);
+    }
+}
+
+static void
+pack_syntax(ocap_sandbox *sb, msgpack_packer *pk, PySyntaxErrorObject *se)
+{
+    long line = se->lineno && PyLong_Check(se->lineno)
+        ? PyLong_AsLong(se->lineno) : 0;
+    long column = se->offset && PyLong_Check(se->offset)
+        ? PyLong_AsLong(se->offset) : 0;
+    PyErr_Clear();
+    msgpack_pack_array(pk, 4);
+    pack_text_or_nil(pk, se->filename);
+    msgpack_pack_long(pk, line);
+    msgpack_pack_long(pk, column);
+    /* Only a source this sandbox ran: the compiler fills `text` from the
+       file named by the code when it can read it, which would leak it. */
+    PyObject *text = source_line(sb, se->filename, line);
+    pack_text_or_nil(pk, text);
+    Py_XDECREF(text);
+}
+
+objcap_status
+ocap_error_from_python(ocap_sandbox *sb, uint8_t **out, size_t *out_len)
+{
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    if (type == NULL) {
+        return ocap_error_plain(OBJCAP_ERR_RUNTIME, "SystemError",
+                                "an error was reported without an exception",
+                                out, out_len);
+    }
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb != NULL && exc != NULL) {
+        PyException_SetTraceback(exc, tb);
+    }
+    int is_syntax = exc && PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_SyntaxError);
+    PyObject *name = type_name(exc ? Py_TYPE(exc) : (PyTypeObject *)type);
+    PyObject *message;
+    if (is_syntax && ((PySyntaxErrorObject *)exc)->msg) {
+        message = Py_NewRef(((PySyntaxErrorObject *)exc)->msg);
+    }
+    else {
+        message = exc ? message_of(exc) : PyUnicode_FromString("");
+    }
+
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init(&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, is_syntax ? 5 : 4);
+    pack_cstr(&pk, "status");
+    msgpack_pack_int(&pk, OBJCAP_ERR_PYTHON);
+    pack_cstr(&pk, "type");
+    pack_text_or_nil(&pk, name);
+    pack_cstr(&pk, "message");
+    pack_text_or_nil(&pk, message);
+    pack_cstr(&pk, "traceback");
+    pack_traceback(sb, &pk, tb);
+    if (is_syntax) {
+        pack_cstr(&pk, "syntax");
+        pack_syntax(sb, &pk, (PySyntaxErrorObject *)exc);
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(message);
+    Py_XDECREF(type);
+    Py_XDECREF(exc);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+    if (sbuf.data == NULL) {
+        return OBJCAP_ERR_NOMEM;
+    }
+    ocap_buffer_take(&sbuf, out, out_len);
+    return OBJCAP_ERR_PYTHON;
+}

@@ -1,0 +1,290 @@
+/*
+ * A sandbox is a sub-interpreter that lives on a thread of its own, with a
+ * stack sized for its recursion limit.  Callers hand that thread one job at
+ * a time; the thread takes the GIL only while it runs the job, so the GIL
+ * and thread states never leave this file and no caller thread ever runs
+ * Python.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* CPython 3.11 runs Python-to-Python calls without C recursion, but C
+   paths (repr, __getattr__, sort keys...) recurse; budget per level. */
+#define STACK_PER_LEVEL (16 * 1024)
+#define MIN_STACK (16u * 1024 * 1024)
+
+int
+ocap_sandbox_is_own_thread(ocap_sandbox *sb)
+{
+    return sb->started == 1 && pthread_equal(pthread_self(), sb->thread);
+}
+
+/* Builds the interpreter's state; runs on the engine thread, GIL held. */
+static int
+setup_interpreter(ocap_sandbox *sb)
+{
+    PyObject *main_module = PyImport_AddModule("__main__"); /* borrowed */
+    if (main_module == NULL) {
+        return -1;
+    }
+    sb->globals = Py_NewRef(PyModule_GetDict(main_module));
+    sb->references = PyDict_New();
+    sb->sources = PyDict_New();
+    if (sb->references == NULL || sb->sources == NULL) {
+        return -1;
+    }
+    if (ocap_output_install(sb) < 0 || ocap_timeout_install(sb) < 0) {
+        return -1;
+    }
+    PyObject *sys = PyImport_ImportModule("sys");
+    if (sys == NULL) {
+        return -1;
+    }
+    PyObject *r = PyObject_CallMethod(sys, "setrecursionlimit", "i",
+                                      sb->recursion_limit);
+    Py_DECREF(sys);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+static void
+teardown_interpreter(ocap_sandbox *sb)
+{
+    Py_CLEAR(sb->globals);
+    Py_CLEAR(sb->references);
+    Py_CLEAR(sb->sources);
+    Py_CLEAR(sb->time_limit_exc);
+}
+
+static void
+report_started(ocap_sandbox *sb, int state)
+{
+    pthread_mutex_lock(&sb->mu);
+    sb->started = state;
+    pthread_cond_broadcast(&sb->cv);
+    pthread_mutex_unlock(&sb->mu);
+}
+
+static void *
+engine_main(void *arg)
+{
+    ocap_sandbox *sb = arg;
+    /* A thread state of the main interpreter, only to hold the GIL while
+       the sub-interpreter is made and ended. */
+    PyThreadState *boot = PyThreadState_New(ocap_runtime_main_interpreter());
+    if (boot == NULL) {
+        snprintf(sb->start_error, sizeof sb->start_error,
+                 "cannot create a thread state");
+        report_started(sb, -1);
+        return NULL;
+    }
+    PyEval_RestoreThread(boot);
+    PyThreadState *sub = Py_NewInterpreter();
+    if (sub == NULL) {
+        PyThreadState_Swap(boot);
+        PyErr_Clear();
+        PyThreadState_Clear(boot);
+        PyThreadState_DeleteCurrent();
+        snprintf(sb->start_error, sizeof sb->start_error,
+                 "cannot create a sub-interpreter");
+        report_started(sb, -1);
+        return NULL;
+    }
+    sb->tstate = sub;
+    sb->thread_ident = PyThread_get_thread_ident();
+    if (setup_interpreter(sb) < 0) {
+        PyErr_Clear();
+        teardown_interpreter(sb);
+        Py_EndInterpreter(sub);
+        PyThreadState_Swap(boot);
+        PyThreadState_Clear(boot);
+        PyThreadState_DeleteCurrent();
+        snprintf(sb->start_error, sizeof sb->start_error,
+                 "cannot set up the sandbox's interpreter");
+        report_started(sb, -1);
+        return NULL;
+    }
+    PyEval_SaveThread();
+    report_started(sb, 1);
+
+    pthread_mutex_lock(&sb->mu);
+    for (;;) {
+        while (sb->job == NULL && !sb->stop) {
+            pthread_cond_wait(&sb->cv, &sb->mu);
+        }
+        if (sb->job == NULL) {
+            break;
+        }
+        ocap_job *job = sb->job;
+        pthread_mutex_unlock(&sb->mu);
+
+        PyEval_RestoreThread(sub);
+        /* Drop a time-limit interrupt aimed at the previous job. */
+        PyThreadState_SetAsyncExc(sb->thread_ident, NULL);
+        job->status = job->run(sb, job);
+        if (PyErr_Occurred()) { /* a job must not leave one behind */
+            PyErr_Clear();
+        }
+        PyEval_SaveThread();
+
+        pthread_mutex_lock(&sb->mu);
+        job->done = 1;
+        sb->job = NULL;
+        pthread_cond_broadcast(&sb->cv);
+    }
+    pthread_mutex_unlock(&sb->mu);
+
+    PyEval_RestoreThread(sub);
+    teardown_interpreter(sb);
+    Py_EndInterpreter(sub);
+    /* Py_EndInterpreter leaves no current thread state but keeps the GIL;
+       swap the boot state back in and delete it, which releases the GIL. */
+    PyThreadState_Swap(boot);
+    PyThreadState_Clear(boot);
+    PyThreadState_DeleteCurrent();
+    return NULL;
+}
+
+objcap_status
+ocap_sandbox_new(int recursion_limit, int64_t timeout_ms,
+                 objcap_output_fn on_output, void *user, ocap_sandbox **out,
+                 char *msg, size_t msg_size)
+{
+    ocap_sandbox *sb = calloc(1, sizeof *sb);
+    if (sb == NULL) {
+        return OBJCAP_ERR_NOMEM;
+    }
+    sb->recursion_limit = recursion_limit;
+    sb->timeout_ms = timeout_ms;
+    sb->on_output = on_output;
+    sb->user = user;
+    size_t stack = (size_t)recursion_limit * STACK_PER_LEVEL;
+    sb->stack_size = stack < MIN_STACK ? MIN_STACK : stack;
+    pthread_mutex_init(&sb->mu, NULL);
+    /* Deadlines are measured on the monotonic clock, immune to clock
+       changes; the condition variable must wait on the same clock. */
+    pthread_condattr_t cattr;
+    pthread_condattr_init(&cattr);
+    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    pthread_cond_init(&sb->cv, &cattr);
+    pthread_condattr_destroy(&cattr);
+    pthread_mutex_init(&sb->call_mu, NULL);
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, sb->stack_size);
+    int rc = pthread_create(&sb->thread, &attr, engine_main, sb);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        snprintf(msg, msg_size, "cannot start the sandbox thread: %s",
+                 strerror(rc));
+        ocap_sandbox_free(sb);
+        return rc == EAGAIN ? OBJCAP_ERR_NOMEM : OBJCAP_ERR_RUNTIME;
+    }
+    pthread_mutex_lock(&sb->mu);
+    while (sb->started == 0) {
+        pthread_cond_wait(&sb->cv, &sb->mu);
+    }
+    pthread_mutex_unlock(&sb->mu);
+    if (sb->started < 0) {
+        pthread_join(sb->thread, NULL);
+        snprintf(msg, msg_size, "%s", sb->start_error);
+        sb->started = 0;
+        ocap_sandbox_free(sb);
+        return OBJCAP_ERR_RUNTIME;
+    }
+    *out = sb;
+    return OBJCAP_OK;
+}
+
+/* Stops the engine thread (ending the interpreter) and frees the sandbox. */
+void
+ocap_sandbox_free(ocap_sandbox *sb)
+{
+    if (sb->started == 1) {
+        pthread_mutex_lock(&sb->mu);
+        sb->stop = 1;
+        pthread_cond_broadcast(&sb->cv);
+        pthread_mutex_unlock(&sb->mu);
+        pthread_join(sb->thread, NULL);
+    }
+    pthread_mutex_destroy(&sb->mu);
+    pthread_cond_destroy(&sb->cv);
+    pthread_mutex_destroy(&sb->call_mu);
+    free(sb);
+}
+
+static void
+deadline_after(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Waits for the job; on the deadline, interrupts it and waits again. */
+static void
+wait_for_job(ocap_sandbox *sb, ocap_job *job)
+{
+    pthread_mutex_lock(&sb->mu);
+    if (sb->timeout_ms > 0) {
+        struct timespec deadline;
+        deadline_after(&deadline, sb->timeout_ms);
+        while (!job->done) {
+            if (pthread_cond_timedwait(&sb->cv, &sb->mu, &deadline)
+                == ETIMEDOUT && !job->done) {
+                pthread_mutex_unlock(&sb->mu);
+                ocap_timeout_interrupt(sb);
+                pthread_mutex_lock(&sb->mu);
+                /* Interrupt again if the code swallowed it. */
+                deadline_after(&deadline, 100);
+            }
+        }
+    }
+    else {
+        while (!job->done) {
+            pthread_cond_wait(&sb->cv, &sb->mu);
+        }
+    }
+    pthread_mutex_unlock(&sb->mu);
+}
+
+objcap_status
+ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
+{
+    if (ocap_sandbox_is_own_thread(sb)) {
+        return ocap_error_plain(OBJCAP_ERR_STATE, "ReentrantCall",
+                                "a sandbox cannot be called from its own "
+                                "output callback", &job->out, &job->out_len);
+    }
+    pthread_mutex_lock(&sb->call_mu);
+    atomic_store(&sb->timed_out, 0);
+    job->done = 0;
+    pthread_mutex_lock(&sb->mu);
+    sb->job = job;
+    pthread_cond_broadcast(&sb->cv);
+    pthread_mutex_unlock(&sb->mu);
+    wait_for_job(sb, job);
+    objcap_status status = job->status;
+    if (atomic_load(&sb->timed_out)) {
+        objcap_free(job->out);
+        job->out = NULL;
+        status = ocap_error_plain(OBJCAP_ERR_LIMIT, "TIME",
+                                  "the call ran past its time limit",
+                                  &job->out, &job->out_len);
+    }
+    pthread_mutex_unlock(&sb->call_mu);
+    return status;
+}

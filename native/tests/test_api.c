@@ -1,0 +1,242 @@
+/*
+ * Tests of objcap.h as a C host sees it: argument checks, values, errors,
+ * output, re-entrancy and the time limit.  No test framework: each CHECK
+ * counts, and the run ends with "N passed, N failed".
+ */
+#define _GNU_SOURCE
+#include "objcap.h"
+
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int passed, failed;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (cond) {                                                        \
+            passed++;                                                      \
+        } else {                                                           \
+            failed++;                                                      \
+            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
+                    #cond);                                                \
+        }                                                                  \
+    } while (0)
+
+static uint8_t *out;
+static size_t out_len;
+
+/* Decodes `out` and looks up a string key of the error map. */
+static int
+error_has(const char *key, const char *expected)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    int found = 0;
+    if (out && msgpack_unpack_next(&u, (const char *)out, out_len, &off)
+            == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP) {
+        for (uint32_t i = 0; i < u.data.via.map.size; i++) {
+            msgpack_object k = u.data.via.map.ptr[i].key;
+            msgpack_object v = u.data.via.map.ptr[i].val;
+            if (k.type == MSGPACK_OBJECT_STR && k.via.str.size == strlen(key) &&
+                memcmp(k.via.str.ptr, key, k.via.str.size) == 0 &&
+                v.type == MSGPACK_OBJECT_STR &&
+                v.via.str.size >= strlen(expected) &&
+                memmem(v.via.str.ptr, v.via.str.size, expected,
+                       strlen(expected)) != NULL) {
+                found = 1;
+            }
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return found;
+}
+
+static int64_t
+out_int(void)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    int64_t v = -12345;
+    if (msgpack_unpack_next(&u, (const char *)out, out_len, &off)
+            == MSGPACK_UNPACK_SUCCESS) {
+        if (u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+            u.data.type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+            v = u.data.via.i64;
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return v;
+}
+
+static void
+drop(void)
+{
+    objcap_free(out);
+    out = NULL;
+    out_len = 0;
+}
+
+static objcap_status
+run(objcap_sandbox sb, const char *src)
+{
+    drop();
+    return objcap_exec(sb, src, strlen(src), "<test>", 6, &out, &out_len);
+}
+
+static objcap_status
+eval(objcap_sandbox sb, const char *expr)
+{
+    drop();
+    return objcap_eval(sb, expr, strlen(expr), &out, &out_len);
+}
+
+static char captured[4096];
+static size_t captured_len;
+static objcap_sandbox reentrant_target;
+static objcap_status reentrant_status = OBJCAP_OK;
+
+static void
+on_output(void *user, int stream, const char *data, size_t len)
+{
+    if (captured_len + len < sizeof captured) {
+        captured[captured_len++] = stream == OBJCAP_STDOUT ? 'O' : 'E';
+        memcpy(captured + captured_len, data, len);
+        captured_len += len;
+    }
+    if (reentrant_target != 0) {
+        uint8_t *o = NULL;
+        size_t n = 0;
+        reentrant_status = objcap_eval(reentrant_target, "1", 1, &o, &n);
+        objcap_free(o);
+        reentrant_status = reentrant_status == OBJCAP_OK
+            ? OBJCAP_OK : reentrant_status;
+    }
+}
+
+static void
+test_arguments(void)
+{
+    CHECK(objcap_runtime_start(NULL, NULL, NULL) == OBJCAP_ERR_ARGUMENT);
+    CHECK(objcap_runtime_start(NULL, &out, &out_len) == OBJCAP_OK);
+    CHECK(objcap_runtime_start(NULL, &out, &out_len) == OBJCAP_OK);
+    CHECK(objcap_sandbox_create(NULL, 0, NULL, NULL, NULL, &out, &out_len)
+          == OBJCAP_ERR_ARGUMENT);
+    drop();
+    objcap_sandbox sb = 0;
+    CHECK(objcap_sandbox_create((const uint8_t *)"\x81\xa3" "bad\x01", 6,
+                                NULL, NULL, &sb, &out, &out_len)
+          == OBJCAP_ERR_ARGUMENT);
+    CHECK(error_has("message", "unknown option"));
+    drop();
+    CHECK(objcap_eval(12345, "1", 1, &out, &out_len) == OBJCAP_ERR_STATE);
+    drop();
+    CHECK(objcap_sandbox_destroy(0) == OBJCAP_ERR_STATE);
+    CHECK(objcap_sandbox_destroy((uint64_t)1 << 40) == OBJCAP_ERR_STATE);
+    objcap_free(NULL);
+}
+
+static void
+test_values_and_errors(void)
+{
+    objcap_sandbox sb = 0;
+    CHECK(objcap_sandbox_create(NULL, 0, on_output, NULL, &sb, &out, &out_len)
+          == OBJCAP_OK);
+    CHECK(run(sb, "def f(x):\n    return x * 2\n") == OBJCAP_OK);
+    CHECK(eval(sb, "f(21)") == OBJCAP_OK && out_int() == 42);
+
+    drop();
+    uint8_t args[] = {0x91, 0x05}; /* [5] */
+    CHECK(objcap_call(sb, "f", 1, args, sizeof args, &out, &out_len)
+          == OBJCAP_OK && out_int() == 10);
+    drop();
+    CHECK(objcap_call(sb, "nope", 4, args, sizeof args, &out, &out_len)
+          == OBJCAP_ERR_PYTHON && error_has("type", "NameError"));
+    drop();
+    uint8_t not_array[] = {0x05};
+    CHECK(objcap_call(sb, "f", 1, not_array, 1, &out, &out_len)
+          == OBJCAP_ERR_VALUE);
+    drop();
+    uint8_t truncated[] = {0x92, 0x05};
+    CHECK(objcap_call(sb, "f", 1, truncated, 2, &out, &out_len)
+          == OBJCAP_ERR_VALUE);
+
+    CHECK(run(sb, "1/0") == OBJCAP_ERR_PYTHON);
+    CHECK(error_has("type", "ZeroDivisionError"));
+    CHECK(error_has("message", "division by zero"));
+    CHECK(run(sb, "x = (") == OBJCAP_ERR_PYTHON && error_has("type",
+                                                             "SyntaxError"));
+    CHECK(run(sb, "class E(Exception):\n    def __str__(self):\n"
+                  "        raise RuntimeError\nraise E()") == OBJCAP_ERR_PYTHON);
+    CHECK(error_has("message", "str() failed"));
+    CHECK(run(sb, "import sys\nsys.exit(3)") == OBJCAP_ERR_PYTHON &&
+          error_has("type", "SystemExit"));
+
+    drop();
+    CHECK(objcap_exec(sb, "a = 1\0", 6, "<t>", 3, &out, &out_len)
+          == OBJCAP_ERR_ARGUMENT && error_has("message", "NUL"));
+    drop();
+    CHECK(objcap_exec(sb, "a = '\xff'", 7, "<t>", 3, &out, &out_len)
+          == OBJCAP_ERR_ARGUMENT && error_has("message", "UTF-8"));
+    drop();
+    CHECK(objcap_exec(sb, NULL, 0, "<t>", 3, &out, &out_len)
+          == OBJCAP_ERR_ARGUMENT);
+    drop();
+    CHECK(objcap_get(sb, "f", 1, &out, &out_len) == OBJCAP_OK);
+    CHECK(out_len > 0 && out[0] == 0xc7); /* ext 8: a reference */
+
+    /* Deep nesting is refused, not a crash. */
+    CHECK(eval(sb, "eval('[' * 40 + ']' * 40)") == OBJCAP_ERR_VALUE);
+
+    captured_len = 0;
+    CHECK(run(sb, "import sys\nprint('h\\u00e9')\nprint('e', file=sys.stderr)")
+          == OBJCAP_OK);
+    /* print() writes the text and the newline separately. */
+    static const char expected[] = "Oh\xc3\xa9O\nEeE\n";
+    CHECK(captured_len == sizeof expected - 1 &&
+          memcmp(captured, expected, captured_len) == 0);
+
+    reentrant_target = sb;
+    CHECK(run(sb, "print('x')") == OBJCAP_OK);
+    CHECK(reentrant_status == OBJCAP_ERR_STATE);
+    reentrant_target = 0;
+
+    CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(sb) == OBJCAP_ERR_STATE);
+    CHECK(eval(sb, "1") == OBJCAP_ERR_STATE);
+    drop();
+}
+
+static void
+test_timeout(void)
+{
+    objcap_sandbox sb = 0;
+    uint8_t options[] = "\x81\xaatimeout_ms\xcd\x01\x2c"; /* 300 */
+    CHECK(objcap_sandbox_create(options, sizeof options - 1, NULL, NULL, &sb,
+                                &out, &out_len) == OBJCAP_OK);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    CHECK(run(sb, "while True:\n    pass\n") == OBJCAP_ERR_LIMIT);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double elapsed = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+    CHECK(elapsed < 5.0);
+    CHECK(error_has("type", "TIME"));
+    CHECK(eval(sb, "6*7") == OBJCAP_OK && out_int() == 42);
+    CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
+    drop();
+}
+
+int
+main(void)
+{
+    printf("objcap %s\n", objcap_version());
+    test_arguments();
+    test_values_and_errors();
+    test_timeout();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -88,10 +88,17 @@ objcap_runtime_start(const char *stdlib_dir, uint8_t **out, size_t *out_len)
     return OBJCAP_OK;
 }
 
+static int
+key_is(const msgpack_object *k, const char *name)
+{
+    return k->via.str.size == strlen(name) &&
+        memcmp(k->via.str.ptr, name, k->via.str.size) == 0;
+}
+
 /* Reads the options map; unknown keys are refused, not ignored. */
 static const char *
 read_options(const uint8_t *options, size_t len, int *recursion_limit,
-             int64_t *timeout_ms)
+             int64_t *timeout_ms, ocap_policy *policy)
 {
     *recursion_limit = DEFAULT_RECURSION_LIMIT;
     *timeout_ms = 0;
@@ -114,8 +121,25 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
         if (k->type != MSGPACK_OBJECT_STR) {
             problem = "option names must be strings";
         }
-        else if (k->via.str.size == 15 &&
-                 memcmp(k->via.str.ptr, "recursion_limit", 15) == 0) {
+        else if (key_is(k, "allow_builtin")) {
+            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_BUILTIN], 1);
+        }
+        else if (key_is(k, "allow_frozen")) {
+            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_FROZEN], 1);
+        }
+        else if (key_is(k, "allow_extension")) {
+            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_EXTENSION], 1);
+        }
+        else if (key_is(k, "allow_source")) {
+            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_SOURCE], 1);
+        }
+        else if (key_is(k, "allow_dangerous")) {
+            problem = ocap_policy_read_list(v, &policy->dangerous, 1);
+        }
+        else if (key_is(k, "source_paths")) {
+            problem = ocap_policy_read_list(v, &policy->source_paths, 0);
+        }
+        else if (key_is(k, "recursion_limit")) {
             if (!is_uint || v->via.u64 < MIN_RECURSION_LIMIT ||
                 v->via.u64 > MAX_RECURSION_LIMIT) {
                 problem = "recursion_limit must be 50 to 100000";
@@ -124,8 +148,7 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
                 *recursion_limit = (int)v->via.u64;
             }
         }
-        else if (k->via.str.size == 10 &&
-                 memcmp(k->via.str.ptr, "timeout_ms", 10) == 0) {
+        else if (key_is(k, "timeout_ms")) {
             if (!is_uint || v->via.u64 > INT64_MAX / 2) {
                 problem = "timeout_ms must be a non-negative integer";
             }
@@ -138,6 +161,9 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
         }
     }
     msgpack_unpacked_destroy(&u);
+    if (problem == NULL) {
+        problem = ocap_policy_validate(policy);
+    }
     return problem;
 }
 
@@ -158,19 +184,22 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     }
     int recursion_limit;
     int64_t timeout_ms;
+    ocap_policy policy = {0};
     const char *problem = read_options(options, options_len, &recursion_limit,
-                                       &timeout_ms);
+                                       &timeout_ms, &policy);
     if (problem != NULL) {
+        ocap_policy_clear(&policy);
         return bad_argument(problem, out, out_len);
     }
     objcap_status st = objcap_runtime_start(NULL, out, out_len);
     if (st != OBJCAP_OK) {
+        ocap_policy_clear(&policy);
         return st;
     }
     char msg[256] = "";
     ocap_sandbox *sb = NULL;
-    st = ocap_sandbox_new(recursion_limit, timeout_ms, on_output, user, &sb,
-                          msg, sizeof msg);
+    st = ocap_sandbox_new(recursion_limit, timeout_ms, &policy, on_output,
+                          user, &sb, msg, sizeof msg);
     if (st != OBJCAP_OK) {
         return ocap_error_plain(st, "RuntimeError", msg, out, out_len);
     }

@@ -10,8 +10,75 @@
 
 #include "objcap.h"
 
+/* PyErr_GetRaisedException arrived in 3.12. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define PyErr_GetRaisedException_compat PyErr_GetRaisedException
+#define PyErr_SetRaisedException_compat PyErr_SetRaisedException
+#else
+static inline PyObject *
+PyErr_GetRaisedException_compat(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL) {
+        return NULL;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    Py_DECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
+static inline void
+PyErr_SetRaisedException_compat(PyObject *exc)
+{
+    if (exc != NULL) {
+        PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc,
+                      PyException_GetTraceback(exc));
+    }
+}
+#endif
+
 typedef struct ocap_sandbox ocap_sandbox;
 typedef struct ocap_job ocap_job;
+
+/* Kinds of module (paper 5.5); bytecode is not one: it is never loaded. */
+enum { OCAP_KIND_BUILTIN, OCAP_KIND_FROZEN, OCAP_KIND_EXTENSION,
+       OCAP_KIND_SOURCE, OCAP_KIND_COUNT };
+
+typedef struct ocap_string_list {
+    char **items;
+    size_t count;
+} ocap_string_list;
+
+/* What the host allows beyond the default, as given at creation. */
+typedef struct ocap_policy {
+    ocap_string_list allow[OCAP_KIND_COUNT];
+    ocap_string_list source_paths;
+    ocap_string_list dangerous;
+} ocap_policy;
+
+/* The importer's state: Python objects, engine thread only. */
+typedef struct ocap_importer {
+    PyObject *user[OCAP_KIND_COUNT];    /* sets of names a script may import */
+    PyObject *support[OCAP_KIND_COUNT]; /* sets only loaded modules may import */
+    PyObject *dangerous;       /* names the host accepted as real modules */
+    PyObject *source_paths;    /* host directories of pure-Python modules */
+    PyObject *modules;         /* the interpreter's sys.modules */
+    PyObject *visible_modules; /* the stand-in sys.modules */
+    PyObject *hidden;          /* modules the sandbox must not see */
+    PyObject *support_globals; /* {id(dict): dict} of modules we loaded */
+    PyObject *package_dirs;    /* {package name: (directory, is_support)} */
+    PyObject *host_names;      /* top-level names loaded from host paths */
+    PyObject *imp;             /* the real _imp */
+    PyObject *namespace_type;  /* types.SimpleNamespace */
+    PyObject *builtins;        /* the builtins module */
+    PyObject *extension_suffixes;
+    int depth;                 /* nested imports, to stop runaway recursion */
+} ocap_importer;
 
 /* One unit of work, run on the sandbox's thread with its GIL held. */
 struct ocap_job {
@@ -47,6 +114,7 @@ struct ocap_sandbox {
     pthread_mutex_t call_mu; /* serializes callers */
 
     /* configuration, fixed at creation */
+    ocap_policy policy;
     int recursion_limit;
     int64_t timeout_ms;
     size_t stack_size;
@@ -62,7 +130,10 @@ struct ocap_sandbox {
     PyObject *sources;     /* {filename: source} for traceback lines */
     PyObject *time_limit_exc; /* raised into the thread at the deadline */
 
+    ocap_importer importer;
+
     atomic_int timed_out;
+    atomic_long denials;
 };
 
 /* registry.c */
@@ -75,14 +146,56 @@ ocap_sandbox *ocap_registry_take(objcap_sandbox handle, int *reentrant);
 objcap_status ocap_runtime_start(const char *stdlib_dir, char *msg,
                                  size_t msg_size);
 PyInterpreterState *ocap_runtime_main_interpreter(void);
+const char *ocap_runtime_stdlib_dir(void);
+const char *ocap_runtime_dynload_dir(void);
 
 /* sandbox.c */
 objcap_status ocap_sandbox_new(int recursion_limit, int64_t timeout_ms,
+                               ocap_policy *policy,
                                objcap_output_fn on_output, void *user,
                                ocap_sandbox **out, char *msg, size_t msg_size);
 void ocap_sandbox_free(ocap_sandbox *sb);
 objcap_status ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job);
 int ocap_sandbox_is_own_thread(ocap_sandbox *sb);
+
+/* trust.c */
+void ocap_trust_set_sandbox(ocap_sandbox *sb);
+ocap_sandbox *ocap_trust_sandbox(void);
+void ocap_trust_enter(void);
+void ocap_trust_leave(void);
+int ocap_trust_is_trusted(void);
+void ocap_trust_expect(const char *event, PyObject *arg);
+int ocap_trust_take_expected(const char *event, PyObject *args);
+
+/* audit.c */
+int ocap_audit_install(void);
+void ocap_sandbox_count_denial(ocap_sandbox *sb, const char *event);
+
+/* bare.c */
+int ocap_bare_patch_builtins(PyObject *builtins_dict);
+int ocap_bare_patch_types(void);
+PyObject *ocap_bare_trusted_call(PyObject *callable, PyObject *args,
+                                 PyObject *kwargs);
+
+/* policy.c */
+int ocap_policy_is_dangerous(const char *name, size_t len);
+void ocap_policy_clear(ocap_policy *p);
+const char *ocap_policy_read_list(const msgpack_object *o,
+                                  ocap_string_list *list, int module_names);
+const char *ocap_policy_validate(const ocap_policy *p);
+int ocap_policy_build(ocap_sandbox *sb);
+
+/* importer.c */
+int ocap_importer_install(ocap_sandbox *sb);
+void ocap_importer_clear(ocap_sandbox *sb);
+PyObject *ocap_importer_register(ocap_sandbox *sb, const char *name,
+                                 PyObject *module);
+PyObject *ocap_importer_load_support(ocap_sandbox *sb, const char *name);
+
+/* standins.c */
+PyObject *ocap_standin_build(ocap_sandbox *sb, const char *name);
+int ocap_standin_known(const char *name);
+int ocap_forwarder_ready(void);
 
 /* calls.c: job bodies */
 objcap_status ocap_job_exec(ocap_sandbox *sb, ocap_job *job);

@@ -15,6 +15,7 @@ static pthread_mutex_t runtime_mu = PTHREAD_MUTEX_INITIALIZER;
 static int runtime_state;          /* 0 not tried, 1 running, -1 failed */
 static char runtime_error[256];
 static PyInterpreterState *main_interp;
+static char stdlib_path[4096] = OBJCAP_STDLIB_DIR;
 
 static int
 append_path(PyConfig *config, const char *path)
@@ -41,6 +42,13 @@ start_locked(const char *stdlib_dir)
         return -1;
     }
 
+    /* Before CPython starts, so that it covers every interpreter. */
+    if (ocap_audit_install() < 0) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot install the audit hook");
+        return -1;
+    }
+
     PyPreConfig preconfig;
     PyPreConfig_InitIsolatedConfig(&preconfig);
     preconfig.utf8_mode = 1;
@@ -61,7 +69,10 @@ start_locked(const char *stdlib_dir)
     config.parse_argv = 0;
     config.pathconfig_warnings = 0;
     config.module_search_paths_set = 1;
-    const char *stdlib = stdlib_dir ? stdlib_dir : OBJCAP_STDLIB_DIR;
+    if (stdlib_dir != NULL) {
+        snprintf(stdlib_path, sizeof stdlib_path, "%s", stdlib_dir);
+    }
+    const char *stdlib = stdlib_path;
     int failed = append_path(&config, stdlib) < 0;
     if (!failed && stdlib_dir == NULL &&
         strcmp(OBJCAP_PLATSTDLIB_DIR, OBJCAP_STDLIB_DIR) != 0) {
@@ -85,6 +96,13 @@ start_locked(const char *stdlib_dir)
         return -1;
     }
     main_interp = PyInterpreterState_Main();
+    if (ocap_bare_patch_types() < 0) {
+        PyErr_Clear();
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot harden CPython's types");
+        PyEval_SaveThread();
+        return -1;
+    }
     /* Release the GIL: sandboxes take it on their own threads. */
     PyEval_SaveThread();
     return 0;
@@ -109,4 +127,16 @@ PyInterpreterState *
 ocap_runtime_main_interpreter(void)
 {
     return main_interp;
+}
+
+const char *
+ocap_runtime_stdlib_dir(void)
+{
+    return stdlib_path;
+}
+
+const char *
+ocap_runtime_dynload_dir(void)
+{
+    return OBJCAP_DYNLOAD_DIR;
 }

@@ -38,26 +38,31 @@ setup_interpreter(ocap_sandbox *sb)
     if (sb->references == NULL || sb->sources == NULL) {
         return -1;
     }
-    if (ocap_output_install(sb) < 0 || ocap_timeout_install(sb) < 0) {
+    Py_SetRecursionLimit(sb->recursion_limit); /* this interpreter's */
+    if (ocap_output_install(sb) < 0 || ocap_timeout_install(sb) < 0 ||
+        ocap_bare_patch_types() < 0 || ocap_importer_install(sb) < 0) {
         return -1;
     }
-    PyObject *sys = PyImport_ImportModule("sys");
-    if (sys == NULL) {
+    /* From here on this thread is the sandbox's: the audit hook and the
+       file-type gates apply, also while the interpreter is torn down. */
+    ocap_trust_set_sandbox(sb);
+    /* types.py reads a closure to find the cell type, which the sandbox
+       may not; it is loaded now, trusted, before any sandbox code exists
+       that could run inside it. */
+    ocap_trust_enter();
+    PyObject *types = ocap_importer_load_support(sb, "types");
+    ocap_trust_leave();
+    if (types == NULL) {
         return -1;
     }
-    PyObject *r = PyObject_CallMethod(sys, "setrecursionlimit", "i",
-                                      sb->recursion_limit);
-    Py_DECREF(sys);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
+    Py_DECREF(types);
     return 0;
 }
 
 static void
 teardown_interpreter(ocap_sandbox *sb)
 {
+    ocap_importer_clear(sb);
     Py_CLEAR(sb->globals);
     Py_CLEAR(sb->references);
     Py_CLEAR(sb->sources);
@@ -102,6 +107,7 @@ engine_main(void *arg)
     sb->thread_ident = PyThread_get_thread_ident();
     if (setup_interpreter(sb) < 0) {
         PyErr_Clear();
+        ocap_trust_set_sandbox(NULL);
         teardown_interpreter(sb);
         Py_EndInterpreter(sub);
         PyThreadState_Swap(boot);
@@ -153,15 +159,25 @@ engine_main(void *arg)
     return NULL;
 }
 
+void
+ocap_sandbox_count_denial(ocap_sandbox *sb, const char *event)
+{
+    atomic_fetch_add(&sb->denials, 1);
+}
+
+/* Takes over *policy (it is cleared here, whatever the outcome). */
 objcap_status
-ocap_sandbox_new(int recursion_limit, int64_t timeout_ms,
+ocap_sandbox_new(int recursion_limit, int64_t timeout_ms, ocap_policy *policy,
                  objcap_output_fn on_output, void *user, ocap_sandbox **out,
                  char *msg, size_t msg_size)
 {
     ocap_sandbox *sb = calloc(1, sizeof *sb);
     if (sb == NULL) {
+        ocap_policy_clear(policy);
         return OBJCAP_ERR_NOMEM;
     }
+    sb->policy = *policy;
+    memset(policy, 0, sizeof *policy);
     sb->recursion_limit = recursion_limit;
     sb->timeout_ms = timeout_ms;
     sb->on_output = on_output;
@@ -219,6 +235,7 @@ ocap_sandbox_free(ocap_sandbox *sb)
     pthread_mutex_destroy(&sb->mu);
     pthread_cond_destroy(&sb->cv);
     pthread_mutex_destroy(&sb->call_mu);
+    ocap_policy_clear(&sb->policy);
     free(sb);
 }
 

@@ -81,6 +81,15 @@ enum objcap_ext_type {
 
 enum objcap_stream { OBJCAP_STDOUT = 1, OBJCAP_STDERR = 2 };
 
+/* Kinds of module, each whitelisted separately (paper 5.5). */
+enum objcap_module_kind {
+    OBJCAP_MODULE_NOT_FOUND = 0,
+    OBJCAP_MODULE_BUILTIN = 1,
+    OBJCAP_MODULE_FROZEN = 2,
+    OBJCAP_MODULE_EXTENSION = 3,
+    OBJCAP_MODULE_SOURCE = 4
+};
+
 typedef uint64_t objcap_sandbox;
 
 /*
@@ -103,8 +112,17 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
 
 /*
  * Creates a sandbox.  options: a MessagePack map (may be NULL/0 for the
- * defaults) with optional keys "recursion_limit" (int) and "timeout_ms"
- * (int, 0 = none).  on_output may be NULL (output is discarded).
+ * defaults); unknown keys are refused.  Keys:
+ *   "recursion_limit" int 50..100000 (default 1000)
+ *   "timeout_ms"      int, wall clock per call, 0 = none (default)
+ *   "allow_builtin", "allow_frozen", "allow_extension", "allow_source"
+ *                     arrays of module names a script may import, beyond
+ *                     the default, each only as that kind of module
+ *   "source_paths"    array of directories of the host's pure-Python modules
+ *   "allow_dangerous" array of module names (sys, posix, ...) that the host
+ *                     accepts giving away; any such name in an allow_* list
+ *                     must be here too, or creation fails
+ * on_output may be NULL (output is discarded).
  */
 OBJCAP_API objcap_status objcap_sandbox_create(const uint8_t *options,
                                                size_t options_len,
@@ -147,6 +165,13 @@ OBJCAP_API objcap_status objcap_get(objcap_sandbox sandbox,
 /* Forgets a reference handed out by this sandbox. */
 OBJCAP_API objcap_status objcap_release(objcap_sandbox sandbox,
                                         uint64_t reference);
+
+/*
+ * Finds what kind of module `name` is on this CPython (an objcap_module_kind
+ * in *kind), so that a host can whitelist it by name.  Starts the runtime.
+ */
+OBJCAP_API objcap_status objcap_module_kind(const char *name, size_t len,
+                                            int *kind);
 
 /* Frees a buffer returned by this library; NULL is fine. */
 OBJCAP_API void objcap_free(void *buffer);

@@ -98,7 +98,8 @@ key_is(const msgpack_object *k, const char *name)
 /* Reads the options map; unknown keys are refused, not ignored. */
 static const char *
 read_options(const uint8_t *options, size_t len, int *recursion_limit,
-             int64_t *timeout_ms, ocap_policy *policy)
+             int64_t *timeout_ms, ocap_policy *policy, char *buffer,
+             size_t size)
 {
     *recursion_limit = DEFAULT_RECURSION_LIMIT;
     *timeout_ms = 0;
@@ -162,7 +163,7 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
     }
     msgpack_unpacked_destroy(&u);
     if (problem == NULL) {
-        problem = ocap_policy_validate(policy);
+        problem = ocap_policy_validate(policy, buffer, size);
     }
     return problem;
 }
@@ -185,8 +186,9 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     int recursion_limit;
     int64_t timeout_ms;
     ocap_policy policy = {0};
+    char why[256];
     const char *problem = read_options(options, options_len, &recursion_limit,
-                                       &timeout_ms, &policy);
+                                       &timeout_ms, &policy, why, sizeof why);
     if (problem != NULL) {
         ocap_policy_clear(&policy);
         return bad_argument(problem, out, out_len);

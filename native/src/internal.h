@@ -182,7 +182,8 @@ int ocap_policy_is_dangerous(const char *name, size_t len);
 void ocap_policy_clear(ocap_policy *p);
 const char *ocap_policy_read_list(const msgpack_object *o,
                                   ocap_string_list *list, int module_names);
-const char *ocap_policy_validate(const ocap_policy *p);
+const char *ocap_policy_validate(const ocap_policy *p, char *buffer,
+                                 size_t size);
 int ocap_policy_build(ocap_sandbox *sb);
 
 /* importer.c */

@@ -7,6 +7,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,15 +149,17 @@ list_has(const ocap_string_list *list, const char *name)
 
 /* A host's dangerous whitelisting must be accepted name by name. */
 const char *
-ocap_policy_validate(const ocap_policy *p)
+ocap_policy_validate(const ocap_policy *p, char *buffer, size_t size)
 {
     for (int k = 0; k < OCAP_KIND_COUNT; k++) {
         for (size_t i = 0; i < p->allow[k].count; i++) {
             const char *name = p->allow[k].items[i];
             if (ocap_policy_is_dangerous(name, strlen(name)) &&
                 !list_has(&p->dangerous, name)) {
-                return "a module that gives authority away wholesale was "
-                       "allowed without allow_dangerous";
+                snprintf(buffer, size, "module '%s' gives authority away "
+                         "wholesale; allow it only with allow_dangerous",
+                         name);
+                return buffer;
             }
         }
     }

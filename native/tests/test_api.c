@@ -230,6 +230,44 @@ test_timeout(void)
     drop();
 }
 
+static void
+test_policy(void)
+{
+    int kind = -1;
+    CHECK(objcap_module_kind("math", 4, &kind) == OBJCAP_OK &&
+          kind == OBJCAP_MODULE_BUILTIN);
+    CHECK(objcap_module_kind("json", 4, &kind) == OBJCAP_OK &&
+          kind == OBJCAP_MODULE_SOURCE);
+    CHECK(objcap_module_kind("zipimport", 9, &kind) == OBJCAP_OK &&
+          kind == OBJCAP_MODULE_FROZEN);
+    CHECK(objcap_module_kind("_json", 5, &kind) == OBJCAP_OK &&
+          (kind == OBJCAP_MODULE_EXTENSION || kind == OBJCAP_MODULE_BUILTIN));
+    CHECK(objcap_module_kind("../etc", 6, &kind) == OBJCAP_OK &&
+          kind == OBJCAP_MODULE_NOT_FOUND);
+    CHECK(objcap_module_kind(NULL, 0, &kind) == OBJCAP_ERR_ARGUMENT);
+
+    /* {"allow_builtin": ["posix"]} without allow_dangerous is refused. */
+    objcap_sandbox sb = 0;
+    static const uint8_t posix_only[] =
+        "\x81\xad" "allow_builtin" "\x91\xa5" "posix";
+    drop();
+    CHECK(objcap_sandbox_create(posix_only, sizeof posix_only - 1, NULL, NULL,
+                                &sb, &out, &out_len) == OBJCAP_ERR_ARGUMENT);
+    CHECK(error_has("message", "posix"));
+    drop();
+    /* ... and accepted, by name, with it. */
+    static const uint8_t posix_accepted[] =
+        "\x82\xad" "allow_builtin" "\x91\xa5" "posix"
+        "\xaf" "allow_dangerous" "\x91\xa5" "posix";
+    CHECK(objcap_sandbox_create(posix_accepted, sizeof posix_accepted - 1,
+                                NULL, NULL, &sb, &out, &out_len) == OBJCAP_OK);
+    CHECK(eval(sb, "__import__('posix').getpid() > 0") == OBJCAP_OK);
+    CHECK(eval(sb, "__import__('marshal')") == OBJCAP_ERR_PYTHON &&
+          error_has("message", "not allowed"));
+    objcap_sandbox_destroy(sb);
+    drop();
+}
+
 int
 main(void)
 {
@@ -237,6 +275,7 @@ main(void)
     test_arguments();
     test_values_and_errors();
     test_timeout();
+    test_policy();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

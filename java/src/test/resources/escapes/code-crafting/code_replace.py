@@ -1,0 +1,2 @@
+# expect: blocked
+print('ESCAPED', (lambda: 0).__code__.replace(co_consts=()))

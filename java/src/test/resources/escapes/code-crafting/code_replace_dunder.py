@@ -1,0 +1,3 @@
+# expect: blocked
+c = (lambda: 0).__code__
+print('ESCAPED', c.__replace__(co_consts=()))

@@ -1,0 +1,3 @@
+# expect: blocked
+import copy
+print('ESCAPED', copy.copy((lambda: 0).__code__).replace)

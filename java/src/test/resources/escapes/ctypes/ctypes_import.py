@@ -1,0 +1,3 @@
+# expect: blocked
+import ctypes
+print('ESCAPED', ctypes.pythonapi)

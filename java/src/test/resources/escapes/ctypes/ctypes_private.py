@@ -1,0 +1,3 @@
+# expect: blocked
+import _ctypes
+print('ESCAPED', _ctypes)

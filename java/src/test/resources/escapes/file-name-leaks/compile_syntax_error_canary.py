@@ -1,0 +1,2 @@
+# expect: blocked
+compile('1 +\n', CANARY, 'exec')

@@ -1,0 +1,2 @@
+# expect: blocked
+exec(compile('1/0', CANARY, 'exec'))

@@ -1,0 +1,3 @@
+# expect: blocked
+compile('assert (1, 2)', CANARY, 'exec')
+print('done')

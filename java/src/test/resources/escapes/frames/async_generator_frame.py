@@ -1,0 +1,4 @@
+# expect: blocked
+async def a():
+    yield 1
+print('ESCAPED', a().ag_frame)

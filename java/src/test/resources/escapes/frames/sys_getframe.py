@@ -1,0 +1,3 @@
+# expect: blocked
+import sys
+print('ESCAPED', sys._getframe(0).f_back)

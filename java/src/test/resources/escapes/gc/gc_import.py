@@ -1,0 +1,3 @@
+# expect: blocked
+import gc
+print('ESCAPED', gc.get_objects())

@@ -1,0 +1,3 @@
+# expect: blocked
+import builtins
+print('ESCAPED', builtins.__loader__)

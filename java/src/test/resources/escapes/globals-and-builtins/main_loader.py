@@ -1,0 +1,2 @@
+# expect: blocked
+print('ESCAPED', __loader__.create_module)

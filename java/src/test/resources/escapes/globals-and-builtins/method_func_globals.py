@@ -1,0 +1,5 @@
+# expect: blocked
+class A:
+    def m(self):
+        pass
+print('ESCAPED', A().m.__func__.__globals__)

@@ -1,0 +1,2 @@
+# expect: blocked
+print('ESCAPED', print.__self__.__loader__.create_module)

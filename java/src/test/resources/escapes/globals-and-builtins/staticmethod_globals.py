@@ -1,0 +1,3 @@
+# expect: blocked
+import json
+print('ESCAPED', json.JSONEncoder.default.__globals__)

@@ -1,0 +1,4 @@
+# expect: blocked
+import io
+io.FileIO(MARKER, 'w')
+print('ESCAPED')

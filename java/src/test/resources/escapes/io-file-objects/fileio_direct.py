@@ -1,0 +1,3 @@
+# expect: blocked
+import io
+print('ESCAPED', io.FileIO(CANARY).read())

@@ -1,0 +1,3 @@
+# expect: blocked
+import io
+print('ESCAPED', object.__new__(io.FileIO))

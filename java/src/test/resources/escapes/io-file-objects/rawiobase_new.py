@@ -1,0 +1,3 @@
+# expect: blocked
+import io
+print('ESCAPED', io.RawIOBase.__new__(io.FileIO))

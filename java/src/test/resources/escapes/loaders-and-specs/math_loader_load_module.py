@@ -1,0 +1,3 @@
+# expect: blocked
+import math
+print('ESCAPED', math.__loader__.load_module('posix'))

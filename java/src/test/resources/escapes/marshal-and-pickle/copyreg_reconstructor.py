@@ -1,0 +1,5 @@
+# expect: blocked
+import copyreg
+print(copyreg._reconstructor)
+import sys
+print('ESCAPED', sys.modules['posix'])

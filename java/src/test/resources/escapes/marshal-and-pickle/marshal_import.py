@@ -1,0 +1,3 @@
+# expect: blocked
+import marshal
+print('ESCAPED', marshal.loads)

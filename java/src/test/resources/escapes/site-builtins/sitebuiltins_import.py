@@ -1,0 +1,3 @@
+# expect: blocked
+import _sitebuiltins
+print('ESCAPED', _sitebuiltins._Printer('x', CANARY)())

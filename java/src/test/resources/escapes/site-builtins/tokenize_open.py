@@ -1,0 +1,3 @@
+# expect: blocked
+import dataclasses
+print('ESCAPED', dataclasses.inspect.tokenize.open(CANARY).read())

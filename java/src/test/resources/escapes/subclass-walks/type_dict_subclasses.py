@@ -1,0 +1,2 @@
+# expect: blocked
+print('ESCAPED', type.__dict__['__subclasses__'](object))

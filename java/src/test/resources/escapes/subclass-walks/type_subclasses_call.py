@@ -1,0 +1,2 @@
+# expect: blocked
+print('ESCAPED', type.__subclasses__(object))

@@ -1,0 +1,2 @@
+# expect: blocked
+print('ESCAPED', vars(type)['__subclasses__'](object))

@@ -1,0 +1,3 @@
+# expect: blocked
+import collections
+print('ESCAPED', collections._sys.modules['posix'])

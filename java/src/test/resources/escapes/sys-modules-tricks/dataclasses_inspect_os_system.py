@@ -1,0 +1,3 @@
+# expect: blocked
+import dataclasses
+print('ESCAPED', dataclasses.inspect.os.system)

@@ -1,0 +1,3 @@
+# expect: blocked
+import enum
+print('ESCAPED', enum.sys._getframe)

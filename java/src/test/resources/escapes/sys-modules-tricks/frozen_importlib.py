@@ -1,0 +1,3 @@
+# expect: blocked
+import _frozen_importlib
+print('ESCAPED', _frozen_importlib)

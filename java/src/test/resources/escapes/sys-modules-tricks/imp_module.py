@@ -1,0 +1,3 @@
+# expect: blocked
+import _imp
+print('ESCAPED', _imp)

@@ -1,0 +1,3 @@
+# expect: blocked
+import importlib
+print('ESCAPED', importlib)

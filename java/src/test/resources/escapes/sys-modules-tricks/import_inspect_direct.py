@@ -1,0 +1,3 @@
+# expect: blocked
+import inspect
+print('ESCAPED', inspect)

@@ -1,0 +1,3 @@
+# expect: blocked
+import os
+print('ESCAPED', os.listdir('/'))

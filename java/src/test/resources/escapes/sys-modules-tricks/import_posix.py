@@ -1,0 +1,3 @@
+# expect: blocked
+import posix
+print('ESCAPED', posix.listdir('/'))

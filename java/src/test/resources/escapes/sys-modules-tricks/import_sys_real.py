@@ -1,0 +1,3 @@
+# expect: blocked
+import sys
+print('ESCAPED', sys._getframe, sys.path)

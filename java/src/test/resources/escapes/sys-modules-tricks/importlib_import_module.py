@@ -1,0 +1,3 @@
+# expect: blocked
+import dataclasses
+print('ESCAPED', dataclasses.inspect.importlib.import_module('posix'))

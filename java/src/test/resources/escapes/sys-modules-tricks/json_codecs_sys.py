@@ -1,0 +1,3 @@
+# expect: blocked
+import json
+print('ESCAPED', json.codecs.sys.modules['posix'])

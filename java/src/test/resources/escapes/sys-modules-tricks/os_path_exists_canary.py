@@ -1,0 +1,4 @@
+# expect: blocked
+import dataclasses
+if dataclasses.inspect.os.path.exists(CANARY):
+    print('ESCAPED: the canary file is visible')

@@ -1,0 +1,4 @@
+# expect: blocked
+__package__ = 'json'
+from .. import posix
+print('ESCAPED', posix)

@@ -1,0 +1,3 @@
+# expect: blocked
+import _thread
+print('ESCAPED', _thread.start_new_thread)

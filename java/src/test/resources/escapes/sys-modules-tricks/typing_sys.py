@@ -1,0 +1,3 @@
+# expect: blocked
+import typing
+print('ESCAPED', typing.sys.modules['posix'])

@@ -1,0 +1,3 @@
+# expect: blocked
+import zipimport
+print('ESCAPED', zipimport)

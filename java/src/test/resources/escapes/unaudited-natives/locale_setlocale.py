@@ -1,0 +1,3 @@
+# expect: blocked
+import locale
+print('ESCAPED', locale.setlocale(locale.LC_ALL, 'C'))

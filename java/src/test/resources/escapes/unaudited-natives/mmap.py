@@ -1,0 +1,3 @@
+# expect: blocked
+import mmap
+print('ESCAPED', mmap)

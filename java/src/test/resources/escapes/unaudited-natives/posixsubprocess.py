@@ -1,0 +1,3 @@
+# expect: blocked
+import _posixsubprocess
+print('ESCAPED', _posixsubprocess.fork_exec)

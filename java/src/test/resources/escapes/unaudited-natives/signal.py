@@ -1,0 +1,3 @@
+# expect: blocked
+import signal
+print('ESCAPED', signal.SIGKILL)

@@ -1,0 +1,3 @@
+# expect: blocked
+import socket
+print('ESCAPED', socket.socket())

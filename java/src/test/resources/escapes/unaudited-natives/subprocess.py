@@ -1,0 +1,3 @@
+# expect: blocked
+import subprocess
+print('ESCAPED', subprocess.run(['true']))

@@ -1,0 +1,3 @@
+# expect: blocked
+import time
+print('ESCAPED', time.time.__self__)

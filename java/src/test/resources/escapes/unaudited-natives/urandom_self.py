@@ -1,0 +1,3 @@
+# expect: blocked
+import random
+print('ESCAPED', random._os.urandom.__self__)

@@ -1,0 +1,3 @@
+# expect: blocked
+import _xxsubinterpreters
+print('ESCAPED', _xxsubinterpreters.run_string)

@@ -423,8 +423,7 @@ static const char *const io_values[] = {
     "TextIOBase", "UnsupportedOperation", "BlockingIOError",
     "IncrementalNewlineDecoder", "DEFAULT_BUFFER_SIZE", "SEEK_SET",
     "SEEK_CUR", "SEEK_END", "FileIO", "BufferedReader", "BufferedWriter",
-    "BufferedRandom", "BufferedRWPair", "TextIOWrapper", "text_encoding",
-    NULL
+    "BufferedRandom", "BufferedRWPair", "TextIOWrapper", NULL
 };
 
 static PyObject *
@@ -440,6 +439,11 @@ build_io(ocap_sandbox *sb)
             Py_DECREF(module);
             return NULL;
         }
+    }
+    /* A built-in function's __self__ is its module: forward, never copy. */
+    if (forward(module, real, "text_encoding") < 0) {
+        Py_DECREF(module);
+        return NULL;
     }
     PyObject *open = PyDict_GetItemString(
         PyModule_GetDict(sb->importer.builtins), "open");

@@ -162,6 +162,13 @@ OBJCAP_API objcap_status objcap_get(objcap_sandbox sandbox,
                                     const char *name, size_t name_len,
                                     uint8_t **out, size_t *out_len);
 
+/*
+ * What the sandbox was refused so far: a MessagePack map {"count": int,
+ * "recent": [event, ...]} with up to 32 of the latest, oldest first.
+ */
+OBJCAP_API objcap_status objcap_denials(objcap_sandbox sandbox, uint8_t **out,
+                                        size_t *out_len);
+
 /* Forgets a reference handed out by this sandbox. */
 OBJCAP_API objcap_status objcap_release(objcap_sandbox sandbox,
                                         uint64_t reference);

@@ -334,3 +334,20 @@ objcap_free(void *buffer)
 {
     free(buffer);
 }
+
+objcap_status
+objcap_denials(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
+    if (sb == NULL) {
+        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed",
+                                "the sandbox is closed or does not exist",
+                                out, out_len);
+    }
+    objcap_status st = ocap_denials_report(sb, out, out_len);
+    ocap_registry_release(sb);
+    return st;
+}

@@ -7,6 +7,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Events that ordinary code raises and that reach no resource. */
@@ -50,7 +51,10 @@ static int
 deny(ocap_sandbox *sb, PyObject *exc_type, const char *event,
      const char *detail)
 {
-    ocap_sandbox_count_denial(sb, event);
+    char what[96];
+    snprintf(what, sizeof what, "%s%s%s", event, detail ? " " : "",
+             detail ? detail : "");
+    ocap_sandbox_count_denial(sb, what);
     if (exc_type == PyExc_AttributeError) {
         PyErr_Format(PyExc_AttributeError,
                      "'%s' is not available in this sandbox", detail);

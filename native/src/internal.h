@@ -96,6 +96,8 @@ struct ocap_job {
     int done;
 };
 
+#define OCAP_RECENT_DENIALS 32
+
 struct ocap_sandbox {
     objcap_sandbox handle;
 
@@ -133,7 +135,12 @@ struct ocap_sandbox {
     ocap_importer importer;
 
     atomic_int timed_out;
-    atomic_long denials;
+
+    /* denials.c */
+    pthread_mutex_t denials_mu;
+    uint64_t denial_count;
+    size_t denial_next;
+    char recent_denials[OCAP_RECENT_DENIALS][96];
 };
 
 /* registry.c */
@@ -169,7 +176,11 @@ int ocap_trust_take_expected(const char *event, PyObject *args);
 
 /* audit.c */
 int ocap_audit_install(void);
+
+/* denials.c */
 void ocap_sandbox_count_denial(ocap_sandbox *sb, const char *event);
+objcap_status ocap_denials_report(ocap_sandbox *sb, uint8_t **out,
+                                  size_t *out_len);
 
 /* bare.c */
 int ocap_bare_patch_builtins(PyObject *builtins_dict);

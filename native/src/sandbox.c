@@ -159,12 +159,6 @@ engine_main(void *arg)
     return NULL;
 }
 
-void
-ocap_sandbox_count_denial(ocap_sandbox *sb, const char *event)
-{
-    atomic_fetch_add(&sb->denials, 1);
-}
-
 /* Takes over *policy (it is cleared here, whatever the outcome). */
 objcap_status
 ocap_sandbox_new(int recursion_limit, int64_t timeout_ms, ocap_policy *policy,
@@ -193,6 +187,7 @@ ocap_sandbox_new(int recursion_limit, int64_t timeout_ms, ocap_policy *policy,
     pthread_cond_init(&sb->cv, &cattr);
     pthread_condattr_destroy(&cattr);
     pthread_mutex_init(&sb->call_mu, NULL);
+    pthread_mutex_init(&sb->denials_mu, NULL);
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -235,6 +230,7 @@ ocap_sandbox_free(ocap_sandbox *sb)
     pthread_mutex_destroy(&sb->mu);
     pthread_cond_destroy(&sb->cv);
     pthread_mutex_destroy(&sb->call_mu);
+    pthread_mutex_destroy(&sb->denials_mu);
     ocap_policy_clear(&sb->policy);
     free(sb);
 }

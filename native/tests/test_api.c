@@ -205,6 +205,11 @@ test_values_and_errors(void)
     CHECK(reentrant_status == OBJCAP_ERR_STATE);
     reentrant_target = 0;
 
+    CHECK(run(sb, "try:\n    (lambda: 0).__globals__\nexcept AttributeError:\n"
+                  "    pass\n") == OBJCAP_OK);
+    drop();
+    CHECK(objcap_denials(sb, &out, &out_len) == OBJCAP_OK && out_len > 0 &&
+          memmem(out, out_len, "__globals__", 11) != NULL);
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_ERR_STATE);
     CHECK(eval(sb, "1") == OBJCAP_ERR_STATE);

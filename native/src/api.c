@@ -110,7 +110,8 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
     msgpack_unpacked_init(&u);
     size_t offset = 0;
     const char *problem = NULL;
-    if (msgpack_unpack_next(&u, (const char *)options, len, &offset)
+    if (!ocap_wire_plausible(options, len) ||
+        msgpack_unpack_next(&u, (const char *)options, len, &offset)
             != MSGPACK_UNPACK_SUCCESS || offset != len ||
         u.data.type != MSGPACK_OBJECT_MAP) {
         problem = "options must be one MessagePack map";

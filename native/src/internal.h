@@ -246,6 +246,9 @@ int ocap_output_install(ocap_sandbox *sb);
 void ocap_timeout_interrupt(ocap_sandbox *sb);
 int ocap_timeout_install(ocap_sandbox *sb);
 
+/* wire.c */
+int ocap_wire_plausible(const uint8_t *data, size_t len);
+
 /* buffer.c */
 objcap_status ocap_buffer_take(msgpack_sbuffer *sbuf, uint8_t **out,
                                size_t *out_len);

@@ -213,6 +213,10 @@ static objcap_status
 unpack_buffer(ocap_sandbox *sb, const char *data, size_t len, int depth,
               PyObject **result, ocap_value_error *err)
 {
+    if (!ocap_wire_plausible((const uint8_t *)data, len)) {
+        return value_error(err, "the value is not one well-formed MessagePack "
+                                "object");
+    }
     msgpack_unpacked unpacked;
     msgpack_unpacked_init(&unpacked);
     size_t offset = 0;
@@ -249,7 +253,8 @@ unpack_ext(ocap_sandbox *sb, const msgpack_object_ext *ext, int depth,
         msgpack_unpacked_init(&u);
         size_t off = 0;
         objcap_status st = OBJCAP_OK;
-        if (msgpack_unpack_next(&u, ext->ptr, ext->size, &off)
+        if (!ocap_wire_plausible((const uint8_t *)ext->ptr, ext->size) ||
+            msgpack_unpack_next(&u, ext->ptr, ext->size, &off)
                 != MSGPACK_UNPACK_SUCCESS ||
             u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size < 1 ||
             u.data.via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {

@@ -161,6 +161,12 @@ test_values_and_errors(void)
     CHECK(objcap_call(sb, "f", 1, not_array, 1, &out, &out_len)
           == OBJCAP_ERR_VALUE);
     drop();
+    /* Found by fuzz_values: a map claiming 0x1f000000 entries in 9 bytes
+       made msgpack-c allocate gigabytes. */
+    uint8_t huge_map[] = {0xdd, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xd8};
+    drop();
+    CHECK(objcap_set(sb, "x", 1, huge_map, sizeof huge_map, &out, &out_len)
+          == OBJCAP_ERR_VALUE);
     uint8_t truncated[] = {0x92, 0x05};
     CHECK(objcap_call(sb, "f", 1, truncated, 2, &out, &out_len)
           == OBJCAP_ERR_VALUE);

@@ -1,0 +1,228 @@
+package org.objcap.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.objcap.LimitExceededException;
+import org.objcap.PythonException;
+import org.objcap.Sandbox;
+import org.objcap.SandboxCrashedException;
+import org.objcap.SandboxException;
+import org.objcap.internal.NativeEngine;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code objcap} command: {@code objcap run [--in-process] [--timeout
+ * SECONDS] SCRIPT.py|-}.
+ *
+ * <p>Exit status: 0 success, 1 the script raised, 2 usage or policy error,
+ * 3 a limit was hit, 4 the sandbox crashed or the engine failed.
+ */
+@Command(name = "objcap", mixinStandardHelpOptions = true,
+        versionProvider = ObjcapCommand.Version.class,
+        description = "Runs Python code in an objcap sandbox.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:success",
+            "1:the script raised an exception",
+            "2:usage or policy error",
+            "3:a limit was hit",
+            "4:the sandbox crashed or the engine failed"})
+public final class ObjcapCommand implements Callable<Integer> {
+    /** Exit status: success. */
+    public static final int OK = 0;
+    /** Exit status: the script raised an exception. */
+    public static final int RAISED = 1;
+    /** Exit status: bad usage, unreadable script, or refused input. */
+    public static final int USAGE = 2;
+    /** Exit status: a limit was hit. */
+    public static final int LIMIT = 3;
+    /** Exit status: the sandbox crashed or the engine failed. */
+    public static final int CRASHED = 4;
+
+    private final PrintStream err;
+
+    private ObjcapCommand(PrintStream err) {
+        this.err = err;
+    }
+
+    /**
+     * Runs the command and exits the JVM with its status.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args, System.in, System.out, System.err));
+    }
+
+    /**
+     * Runs the command without exiting, reading {@code -} from
+     * {@code System.in}.
+     *
+     * @param args the command line
+     * @param out receives the script's stdout and help/version text
+     * @param err receives the script's stderr and error messages
+     * @return the exit status
+     */
+    public static int execute(String[] args, PrintStream out, PrintStream err) {
+        return execute(args, System.in, out, err);
+    }
+
+    /**
+     * Runs the command without exiting.
+     *
+     * @param args the command line
+     * @param in where a script named {@code -} is read from
+     * @param out receives the script's stdout and help/version text
+     * @param err receives the script's stderr and error messages
+     * @return the exit status
+     */
+    public static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new ObjcapCommand(err));
+        cli.addSubcommand("run", new Run(in, out, err));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int status = cli.execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+
+    @Override
+    public Integer call() {
+        err.println("objcap: missing command (try: objcap run SCRIPT.py, or objcap --help)");
+        return USAGE;
+    }
+
+    /** {@code objcap run}. */
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            versionProvider = ObjcapCommand.Version.class,
+            description = "Runs a Python script in a sandbox.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--in-process",
+                description = "Run the interpreter inside this JVM (the only mode so far).")
+        boolean inProcess;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS",
+                description = "Stop the script after this many seconds of wall-clock time.")
+        Double timeoutSeconds;
+
+        @Parameters(index = "0", paramLabel = "SCRIPT",
+                description = "The script to run (UTF-8), or - for standard input.")
+        String script;
+
+        private final InputStream in;
+        private final PrintStream out;
+        private final PrintStream err;
+
+        Run(InputStream in, PrintStream out, PrintStream err) {
+            this.in = in;
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public Integer call() {
+            Duration timeout = null;
+            if (timeoutSeconds != null) {
+                if (timeoutSeconds.isNaN() || timeoutSeconds <= 0) {
+                    err.println("objcap: --timeout must be a positive number of seconds");
+                    return USAGE;
+                }
+                timeout = Duration.ofNanos((long) Math.min(timeoutSeconds * 1e9, Long.MAX_VALUE));
+            }
+            boolean stdin = "-".equals(script);
+            String source;
+            try {
+                source = decode(stdin ? in.readAllBytes() : Files.readAllBytes(Path.of(script)));
+            } catch (IOException e) {
+                err.println("objcap: cannot read " + script + ": " + describe(e));
+                return USAGE;
+            } catch (InvalidPathException e) {
+                err.println("objcap: cannot read " + script + ": invalid file name");
+                return USAGE;
+            }
+            return run(source, stdin ? "<stdin>" : script, timeout);
+        }
+
+        private int run(String source, String fileName, Duration timeout) {
+            Sandbox.Builder builder = Sandbox.builder().inProcess().stdout(out).stderr(err);
+            if (timeout != null) {
+                builder.timeout(timeout);
+            }
+            try (Sandbox sandbox = builder.build()) {
+                sandbox.exec(source, fileName);
+                return OK;
+            } catch (PythonException e) {
+                out.flush();
+                err.print(e.formatTraceback());
+                return RAISED;
+            } catch (LimitExceededException e) {
+                String limit = e.getLimit() == null ? "a" : e.getLimit().name().toLowerCase(Locale.ROOT);
+                err.println("objcap: " + limit + " limit was exceeded: " + e.getMessage());
+                return LIMIT;
+            } catch (SandboxCrashedException e) {
+                err.println("objcap: the sandbox crashed: " + e.getMessage());
+                return CRASHED;
+            } catch (SandboxException e) {
+                err.println("objcap: " + e.getMessage());
+                return CRASHED;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                err.println("objcap: " + e.getMessage());
+                return USAGE;
+            }
+        }
+
+        private static String decode(byte[] bytes) throws CharacterCodingException {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+            // Editors may save a byte order mark, which is not Python source.
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        }
+
+        private static String describe(IOException e) {
+            if (e instanceof NoSuchFileException) {
+                return "No such file";
+            }
+            if (e instanceof AccessDeniedException) {
+                return "Permission denied";
+            }
+            if (e instanceof CharacterCodingException) {
+                return "not valid UTF-8";
+            }
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+    }
+
+    /** Reports the versions of the tool and of the engine. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String engine;
+            try {
+                engine = NativeEngine.version();
+            } catch (SandboxException e) {
+                engine = "unavailable: " + e.getMessage();
+            }
+            return new String[] {"objcap " + engine};
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * The {@code objcap} command-line tool.
+ */
+package org.objcap.cli;

@@ -1,0 +1,172 @@
+package org.objcap.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.objcap.Limit;
+import org.objcap.LimitExceededException;
+import org.objcap.PythonException;
+import org.objcap.PythonFrame;
+import org.objcap.PythonSyntaxException;
+import org.objcap.SandboxCrashedException;
+import org.objcap.SandboxException;
+
+/**
+ * Turns an engine status and its error map (see "Error format" in
+ * {@code objcap.h}) into the Java exception the API documents.
+ */
+public final class ErrorDecoder {
+    /** {@code OBJCAP_OK}. */
+    public static final int OK = 0;
+    /** {@code OBJCAP_ERR_ARGUMENT}. */
+    public static final int ARGUMENT = 1;
+    /** {@code OBJCAP_ERR_STATE}. */
+    public static final int STATE = 2;
+    /** {@code OBJCAP_ERR_PYTHON}. */
+    public static final int PYTHON = 3;
+    /** {@code OBJCAP_ERR_VALUE}. */
+    public static final int VALUE = 4;
+    /** {@code OBJCAP_ERR_LIMIT}. */
+    public static final int LIMIT = 5;
+    /** {@code OBJCAP_ERR_CRASHED}. */
+    public static final int CRASHED = 6;
+    /** {@code OBJCAP_ERR_RUNTIME}. */
+    public static final int RUNTIME = 7;
+    /** {@code OBJCAP_ERR_NOMEM}. */
+    public static final int NOMEM = 8;
+
+    private static final ValueCodec PLAIN = new ValueCodec(null);
+
+    private ErrorDecoder() {
+    }
+
+    /**
+     * Builds the exception for a failed call.
+     *
+     * @param status the engine's status, not {@link #OK}
+     * @param data the error map's bytes, or {@code null} if the engine could
+     *     not make one
+     * @return the exception to throw
+     */
+    public static RuntimeException toException(int status, byte[] data) {
+        Map<?, ?> error = decodeMap(data);
+        String type = string(error.get("type"), null);
+        String message = string(error.get("message"), "");
+        switch (status) {
+            case ARGUMENT:
+            case VALUE:
+                return new IllegalArgumentException(orDefault(message, status));
+            case STATE:
+                return new IllegalStateException(orDefault(message, status));
+            case PYTHON:
+                return pythonException(type, message, error);
+            case LIMIT:
+                Limit limit = limit(type);
+                // Name a limit this version does not know, since getLimit() cannot.
+                String suffix = limit == null && type != null ? " (" + type + ")" : "";
+                return new LimitExceededException(limit, orDefault(message, status) + suffix);
+            case CRASHED:
+                return new SandboxCrashedException(orDefault(message, status));
+            default:
+                return new SandboxException(orDefault(message, status));
+        }
+    }
+
+    /**
+     * Describes a status for messages.
+     *
+     * @param status an engine status
+     * @return a short description
+     */
+    public static String describe(int status) {
+        switch (status) {
+            case OK: return "ok";
+            case ARGUMENT: return "bad argument";
+            case STATE: return "bad sandbox state";
+            case PYTHON: return "Python raised an exception";
+            case VALUE: return "value cannot be converted";
+            case LIMIT: return "limit exceeded";
+            case CRASHED: return "sandbox crashed";
+            case RUNTIME: return "CPython runtime error";
+            case NOMEM: return "out of memory";
+            default: return "unknown engine status " + status;
+        }
+    }
+
+    private static String orDefault(String message, int status) {
+        return message.isEmpty() ? describe(status) : message;
+    }
+
+    private static Map<?, ?> decodeMap(byte[] data) {
+        if (data == null || data.length == 0) {
+            return Map.of();
+        }
+        try {
+            Object decoded = PLAIN.decode(data);
+            return decoded instanceof Map<?, ?> m ? m : Map.of();
+        } catch (RuntimeException e) {
+            // A garbled error map must not hide the status it came with.
+            return Map.of();
+        }
+    }
+
+    private static PythonException pythonException(String type, String message, Map<?, ?> error) {
+        String pythonType = type == null ? "Exception" : type;
+        List<PythonFrame> frames = frames(error.get("traceback"));
+        Object syntax = error.get("syntax");
+        if (syntax instanceof List<?> s) {
+            return new PythonSyntaxException(pythonType, message, frames,
+                    string(at(s, 0), null), integer(at(s, 1)), integer(at(s, 2)),
+                    string(at(s, 3), null));
+        }
+        return new PythonException(pythonType, message, frames);
+    }
+
+    private static List<PythonFrame> frames(Object traceback) {
+        List<PythonFrame> frames = new ArrayList<>();
+        if (traceback instanceof List<?> entries) {
+            for (Object entry : entries) {
+                if (entry instanceof List<?> f) {
+                    frames.add(new PythonFrame(string(at(f, 0), "?"), integer(at(f, 1)),
+                            string(at(f, 2), "?"), string(at(f, 3), null)));
+                }
+            }
+        }
+        return frames;
+    }
+
+    private static Limit limit(String type) {
+        if (type == null) {
+            return null;
+        }
+        String t = type.toUpperCase(Locale.ROOT);
+        switch (t) {
+            case "RECURSIONERROR": return Limit.RECURSION;
+            case "MEMORYERROR": return Limit.MEMORY;
+            case "TIMEOUTERROR": return Limit.TIME;
+            default:
+                for (Limit l : Limit.values()) {
+                    if (l.name().equals(t)) {
+                        return l;
+                    }
+                }
+                return null;
+        }
+    }
+
+    private static Object at(List<?> list, int i) {
+        return i < list.size() ? list.get(i) : null;
+    }
+
+    private static String string(Object o, String fallback) {
+        return o instanceof String s ? s : fallback;
+    }
+
+    private static int integer(Object o) {
+        if (o instanceof Long l) {
+            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, l));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,347 @@
+package org.objcap.internal;
+
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.msgpack.core.ExtensionTypeHeader;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessageUnpacker;
+import org.objcap.PythonReference;
+import org.objcap.SandboxException;
+
+/**
+ * Converts Java values to the engine's MessagePack value format and back
+ * (see {@code native/include/objcap.h}).
+ *
+ * <table>
+ * <caption>Conversions</caption>
+ * <tr><th>Java</th><th>MessagePack</th><th>Python</th></tr>
+ * <tr><td>{@code null}</td><td>nil</td><td>{@code None}</td></tr>
+ * <tr><td>{@code Boolean}</td><td>bool</td><td>{@code bool}</td></tr>
+ * <tr><td>{@code Long} (from {@code Integer}, {@code Short}, {@code Byte}),
+ *     {@code BigInteger}</td><td>int, or ext BIGINT beyond 64 bits</td>
+ *     <td>{@code int}</td></tr>
+ * <tr><td>{@code Double} (from {@code Float})</td><td>float64</td>
+ *     <td>{@code float}</td></tr>
+ * <tr><td>{@code String} (from {@code Character})</td><td>str (WTF-8)</td>
+ *     <td>{@code str}</td></tr>
+ * <tr><td>{@code byte[]}</td><td>bin</td><td>{@code bytes}</td></tr>
+ * <tr><td>{@code List} (from any {@code Collection} or array)</td>
+ *     <td>array</td><td>{@code list}</td></tr>
+ * <tr><td>unmodifiable {@code List}</td><td>ext TUPLE</td>
+ *     <td>{@code tuple} (Python to Java only)</td></tr>
+ * <tr><td>{@code Map} (decoded as {@code LinkedHashMap})</td><td>map</td>
+ *     <td>{@code dict}</td></tr>
+ * <tr><td>{@code Set} (decoded as {@code LinkedHashSet})</td><td>ext SET,
+ *     ext FROZENSET</td><td>{@code set}, {@code frozenset} (Python to Java
+ *     only; unmodifiable)</td></tr>
+ * <tr><td>{@link PythonReference}</td><td>ext REFERENCE</td>
+ *     <td>the object itself</td></tr>
+ * </table>
+ *
+ * <p>Python integers that fit in a {@code long} decode as {@code Long},
+ * larger ones as {@code BigInteger}.
+ */
+public final class ValueCodec {
+    /** Deepest container nesting accepted; also stops cyclic collections. */
+    public static final int MAX_DEPTH = 500;
+
+    static final byte EXT_BIGINT = 1;
+    static final byte EXT_TUPLE = 2;
+    static final byte EXT_SET = 3;
+    static final byte EXT_FROZENSET = 4;
+    static final byte EXT_REFERENCE = 5;
+
+    private final ReferenceCodec references;
+
+    /**
+     * Creates a codec for one sandbox.
+     *
+     * @param references converts that sandbox's references, or {@code null}
+     *     for a codec that refuses references (for options and error maps)
+     */
+    public ValueCodec(ReferenceCodec references) {
+        this.references = references;
+    }
+
+    /**
+     * Encodes one value.
+     *
+     * @param value a value of a type in the table above
+     * @return its MessagePack bytes
+     * @throws IllegalArgumentException if the value, or something in it,
+     *     cannot be converted, or it nests too deeply
+     */
+    public byte[] encode(Object value) {
+        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        try {
+            pack(packer, value, 0);
+            return packer.toByteArray();
+        } catch (IOException e) {
+            // The packer writes to memory; it only fails if that fails.
+            throw new IllegalStateException("cannot encode value", e);
+        }
+    }
+
+    /**
+     * Encodes arguments as one MessagePack array.
+     *
+     * @param values the arguments
+     * @return the array's bytes
+     * @throws IllegalArgumentException as {@link #encode(Object)}
+     */
+    public byte[] encodeArray(Object[] values) {
+        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        try {
+            packer.packArrayHeader(values.length);
+            for (Object v : values) {
+                pack(packer, v, 1);
+            }
+            return packer.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode value", e);
+        }
+    }
+
+    /**
+     * Decodes one value made by the engine.
+     *
+     * @param data MessagePack bytes
+     * @return the Java value
+     * @throws SandboxException if the bytes are not a valid value
+     */
+    public Object decode(byte[] data) {
+        try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(data)) {
+            return unpack(unpacker, 0);
+        } catch (IOException | MessagePackException | IllegalStateException e) {
+            throw new SandboxException("the engine sent a malformed value: " + e.getMessage(), e);
+        }
+    }
+
+    private void pack(MessageBufferPacker p, Object v, int depth) throws IOException {
+        if (v == null) {
+            p.packNil();
+        } else if (v instanceof Boolean b) {
+            p.packBoolean(b);
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short
+                || v instanceof Byte) {
+            p.packLong(((Number) v).longValue());
+        } else if (v instanceof BigInteger big) {
+            packBigInteger(p, big);
+        } else if (v instanceof Double || v instanceof Float) {
+            p.packDouble(((Number) v).doubleValue());
+        } else if (v instanceof String s) {
+            packString(p, s);
+        } else if (v instanceof Character c) {
+            packString(p, String.valueOf(c.charValue()));
+        } else if (v instanceof byte[] bytes) {
+            p.packBinaryHeader(bytes.length);
+            p.writePayload(bytes);
+        } else if (v instanceof PythonReference ref) {
+            packReference(p, ref);
+        } else if (v instanceof Map<?, ?> map) {
+            packMap(p, map, enter(depth));
+        } else if (v instanceof Set<?> set) {
+            packExtArray(p, EXT_SET, set.toArray(), enter(depth));
+        } else if (v instanceof Collection<?> c) {
+            packArray(p, c.toArray(), enter(depth));
+        } else if (v instanceof Object[] array) {
+            packArray(p, array.clone(), enter(depth));
+        } else if (v.getClass().isArray()) {
+            packArray(p, boxPrimitives(v), enter(depth));
+        } else {
+            throw new IllegalArgumentException("cannot convert a " + v.getClass().getName()
+                    + " to a Python value");
+        }
+    }
+
+    private static int enter(int depth) {
+        if (depth >= MAX_DEPTH) {
+            throw new IllegalArgumentException("value nests deeper than " + MAX_DEPTH
+                    + " levels (or is cyclic)");
+        }
+        return depth + 1;
+    }
+
+    private static void packBigInteger(MessageBufferPacker p, BigInteger big) throws IOException {
+        if (big.bitLength() <= 63) {
+            p.packLong(big.longValue());
+        } else {
+            byte[] bytes = big.toByteArray();
+            p.packExtensionTypeHeader(EXT_BIGINT, bytes.length);
+            p.writePayload(bytes);
+        }
+    }
+
+    private static void packString(MessageBufferPacker p, String s) throws IOException {
+        byte[] bytes = Wtf8.encode(s);
+        p.packRawStringHeader(bytes.length);
+        p.writePayload(bytes);
+    }
+
+    private void packReference(MessageBufferPacker p, PythonReference ref) throws IOException {
+        if (references == null) {
+            throw new IllegalArgumentException("a PythonReference cannot be used here");
+        }
+        long handle = references.handleOf(ref);
+        MessageBufferPacker payload = MessagePack.newDefaultBufferPacker();
+        payload.packArrayHeader(2);
+        payload.packBigInteger(new BigInteger(Long.toUnsignedString(handle)));
+        packString(payload, ref.typeName());
+        writeExt(p, EXT_REFERENCE, payload);
+    }
+
+    private void packMap(MessageBufferPacker p, Map<?, ?> map, int depth) throws IOException {
+        // A snapshot, so that the header's count matches what is written.
+        Object[] entries = map.entrySet().toArray();
+        p.packMapHeader(entries.length);
+        for (Object o : entries) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            pack(p, e.getKey(), depth);
+            pack(p, e.getValue(), depth);
+        }
+    }
+
+    private void packArray(MessageBufferPacker p, Object[] items, int depth) throws IOException {
+        p.packArrayHeader(items.length);
+        for (Object item : items) {
+            pack(p, item, depth);
+        }
+    }
+
+    private void packExtArray(MessageBufferPacker p, byte type, Object[] items, int depth)
+            throws IOException {
+        MessageBufferPacker payload = MessagePack.newDefaultBufferPacker();
+        packArray(payload, items, depth);
+        writeExt(p, type, payload);
+    }
+
+    private static void writeExt(MessageBufferPacker p, byte type, MessageBufferPacker payload)
+            throws IOException {
+        byte[] bytes = payload.toByteArray();
+        p.packExtensionTypeHeader(type, bytes.length);
+        p.writePayload(bytes);
+    }
+
+    private static Object[] boxPrimitives(Object array) {
+        int n = Array.getLength(array);
+        Object[] boxed = new Object[n];
+        for (int i = 0; i < n; i++) {
+            boxed[i] = Array.get(array, i);
+        }
+        return boxed;
+    }
+
+    private Object unpack(MessageUnpacker u, int depth) throws IOException {
+        MessageFormat format = u.getNextFormat();
+        switch (format.getValueType()) {
+            case NIL:
+                u.unpackNil();
+                return null;
+            case BOOLEAN:
+                return u.unpackBoolean();
+            case INTEGER:
+                if (format == MessageFormat.UINT64) {
+                    return narrow(u.unpackBigInteger());
+                }
+                return u.unpackLong();
+            case FLOAT:
+                return u.unpackDouble();
+            case STRING:
+                return Wtf8.decode(u.readPayload(u.unpackRawStringHeader()));
+            case BINARY:
+                return u.readPayload(u.unpackBinaryHeader());
+            case ARRAY:
+                return unpackList(u, u.unpackArrayHeader(), enterDecoded(depth));
+            case MAP:
+                return unpackMap(u, enterDecoded(depth));
+            case EXTENSION:
+                return unpackExtension(u, u.unpackExtensionTypeHeader(), depth);
+            default:
+                throw new SandboxException("the engine sent an unexpected value type: " + format);
+        }
+    }
+
+    private static int enterDecoded(int depth) {
+        if (depth >= MAX_DEPTH) {
+            throw new SandboxException("the engine sent a value nesting deeper than " + MAX_DEPTH);
+        }
+        return depth + 1;
+    }
+
+    private List<Object> unpackList(MessageUnpacker u, int n, int depth) throws IOException {
+        List<Object> list = new ArrayList<>(Math.min(n, 1 << 16));
+        for (int i = 0; i < n; i++) {
+            list.add(unpack(u, depth));
+        }
+        return list;
+    }
+
+    private Map<Object, Object> unpackMap(MessageUnpacker u, int depth) throws IOException {
+        int n = u.unpackMapHeader();
+        Map<Object, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            Object key = unpack(u, depth);
+            map.put(key, unpack(u, depth));
+        }
+        return map;
+    }
+
+    private Object unpackExtension(MessageUnpacker u, ExtensionTypeHeader h, int depth)
+            throws IOException {
+        byte[] payload = u.readPayload(h.getLength());
+        switch (h.getType()) {
+            case EXT_BIGINT:
+                return payload.length == 0 ? Long.valueOf(0) : narrow(new BigInteger(payload));
+            case EXT_TUPLE:
+                return Collections.unmodifiableList(new ArrayList<>(
+                        unpackPayloadArray(payload, depth)));
+            case EXT_SET:
+                return new LinkedHashSet<>(unpackPayloadArray(payload, depth));
+            case EXT_FROZENSET:
+                return Collections.unmodifiableSet(new LinkedHashSet<>(
+                        unpackPayloadArray(payload, depth)));
+            case EXT_REFERENCE:
+                return unpackReference(payload);
+            default:
+                throw new SandboxException("the engine sent an unknown extension type "
+                        + h.getType());
+        }
+    }
+
+    private List<Object> unpackPayloadArray(byte[] payload, int depth) throws IOException {
+        try (MessageUnpacker inner = MessagePack.newDefaultUnpacker(payload)) {
+            return unpackList(inner, inner.unpackArrayHeader(), enterDecoded(depth));
+        }
+    }
+
+    private PythonReference unpackReference(byte[] payload) throws IOException {
+        try (MessageUnpacker inner = MessagePack.newDefaultUnpacker(payload)) {
+            int n = inner.unpackArrayHeader();
+            if (n < 2) {
+                throw new SandboxException("the engine sent a malformed reference");
+            }
+            long handle = inner.unpackBigInteger().longValue(); // uint64 kept bit for bit
+            String typeName = Wtf8.decode(inner.readPayload(inner.unpackRawStringHeader()));
+            if (references == null) {
+                throw new SandboxException("the engine sent a reference where none belongs");
+            }
+            return references.reference(handle, typeName);
+        }
+    }
+
+    private static Object narrow(BigInteger value) {
+        return value.bitLength() <= 63 ? (Object) value.longValue() : value;
+    }
+}

@@ -1,0 +1,134 @@
+package org.objcap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objcap.cli.ObjcapCommand;
+
+/** The objcap command's exit codes and messages, run in-process. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int runWithStdin(String stdin, String... args) {
+        return ObjcapCommand.execute(args,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private int run(String... args) {
+        return runWithStdin("", args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path script(String name, String source) throws IOException {
+        return Files.writeString(dir.resolve(name), source);
+    }
+
+    @Test
+    void successIsZero() throws IOException {
+        Path p = script("ok.py", "print('hi from the cli', 6 * 7)\n");
+        assertEquals(0, run("run", p.toString()), err());
+        assertEquals("hi from the cli 42\n", out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void inProcessFlagAndTimeoutAreAccepted() throws IOException {
+        Path p = script("ok.py", "print('é😀')\n");
+        assertEquals(0, run("run", "--in-process", "--timeout", "30", p.toString()), err());
+        assertEquals("é😀\n", out());
+    }
+
+    @Test
+    void stdinScript() {
+        assertEquals(0, runWithStdin("x = 6\nprint(x * 7)\n", "run", "-"), err());
+        assertEquals("42\n", out());
+    }
+
+    @Test
+    void raisingScriptIsOneWithTraceback() throws IOException {
+        Path p = script("raises.py", "def f():\n    raise ValueError('bad value')\n\nf()\n");
+        assertEquals(1, run("run", p.toString()));
+        String e = err();
+        assertTrue(e.startsWith("Traceback (most recent call last):\n"), e);
+        assertTrue(e.contains("File \"" + p + "\", line 4, in <module>"), e);
+        assertTrue(e.contains("File \"" + p + "\", line 2, in f"), e);
+        assertTrue(e.endsWith("ValueError: bad value\n"), e);
+    }
+
+    @Test
+    void syntaxErrorIsOne() throws IOException {
+        Path p = script("syntax.py", "x = (1,\n");
+        assertEquals(1, run("run", p.toString()));
+        assertTrue(err().contains("SyntaxError"), err());
+        assertTrue(err().contains("line 1"), err());
+    }
+
+    @Test
+    void missingFileIsTwo() {
+        String missing = dir.resolve("nope.py").toString();
+        assertEquals(2, run("run", missing));
+        assertEquals("objcap: cannot read " + missing + ": No such file\n", err());
+    }
+
+    @Test
+    void invalidUtf8IsTwo() throws IOException {
+        Path p = dir.resolve("latin1.py");
+        Files.write(p, new byte[] {'x', '=', '\'', (byte) 0xE9, '\''});
+        assertEquals(2, run("run", p.toString()));
+        assertTrue(err().contains("not valid UTF-8"), err());
+    }
+
+    @Test
+    void usageErrorsAreTwo() {
+        assertEquals(2, run("run", "--bogus", "x.py"));
+        assertTrue(err().contains("--bogus"), err());
+        assertEquals(2, run("run"));
+        assertEquals(2, run());
+        assertEquals(2, run("frobnicate"));
+        assertEquals(2, run("run", "--timeout", "-1", "x.py"));
+        assertEquals(2, run("run", "--timeout", "soon", "x.py"));
+    }
+
+    @Test
+    void timeLimitIsThree() throws IOException {
+        Path p = script("loop.py", "while True:\n    pass\n");
+        assertEquals(3, run("run", "--timeout", "0.5", p.toString()));
+        String e = err().strip();
+        assertTrue(e.startsWith("objcap: time limit"), e);
+        assertEquals(1, e.lines().count(), e);
+    }
+
+    @Test
+    void helpAndVersion() {
+        assertEquals(0, run("--help"));
+        assertTrue(out().contains("Usage: objcap"), out());
+        out.reset();
+        assertEquals(0, run("run", "--help"));
+        assertTrue(out().contains("--timeout=SECONDS"), out());
+        out.reset();
+        assertEquals(0, run("--version"));
+        assertTrue(out().startsWith("objcap 0.1.0"), out());
+    }
+}

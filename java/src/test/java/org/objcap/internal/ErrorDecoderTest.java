@@ -1,0 +1,110 @@
+package org.objcap.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.objcap.Limit;
+import org.objcap.LimitExceededException;
+import org.objcap.PythonException;
+import org.objcap.PythonFrame;
+import org.objcap.PythonSyntaxException;
+import org.objcap.SandboxCrashedException;
+import org.objcap.SandboxException;
+
+/** Status codes and error maps become the documented exceptions. */
+class ErrorDecoderTest {
+    private final ValueCodec codec = new ValueCodec(null);
+
+    private byte[] error(int status, Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", status);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return codec.encode(m);
+    }
+
+    @Test
+    void pythonErrorWithTraceback() {
+        byte[] data = error(3, "type", "ZeroDivisionError", "message", "division by zero",
+                "traceback", List.of(
+                        Arrays.asList("calc.py", 5, "outer", "return inner()"),
+                        Arrays.asList("calc.py", 2, "inner", null)));
+        PythonException e = (PythonException) ErrorDecoder.toException(3, data);
+        assertSame(PythonException.class, e.getClass());
+        assertEquals("ZeroDivisionError", e.getPythonType());
+        assertEquals("division by zero", e.getPythonMessage());
+        assertEquals("ZeroDivisionError: division by zero", e.getMessage());
+        assertEquals(List.of(new PythonFrame("calc.py", 5, "outer", "return inner()"),
+                new PythonFrame("calc.py", 2, "inner", null)), e.getPythonTraceback());
+        assertEquals("Traceback (most recent call last):\n"
+                + "  File \"calc.py\", line 5, in outer\n"
+                + "    return inner()\n"
+                + "  File \"calc.py\", line 2, in inner\n"
+                + "ZeroDivisionError: division by zero\n", e.formatTraceback());
+    }
+
+    @Test
+    void emptyMessageShowsTypeOnly() {
+        PythonException e = (PythonException) ErrorDecoder.toException(3,
+                error(3, "type", "StopIteration", "message", ""));
+        assertEquals("StopIteration", e.getMessage());
+        assertEquals("StopIteration\n", e.formatTraceback());
+    }
+
+    @Test
+    void syntaxError() {
+        byte[] data = error(3, "type", "SyntaxError", "message", "invalid syntax",
+                "syntax", Arrays.asList("bad.py", 2, 8, "b = 2 +* 3\n"));
+        PythonSyntaxException e = assertInstanceOf(PythonSyntaxException.class,
+                ErrorDecoder.toException(3, data));
+        assertEquals("bad.py", e.getFileName());
+        assertEquals(2, e.getLine());
+        assertEquals(8, e.getColumn());
+        assertEquals("b = 2 +* 3\n", e.getText());
+        assertEquals("  File \"bad.py\", line 2\n"
+                + "    b = 2 +* 3\n"
+                + "           ^\n"
+                + "SyntaxError: invalid syntax\n", e.formatTraceback());
+    }
+
+    @Test
+    void limits() {
+        LimitExceededException e = assertInstanceOf(LimitExceededException.class,
+                ErrorDecoder.toException(5, error(5, "type", "TIME", "message", "took too long")));
+        assertEquals(Limit.TIME, e.getLimit());
+        assertEquals("took too long", e.getMessage());
+        for (Limit l : Limit.values()) {
+            assertEquals(l, ((LimitExceededException) ErrorDecoder.toException(5,
+                    error(5, "type", l.name()))).getLimit());
+        }
+        assertNull(((LimitExceededException) ErrorDecoder.toException(5,
+                error(5, "type", "FOO"))).getLimit());
+    }
+
+    @Test
+    void otherStatuses() {
+        assertInstanceOf(IllegalArgumentException.class, ErrorDecoder.toException(1, null));
+        assertInstanceOf(IllegalStateException.class, ErrorDecoder.toException(2, null));
+        IllegalArgumentException value = assertInstanceOf(IllegalArgumentException.class,
+                ErrorDecoder.toException(4, error(4, "message", "too deep")));
+        assertEquals("too deep", value.getMessage());
+        assertInstanceOf(SandboxCrashedException.class, ErrorDecoder.toException(6, null));
+        assertSame(SandboxException.class, ErrorDecoder.toException(7, null).getClass());
+        assertSame(SandboxException.class, ErrorDecoder.toException(8, null).getClass());
+        assertSame(SandboxException.class, ErrorDecoder.toException(99, null).getClass());
+    }
+
+    @Test
+    void garbledErrorMapKeepsTheStatus() {
+        assertInstanceOf(IllegalStateException.class,
+                ErrorDecoder.toException(2, new byte[] {(byte) 0xC1}));
+    }
+}

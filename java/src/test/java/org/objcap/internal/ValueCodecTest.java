@@ -1,0 +1,186 @@
+package org.objcap.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
+
+/** The codec's byte format, checked against msgpack-core, without the engine. */
+class ValueCodecTest {
+    private final ValueCodec codec = new ValueCodec(null);
+
+    private static MessageUnpacker unpacker(byte[] b) {
+        return MessagePack.newDefaultUnpacker(b);
+    }
+
+    @Test
+    void integersWidenToInt() throws IOException {
+        for (Object v : List.of((byte) 1, (short) 2, 3, 4L, BigInteger.valueOf(5))) {
+            try (MessageUnpacker u = unpacker(codec.encode(v))) {
+                assertEquals(ValueType.INTEGER, u.getNextFormat().getValueType());
+                assertEquals(((Number) v).longValue(), u.unpackLong());
+            }
+        }
+    }
+
+    @Test
+    void bigIntegerBeyondLongIsExtBigint() throws IOException {
+        BigInteger big = BigInteger.TWO.pow(100).negate();
+        try (MessageUnpacker u = unpacker(codec.encode(big))) {
+            var header = u.unpackExtensionTypeHeader();
+            assertEquals(ValueCodec.EXT_BIGINT, header.getType());
+            assertEquals(big, new BigInteger(u.readPayload(header.getLength())));
+        }
+        assertEquals(big, codec.decode(codec.encode(big)));
+    }
+
+    @Test
+    void decodesUint64BeyondLongAsBigInteger() throws IOException {
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        p.packBigInteger(BigInteger.TWO.pow(64).subtract(BigInteger.ONE));
+        assertEquals(BigInteger.TWO.pow(64).subtract(BigInteger.ONE), codec.decode(p.toByteArray()));
+    }
+
+    @Test
+    void smallBigintExtDecodesAsLong() throws IOException {
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        p.packExtensionTypeHeader(ValueCodec.EXT_BIGINT, 1);
+        p.writePayload(new byte[] {-3});
+        assertEquals(-3L, codec.decode(p.toByteArray()));
+    }
+
+    @Test
+    void floatWidensToDouble() {
+        assertEquals(0.25d, codec.decode(codec.encode(0.25f)));
+    }
+
+    @Test
+    void characterIsString() {
+        assertEquals("x", codec.decode(codec.encode('x')));
+    }
+
+    @Test
+    void loneSurrogateIsWtf8OnTheWire() throws IOException {
+        try (MessageUnpacker u = unpacker(codec.encode("\uD800"))) {
+            int n = u.unpackRawStringHeader();
+            assertArrayEquals(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, u.readPayload(n));
+        }
+    }
+
+    @Test
+    void setIsExtSetHoldingAnArray() throws IOException {
+        try (MessageUnpacker u = unpacker(codec.encode(Set.of(7)))) {
+            var header = u.unpackExtensionTypeHeader();
+            assertEquals(ValueCodec.EXT_SET, header.getType());
+            try (MessageUnpacker inner = unpacker(u.readPayload(header.getLength()))) {
+                assertEquals(1, inner.unpackArrayHeader());
+                assertEquals(7L, inner.unpackLong());
+            }
+        }
+    }
+
+    @Test
+    void tupleDecodesAsUnmodifiableListAllowingNulls() throws IOException {
+        MessageBufferPacker inner = MessagePack.newDefaultBufferPacker();
+        inner.packArrayHeader(2).packNil().packLong(1);
+        byte[] payload = inner.toByteArray();
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        p.packExtensionTypeHeader(ValueCodec.EXT_TUPLE, payload.length);
+        p.writePayload(payload);
+        Object v = codec.decode(p.toByteArray());
+        assertEquals(Arrays.asList(null, 1L), v);
+        assertThrows(UnsupportedOperationException.class, () -> ((List<?>) v).add(null));
+    }
+
+    @Test
+    void frozensetDecodesAsUnmodifiableSet() throws IOException {
+        MessageBufferPacker inner = MessagePack.newDefaultBufferPacker();
+        inner.packArrayHeader(2).packLong(1).packLong(2);
+        byte[] payload = inner.toByteArray();
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        p.packExtensionTypeHeader(ValueCodec.EXT_FROZENSET, payload.length);
+        p.writePayload(payload);
+        Object v = codec.decode(p.toByteArray());
+        assertEquals(Set.of(1L, 2L), v);
+        assertThrows(UnsupportedOperationException.class, () -> castSet(v).add(3L));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<Object> castSet(Object v) {
+        return (Set<Object>) v;
+    }
+
+    @Test
+    void mapKeepsInsertionOrder() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < 100; i++) {
+            m.put("k" + (i * 37 % 100), i);
+        }
+        Object back = codec.decode(codec.encode(m));
+        assertEquals(new ArrayList<>(m.keySet()), new ArrayList<>(((Map<?, ?>) back).keySet()));
+    }
+
+    @Test
+    void primitiveAndObjectArraysAreLists() {
+        assertEquals(List.of(1L, 2L), codec.decode(codec.encode(new int[] {1, 2})));
+        assertEquals(List.of(true, false), codec.decode(codec.encode(new boolean[] {true, false})));
+        assertEquals(List.of("a", 1L), codec.decode(codec.encode(new Object[] {"a", 1})));
+        assertArrayEquals(new byte[] {1, 2}, (byte[]) codec.decode(codec.encode(new byte[] {1, 2})));
+    }
+
+    @Test
+    void unconvertibleObjectNamesItsClass() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> codec.encode(List.of(new StringBuilder())));
+        assertTrue(e.getMessage().contains("java.lang.StringBuilder"), e.getMessage());
+    }
+
+    @Test
+    void depthLimit() {
+        Object v = "leaf";
+        for (int i = 0; i < ValueCodec.MAX_DEPTH; i++) {
+            v = List.of(v);
+        }
+        assertInstanceOf(List.class, codec.decode(codec.encode(v)));
+        Object deeper = List.of(v);
+        assertThrows(IllegalArgumentException.class, () -> codec.encode(deeper));
+    }
+
+    @Test
+    void cycleIsRefused() {
+        List<Object> cyclic = new ArrayList<>();
+        cyclic.add(cyclic);
+        assertThrows(IllegalArgumentException.class, () -> codec.encode(cyclic));
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("self", map);
+        assertThrows(IllegalArgumentException.class, () -> codec.encode(map));
+    }
+
+    @Test
+    void referenceRefusedWithoutASandbox() {
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        assertThrows(RuntimeException.class, () -> {
+            MessageBufferPacker inner = MessagePack.newDefaultBufferPacker();
+            inner.packArrayHeader(2).packLong(1).packString("object");
+            byte[] payload = inner.toByteArray();
+            p.packExtensionTypeHeader(ValueCodec.EXT_REFERENCE, payload.length);
+            p.writePayload(payload);
+            codec.decode(p.toByteArray());
+        });
+    }
+}

@@ -119,6 +119,8 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  *                     arrays of module names a script may import, beyond
  *                     the default, each only as that kind of module
  *   "source_paths"    array of directories of the host's pure-Python modules
+ *   "worker"          path of objcap-worker: run the interpreter in a
+ *                     confined process of its own (see objcap_isolation)
  *   "allow_dangerous" array of module names (sys, posix, ...) that the host
  *                     accepts giving away; any such name in an allow_* list
  *                     must be here too, or creation fails
@@ -168,6 +170,15 @@ OBJCAP_API objcap_status objcap_get(objcap_sandbox sandbox,
  */
 OBJCAP_API objcap_status objcap_denials(objcap_sandbox sandbox, uint8_t **out,
                                         size_t *out_len);
+
+/*
+ * How the sandbox is isolated, as a MessagePack map: {"mode": "in-process"},
+ * or for a worker {"mode": "process", "pid": int, "seccomp": bool,
+ * "landlock": int (ABI version, 0 = none), "no_new_privs": bool,
+ * "rlimits": bool}.
+ */
+OBJCAP_API objcap_status objcap_isolation(objcap_sandbox sandbox,
+                                          uint8_t **out, size_t *out_len);
 
 /* Forgets a reference handed out by this sandbox. */
 OBJCAP_API objcap_status objcap_release(objcap_sandbox sandbox,

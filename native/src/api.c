@@ -3,6 +3,7 @@
  * to the sandbox's thread.  Nothing here runs Python or holds the GIL.
  */
 #include "internal.h"
+#include "protocol.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,11 +97,14 @@ key_is(const msgpack_object *k, const char *name)
 }
 
 /* Reads the options map; unknown keys are refused, not ignored. */
+int ocap_worker_side;
+
 static const char *
 read_options(const uint8_t *options, size_t len, int *recursion_limit,
              int64_t *timeout_ms, ocap_policy *policy, char *buffer,
-             size_t size)
+             size_t size, char *worker, size_t worker_size)
 {
+    worker[0] = '\0';
     *recursion_limit = DEFAULT_RECURSION_LIMIT;
     *timeout_ms = 0;
     if (options == NULL || len == 0) {
@@ -122,6 +126,18 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
         int is_uint = v->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
         if (k->type != MSGPACK_OBJECT_STR) {
             problem = "option names must be strings";
+        }
+        else if (key_is(k, "worker")) {
+            /* In the worker itself the key is spent: it serves, not spawns. */
+            if (v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 ||
+                v->via.str.size >= worker_size ||
+                memchr(v->via.str.ptr, '\0', v->via.str.size)) {
+                problem = "worker must be the path of objcap-worker";
+            }
+            else if (!ocap_worker_side) {
+                memcpy(worker, v->via.str.ptr, v->via.str.size);
+                worker[v->via.str.size] = '\0';
+            }
         }
         else if (key_is(k, "allow_builtin")) {
             problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_BUILTIN], 1);
@@ -169,6 +185,34 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
     return problem;
 }
 
+static objcap_status
+create_remote(const char *worker, const uint8_t *options, size_t options_len,
+              int64_t timeout_ms, objcap_output_fn on_output, void *user,
+              objcap_sandbox *sandbox, uint8_t **out, size_t *out_len)
+{
+    ocap_remote *remote = NULL;
+    objcap_status st = ocap_remote_create(worker, options, options_len,
+                                          timeout_ms, on_output, user,
+                                          &remote, out, out_len);
+    if (st != OBJCAP_OK) {
+        return st;
+    }
+    ocap_sandbox *sb = NULL;
+    if (ocap_sandbox_new_remote(remote, on_output, user, &sb) != OBJCAP_OK) {
+        ocap_remote_destroy(remote);
+        return ocap_error_plain(OBJCAP_ERR_NOMEM, "MemoryError",
+                                "out of memory", out, out_len);
+    }
+    st = ocap_registry_add(sb);
+    if (st != OBJCAP_OK) {
+        ocap_sandbox_free(sb);
+        return ocap_error_plain(st, "MemoryError", "out of memory", out,
+                                out_len);
+    }
+    *sandbox = sb->handle;
+    return OBJCAP_OK;
+}
+
 objcap_status
 objcap_sandbox_create(const uint8_t *options, size_t options_len,
                       objcap_output_fn on_output, void *user,
@@ -188,11 +232,18 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     int64_t timeout_ms;
     ocap_policy policy = {0};
     char why[256];
+    char worker[4096];
     const char *problem = read_options(options, options_len, &recursion_limit,
-                                       &timeout_ms, &policy, why, sizeof why);
+                                       &timeout_ms, &policy, why, sizeof why,
+                                       worker, sizeof worker);
     if (problem != NULL) {
         ocap_policy_clear(&policy);
         return bad_argument(problem, out, out_len);
+    }
+    if (worker[0] != '\0') {
+        ocap_policy_clear(&policy);
+        return create_remote(worker, options, options_len, timeout_ms,
+                             on_output, user, sandbox, out, out_len);
     }
     objcap_status st = objcap_runtime_start(NULL, out, out_len);
     if (st != OBJCAP_OK) {
@@ -243,7 +294,7 @@ objcap_exec(objcap_sandbox sandbox, const char *source, size_t source_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_exec, .text = source,
+    ocap_job job = {.run = ocap_job_exec, .remote_type = OCAP_REQ_EXEC, .text = source,
                     .text_len = source_len, .filename = filename,
                     .filename_len = filename_len};
     return run_job(sandbox, &job, out, out_len);
@@ -260,7 +311,7 @@ objcap_eval(objcap_sandbox sandbox, const char *expression, size_t len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_eval, .text = expression, .text_len = len};
+    ocap_job job = {.run = ocap_job_eval, .remote_type = OCAP_REQ_EVAL, .text = expression, .text_len = len};
     return run_job(sandbox, &job, out, out_len);
 }
 
@@ -279,7 +330,7 @@ objcap_call(objcap_sandbox sandbox, const char *name, size_t name_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_call, .text = name, .text_len = name_len,
+    ocap_job job = {.run = ocap_job_call, .remote_type = OCAP_REQ_CALL, .text = name, .text_len = name_len,
                     .value = args, .value_len = args_len};
     return run_job(sandbox, &job, out, out_len);
 }
@@ -299,7 +350,7 @@ objcap_set(objcap_sandbox sandbox, const char *name, size_t name_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_set, .text = name, .text_len = name_len,
+    ocap_job job = {.run = ocap_job_set, .remote_type = OCAP_REQ_SET, .text = name, .text_len = name_len,
                     .value = value, .value_len = value_len};
     return run_job(sandbox, &job, out, out_len);
 }
@@ -315,7 +366,7 @@ objcap_get(objcap_sandbox sandbox, const char *name, size_t name_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_get, .text = name, .text_len = name_len};
+    ocap_job job = {.run = ocap_job_get, .remote_type = OCAP_REQ_GET, .text = name, .text_len = name_len};
     return run_job(sandbox, &job, out, out_len);
 }
 
@@ -324,7 +375,8 @@ objcap_release(objcap_sandbox sandbox, uint64_t reference)
 {
     uint8_t *out = NULL;
     size_t out_len = 0;
-    ocap_job job = {.run = ocap_job_release, .reference = reference};
+    ocap_job job = {.run = ocap_job_release,
+                    .remote_type = OCAP_REQ_RELEASE, .reference = reference};
     objcap_status st = run_job(sandbox, &job, &out, &out_len);
     free(out);
     return st;
@@ -348,7 +400,47 @@ objcap_denials(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
                                 "the sandbox is closed or does not exist",
                                 out, out_len);
     }
-    objcap_status st = ocap_denials_report(sb, out, out_len);
+    objcap_status st;
+    if (sb->remote != NULL) {
+        ocap_job job = {.remote_type = OCAP_REQ_DENIALS};
+        st = ocap_sandbox_run(sb, &job);
+        *out = job.out;
+        *out_len = job.out_len;
+    }
+    else {
+        st = ocap_denials_report(sb, out, out_len);
+    }
+    ocap_registry_release(sb);
+    return st;
+}
+
+objcap_status
+objcap_isolation(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
+    if (sb == NULL) {
+        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed",
+                                "the sandbox is closed or does not exist",
+                                out, out_len);
+    }
+    objcap_status st;
+    if (sb->remote != NULL) {
+        st = ocap_remote_isolation(sb->remote, out, out_len);
+    }
+    else {
+        /* {"mode": "in-process"} */
+        static const uint8_t in_process[] =
+            "\x81\xa4mode\xaain-process";
+        *out = malloc(sizeof in_process - 1);
+        st = *out ? OBJCAP_OK : OBJCAP_ERR_NOMEM;
+        if (*out) {
+            memcpy(*out, in_process, sizeof in_process - 1);
+            *out_len = sizeof in_process - 1;
+        }
+    }
     ocap_registry_release(sb);
     return st;
 }

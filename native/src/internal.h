@@ -44,6 +44,7 @@ PyErr_SetRaisedException_compat(PyObject *exc)
 
 typedef struct ocap_sandbox ocap_sandbox;
 typedef struct ocap_job ocap_job;
+typedef struct ocap_remote ocap_remote;
 
 /* Kinds of module (paper 5.5); bytecode is not one: it is never loaded. */
 enum { OCAP_KIND_BUILTIN, OCAP_KIND_FROZEN, OCAP_KIND_EXTENSION,
@@ -83,6 +84,7 @@ typedef struct ocap_importer {
 /* One unit of work, run on the sandbox's thread with its GIL held. */
 struct ocap_job {
     objcap_status (*run)(ocap_sandbox *sb, ocap_job *job);
+    uint8_t remote_type;   /* the same request for a worker (protocol.h) */
     const char *text;      /* source, expression or global name */
     size_t text_len;
     const char *filename;  /* exec only */
@@ -114,6 +116,11 @@ struct ocap_sandbox {
     int started;           /* 1 ready, -1 failed */
     char start_error[256];
     pthread_mutex_t call_mu; /* serializes callers */
+    pthread_t caller;        /* holds call_mu, when has_caller */
+    int has_caller;
+
+    /* worker_client.c: set when the interpreter runs in objcap-worker */
+    ocap_remote *remote;
 
     /* configuration, fixed at creation */
     ocap_policy policy;
@@ -208,6 +215,31 @@ PyObject *ocap_importer_load_support(ocap_sandbox *sb, const char *name);
 PyObject *ocap_standin_build(ocap_sandbox *sb, const char *name);
 int ocap_standin_known(const char *name);
 int ocap_forwarder_ready(void);
+
+/* worker_client.c */
+struct ocap_field;
+objcap_status ocap_remote_create(const char *worker_path,
+                                 const uint8_t *options, size_t options_len,
+                                 int64_t timeout_ms,
+                                 objcap_output_fn on_output, void *user,
+                                 ocap_remote **result, uint8_t **out,
+                                 size_t *out_len);
+objcap_status ocap_remote_call(ocap_remote *r, uint8_t type,
+                               const struct ocap_field *fields, size_t count,
+                               objcap_output_fn on_output, void *user,
+                               uint8_t **out, size_t *out_len);
+objcap_status ocap_remote_isolation(ocap_remote *r, uint8_t **out,
+                                    size_t *out_len);
+int ocap_remote_is_dead(ocap_remote *r);
+void ocap_remote_destroy(ocap_remote *r);
+objcap_status ocap_sandbox_new_remote(ocap_remote *remote,
+                                      objcap_output_fn on_output, void *user,
+                                      ocap_sandbox **out);
+
+/* The worker sets this: it serves one sandbox and spawns none. */
+extern int ocap_worker_side;
+int ocap_worker_self_test(const char *outside_dir);
+void ocap_policy_each_extension(const char *dynload_dir);
 
 /* calls.c: job bodies */
 objcap_status ocap_job_exec(ocap_sandbox *sb, ocap_job *job);

@@ -7,6 +7,8 @@
  */
 #include "internal.h"
 
+#include <dlfcn.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,4 +221,28 @@ ocap_policy_build(ocap_sandbox *sb)
         Py_DECREF(s);
     }
     return 0;
+}
+
+/* Maps every extension module the default policy can load (the worker does
+   this before Landlock, which would hide their libraries). */
+void
+ocap_policy_each_extension(const char *dynload_dir)
+{
+    for (int list = 0; list < 2; list++) {
+        const char *const *names = list == 0
+            ? default_user[OCAP_KIND_EXTENSION]
+            : default_support[OCAP_KIND_EXTENSION];
+        for (; *names; names++) {
+            char pattern[4096];
+            snprintf(pattern, sizeof pattern, "%s/%s.cpython-%d%d-*.so",
+                     dynload_dir, *names, PY_MAJOR_VERSION, PY_MINOR_VERSION);
+            glob_t g;
+            if (glob(pattern, 0, NULL, &g) == 0) {
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                    dlopen(g.gl_pathv[i], RTLD_NOW | RTLD_LOCAL);
+                }
+                globfree(&g);
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@
  * Python.
  */
 #include "internal.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,10 +19,18 @@
 #define STACK_PER_LEVEL (16 * 1024)
 #define MIN_STACK (16u * 1024 * 1024)
 
+/* True on the sandbox's own thread, or on the thread inside one of its
+   calls (a worker sandbox delivers output on the caller's thread). */
 int
 ocap_sandbox_is_own_thread(ocap_sandbox *sb)
 {
-    return sb->started == 1 && pthread_equal(pthread_self(), sb->thread);
+    if (sb->started == 1 && pthread_equal(pthread_self(), sb->thread)) {
+        return 1;
+    }
+    pthread_mutex_lock(&sb->mu);
+    int inside = sb->has_caller && pthread_equal(pthread_self(), sb->caller);
+    pthread_mutex_unlock(&sb->mu);
+    return inside;
 }
 
 /* Builds the interpreter's state; runs on the engine thread, GIL held. */
@@ -216,10 +225,30 @@ ocap_sandbox_new(int recursion_limit, int64_t timeout_ms, ocap_policy *policy,
     return OBJCAP_OK;
 }
 
+objcap_status
+ocap_sandbox_new_remote(ocap_remote *remote, objcap_output_fn on_output,
+                        void *user, ocap_sandbox **out)
+{
+    ocap_sandbox *sb = calloc(1, sizeof *sb);
+    if (sb == NULL) {
+        return OBJCAP_ERR_NOMEM;
+    }
+    sb->remote = remote;
+    sb->on_output = on_output;
+    sb->user = user;
+    pthread_mutex_init(&sb->mu, NULL);
+    pthread_cond_init(&sb->cv, NULL);
+    pthread_mutex_init(&sb->call_mu, NULL);
+    pthread_mutex_init(&sb->denials_mu, NULL);
+    *out = sb;
+    return OBJCAP_OK;
+}
+
 /* Stops the engine thread (ending the interpreter) and frees the sandbox. */
 void
 ocap_sandbox_free(ocap_sandbox *sb)
 {
+    ocap_remote_destroy(sb->remote);
     if (sb->started == 1) {
         pthread_mutex_lock(&sb->mu);
         sb->stop = 1;
@@ -274,6 +303,42 @@ wait_for_job(ocap_sandbox *sb, ocap_job *job)
     pthread_mutex_unlock(&sb->mu);
 }
 
+static void
+set_caller(ocap_sandbox *sb, int inside)
+{
+    pthread_mutex_lock(&sb->mu);
+    sb->caller = pthread_self();
+    sb->has_caller = inside;
+    pthread_mutex_unlock(&sb->mu);
+}
+
+/* A job for a worker sandbox: the same request, as a frame. */
+static objcap_status
+run_remote(ocap_sandbox *sb, ocap_job *job)
+{
+    uint8_t reference[8];
+    for (int i = 0; i < 8; i++) {
+        reference[i] = (uint8_t)(job->reference >> (8 * i));
+    }
+    ocap_field fields[2];
+    size_t count = 0;
+    if (job->remote_type == OCAP_REQ_RELEASE) {
+        fields[count++] = (ocap_field){reference, sizeof reference};
+    }
+    if (job->text != NULL) {
+        fields[count++] = (ocap_field){job->text, job->text_len};
+    }
+    if (job->filename != NULL) {
+        fields[count++] = (ocap_field){job->filename, job->filename_len};
+    }
+    if (job->value != NULL) {
+        fields[count++] = (ocap_field){job->value, job->value_len};
+    }
+    return ocap_remote_call(sb->remote, job->remote_type, fields, count,
+                            sb->on_output, sb->user, &job->out,
+                            &job->out_len);
+}
+
 objcap_status
 ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
 {
@@ -281,6 +346,14 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
         return ocap_error_plain(OBJCAP_ERR_STATE, "ReentrantCall",
                                 "a sandbox cannot be called from its own "
                                 "output callback", &job->out, &job->out_len);
+    }
+    if (sb->remote != NULL) {
+        pthread_mutex_lock(&sb->call_mu);
+        set_caller(sb, 1);
+        objcap_status st = run_remote(sb, job);
+        set_caller(sb, 0);
+        pthread_mutex_unlock(&sb->call_mu);
+        return st;
     }
     pthread_mutex_lock(&sb->call_mu);
     atomic_store(&sb->timed_out, 0);

@@ -1,0 +1,58 @@
+/*
+ * The framed protocol between the worker client (in the host) and
+ * objcap-worker, over a Unix stream socket pair:
+ *   frame   = u32 length (little-endian, of what follows) | u8 type | body
+ *   field   = u32 length | bytes
+ * Requests carry fields (e.g. EXEC: source, filename); the worker answers
+ * with any number of OUTPUT frames (u8 stream | bytes) and one RESULT
+ * (u32 status | the call's out buffer).  The host trusts nothing the worker
+ * sends: sizes are bounded and buffers checked before use.
+ */
+#ifndef OBJCAP_PROTOCOL_H
+#define OBJCAP_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OCAP_MAX_FRAME (1u << 30)
+
+enum ocap_frame_type {
+    OCAP_REQ_CREATE = 1,
+    OCAP_REQ_EXEC = 2,
+    OCAP_REQ_EVAL = 3,
+    OCAP_REQ_CALL = 4,
+    OCAP_REQ_SET = 5,
+    OCAP_REQ_GET = 6,
+    OCAP_REQ_RELEASE = 7,
+    OCAP_REQ_DENIALS = 8,
+    OCAP_REQ_DESTROY = 9,
+    OCAP_REQ_ISOLATION = 10,
+    OCAP_RESP_OUTPUT = 20,
+    OCAP_RESP_RESULT = 21
+};
+
+typedef struct ocap_frame {
+    uint8_t type;
+    uint8_t *body; /* malloc'd */
+    size_t len;
+} ocap_frame;
+
+typedef struct ocap_field {
+    const void *data;
+    size_t len;
+} ocap_field;
+
+/* Writes one frame of fields; 0 or -1 (errno set). */
+int ocap_frame_write(int fd, uint8_t type, const ocap_field *fields,
+                     size_t count);
+/* Writes one frame with a raw body. */
+int ocap_frame_write_raw(int fd, uint8_t type, const void *body, size_t len);
+/* Reads one frame: 1 read, 0 end of stream, -1 error or deadline passed
+   (deadline_ms < 0: none; counted on CLOCK_MONOTONIC). */
+int ocap_frame_read(int fd, ocap_frame *frame, int64_t deadline_ms);
+/* Splits a body into `count` fields; 0 or -1 if malformed. */
+int ocap_frame_fields(const ocap_frame *frame, ocap_field *fields,
+                      size_t count);
+int64_t ocap_now_ms(void);
+
+#endif

@@ -1,0 +1,390 @@
+/*
+ * The worker client: a sandbox whose interpreter runs in objcap-worker, a
+ * process of its own, spawned with posix_spawn (never fork of the host) and
+ * driven over the framed protocol of protocol.h.  The worker is untrusted
+ * once sandboxed code has run in it: every frame it sends is bounded and
+ * checked, and its death or silence past the deadline is reported, never
+ * waited on forever.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GRACE_MS 1000        /* after the deadline, before the kill */
+#define CREATE_TIMEOUT_MS 30000
+#define EXIT_WAIT_MS 200
+
+struct ocap_remote {
+    pid_t pid;
+    int fd;
+    char workdir[64];
+    int dead;
+    char death[200];
+    int64_t timeout_ms;
+    uint8_t *isolation;
+    size_t isolation_len;
+};
+
+/* ---- spawning from one long-lived thread ----
+   A worker's parent-death signal fires when the thread that spawned it
+   exits; host threads come and go, so one thread of ours spawns them all. */
+
+typedef struct spawn_request {
+    const char *path;
+    int child_fd;
+    const char *workdir;
+    pid_t pid;
+    int error;
+    int done;
+    struct spawn_request *next;
+} spawn_request;
+
+static pthread_mutex_t spawn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spawn_cv = PTHREAD_COND_INITIALIZER;
+static spawn_request *spawn_queue;
+static int spawner_running;
+
+static int
+spawn_now(spawn_request *req)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&fa, req->child_fd, 0);
+    posix_spawn_file_actions_adddup2(&fa, req->child_fd, 1);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addchdir_np(&fa, req->workdir);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    /* The JVM ignores or handles signals; the worker starts clean, in a
+       session of its own. */
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    char parent[32];
+    snprintf(parent, sizeof parent, "%d", (int)getpid());
+    char *argv[] = {(char *)req->path, "--parent", parent, NULL};
+    char *envp[] = {NULL};
+    int rc = posix_spawn(&req->pid, req->path, &fa, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
+static void *
+spawner_main(void *unused)
+{
+    pthread_mutex_lock(&spawn_mu);
+    for (;;) {
+        while (spawn_queue == NULL) {
+            pthread_cond_wait(&spawn_cv, &spawn_mu);
+        }
+        spawn_request *req = spawn_queue;
+        spawn_queue = req->next;
+        pthread_mutex_unlock(&spawn_mu);
+        int rc = spawn_now(req);
+        pthread_mutex_lock(&spawn_mu);
+        req->error = rc;
+        req->done = 1;
+        pthread_cond_broadcast(&spawn_cv);
+    }
+    return NULL;
+}
+
+static int
+spawn_worker(const char *path, int child_fd, const char *workdir, pid_t *pid)
+{
+    spawn_request req = {.path = path, .child_fd = child_fd,
+                         .workdir = workdir};
+    pthread_mutex_lock(&spawn_mu);
+    if (!spawner_running) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int rc = pthread_create(&t, &attr, spawner_main, NULL);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) {
+            pthread_mutex_unlock(&spawn_mu);
+            return rc;
+        }
+        spawner_running = 1;
+    }
+    req.next = spawn_queue;
+    spawn_queue = &req;
+    pthread_cond_broadcast(&spawn_cv);
+    while (!req.done) {
+        pthread_cond_wait(&spawn_cv, &spawn_mu);
+    }
+    pthread_mutex_unlock(&spawn_mu);
+    *pid = req.pid;
+    return req.error;
+}
+
+/* ---- death ---- */
+
+static void
+describe_exit(ocap_remote *r, int status)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char *name = sigabbrev_np(sig);
+        snprintf(r->death, sizeof r->death,
+                 "the sandbox's worker process was killed by signal %d "
+                 "(SIG%s)", sig, name ? name : "?");
+    }
+    else {
+        snprintf(r->death, sizeof r->death,
+                 "the sandbox's worker process exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+}
+
+/* Reaps the worker, killing it if it has not gone within `wait_ms`. */
+static void
+reap(ocap_remote *r, int wait_ms, int kill_first)
+{
+    if (r->pid <= 0) {
+        return;
+    }
+    int status = 0;
+    if (kill_first) {
+        kill(r->pid, SIGKILL);
+    }
+    int64_t until = ocap_now_ms() + wait_ms;
+    for (;;) {
+        pid_t w = waitpid(r->pid, &status, WNOHANG);
+        if (w == r->pid || (w < 0 && errno != EINTR)) {
+            break;
+        }
+        if (w == 0 && ocap_now_ms() >= until) {
+            kill(r->pid, SIGKILL);
+            while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            break;
+        }
+        usleep(2000);
+    }
+    if (!r->dead) {
+        describe_exit(r, status);
+    }
+    r->pid = -1;
+}
+
+static objcap_status
+died(ocap_remote *r, uint8_t **out, size_t *out_len)
+{
+    if (!r->dead) {
+        reap(r, EXIT_WAIT_MS, 0);
+        r->dead = 1;
+    }
+    return ocap_error_plain(OBJCAP_ERR_CRASHED, "SandboxCrashed", r->death,
+                            out, out_len);
+}
+
+static objcap_status
+timed_out(ocap_remote *r, uint8_t **out, size_t *out_len)
+{
+    reap(r, 0, 1);
+    r->dead = 1;
+    snprintf(r->death, sizeof r->death, "the sandbox's worker did not answer "
+             "within its time limit and was killed");
+    return ocap_error_plain(OBJCAP_ERR_LIMIT, "TIME",
+                            "the call ran past its time limit; the worker "
+                            "was killed", out, out_len);
+}
+
+/* ---- calls ---- */
+
+objcap_status
+ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
+                 size_t count, objcap_output_fn on_output, void *user,
+                 uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (r->dead) {
+        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed", r->death,
+                                out, out_len);
+    }
+    if (ocap_frame_write(r->fd, type, fields, count) < 0) {
+        return died(r, out, out_len);
+    }
+    int64_t deadline = r->timeout_ms > 0
+        ? ocap_now_ms() + r->timeout_ms + GRACE_MS
+        : (type == OCAP_REQ_CREATE ? ocap_now_ms() + CREATE_TIMEOUT_MS : -1);
+    for (;;) {
+        ocap_frame frame;
+        int rc = ocap_frame_read(r->fd, &frame, deadline);
+        if (rc < 0 && errno == ETIMEDOUT) {
+            return timed_out(r, out, out_len);
+        }
+        if (rc <= 0) {
+            return died(r, out, out_len);
+        }
+        if (frame.type == OCAP_RESP_OUTPUT && frame.len >= 1 &&
+            (frame.body[0] == OBJCAP_STDOUT || frame.body[0] == OBJCAP_STDERR)) {
+            if (on_output != NULL && frame.len > 1) {
+                on_output(user, frame.body[0], (const char *)frame.body + 1,
+                          frame.len - 1);
+            }
+            free(frame.body);
+            continue;
+        }
+        if (frame.type == OCAP_RESP_RESULT && frame.len >= 4) {
+            uint32_t status = (uint32_t)frame.body[0] |
+                ((uint32_t)frame.body[1] << 8) |
+                ((uint32_t)frame.body[2] << 16) |
+                ((uint32_t)frame.body[3] << 24);
+            size_t n = frame.len - 4;
+            if (status <= OBJCAP_ERR_NOMEM &&
+                (n == 0 || ocap_wire_plausible(frame.body + 4, n))) {
+                if (n > 0) {
+                    memmove(frame.body, frame.body + 4, n);
+                    *out = frame.body;
+                    *out_len = n;
+                }
+                else {
+                    free(frame.body);
+                }
+                return (objcap_status)status;
+            }
+        }
+        /* Anything else is a worker that no longer follows the protocol. */
+        free(frame.body);
+        reap(r, 0, 1);
+        r->dead = 1;
+        snprintf(r->death, sizeof r->death,
+                 "the sandbox's worker broke the protocol and was killed");
+        return ocap_error_plain(OBJCAP_ERR_CRASHED, "SandboxCrashed", r->death,
+                                out, out_len);
+    }
+}
+
+objcap_status
+ocap_remote_create(const char *worker_path, const uint8_t *options,
+                   size_t options_len, int64_t timeout_ms,
+                   objcap_output_fn on_output, void *user, ocap_remote **result,
+                   uint8_t **out, size_t *out_len)
+{
+    ocap_remote *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return ocap_error_plain(OBJCAP_ERR_NOMEM, "MemoryError",
+                                "out of memory", out, out_len);
+    }
+    r->pid = -1;
+    r->fd = -1;
+    r->timeout_ms = timeout_ms;
+    int sv[2];
+    snprintf(r->workdir, sizeof r->workdir, "/tmp/objcap-worker-XXXXXX");
+    if (mkdtemp(r->workdir) == NULL) {
+        free(r);
+        return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
+                                "cannot create the worker's directory", out,
+                                out_len);
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        rmdir(r->workdir);
+        free(r);
+        return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
+                                "cannot create the worker's socket", out,
+                                out_len);
+    }
+    int rc = spawn_worker(worker_path, sv[1], r->workdir, &r->pid);
+    close(sv[1]);
+    r->fd = sv[0];
+    if (rc != 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot start the worker %s: %s",
+                 worker_path, strerror(rc));
+        close(r->fd);
+        rmdir(r->workdir);
+        free(r);
+        return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError", msg, out,
+                                out_len);
+    }
+    ocap_field field = {options, options_len};
+    int64_t saved = r->timeout_ms;
+    r->timeout_ms = 0; /* creation has its own bound */
+    objcap_status st = ocap_remote_call(r, OCAP_REQ_CREATE, &field, 1,
+                                        on_output, user, out, out_len);
+    r->timeout_ms = saved;
+    if (st != OBJCAP_OK) {
+        if (st == OBJCAP_ERR_CRASHED) {
+            /* It died while confining itself or starting CPython. */
+            objcap_free(*out);
+            char msg[300];
+            snprintf(msg, sizeof msg, "the worker could not start: %s",
+                     r->death);
+            ocap_remote_destroy(r);
+            return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError", msg,
+                                    out, out_len);
+        }
+        ocap_remote_destroy(r);
+        return st;
+    }
+    r->isolation = *out;
+    r->isolation_len = *out_len;
+    *out = NULL;
+    *out_len = 0;
+    *result = r;
+    return OBJCAP_OK;
+}
+
+objcap_status
+ocap_remote_isolation(ocap_remote *r, uint8_t **out, size_t *out_len)
+{
+    *out = malloc(r->isolation_len ? r->isolation_len : 1);
+    if (*out == NULL) {
+        return OBJCAP_ERR_NOMEM;
+    }
+    memcpy(*out, r->isolation, r->isolation_len);
+    *out_len = r->isolation_len;
+    return OBJCAP_OK;
+}
+
+int
+ocap_remote_is_dead(ocap_remote *r)
+{
+    return r->dead;
+}
+
+pid_t
+ocap_remote_pid(ocap_remote *r)
+{
+    return r->pid;
+}
+
+void
+ocap_remote_destroy(ocap_remote *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    if (!r->dead && r->fd >= 0) {
+        ocap_frame_write(r->fd, OCAP_REQ_DESTROY, NULL, 0);
+    }
+    if (r->fd >= 0) {
+        shutdown(r->fd, SHUT_RDWR);
+        close(r->fd);
+    }
+    reap(r, EXIT_WAIT_MS, 0);
+    rmdir(r->workdir);
+    free(r->isolation);
+    free(r);
+}

@@ -1,0 +1,137 @@
+/*
+ * The worker client as a C host sees it: a process-isolated sandbox runs
+ * code, streams output, reports its confinement, survives nothing fatal,
+ * and leaves no process behind.  argv[1] is the objcap-worker to use.
+ */
+#define _GNU_SOURCE
+#include "objcap.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int passed, failed;
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (cond) {                                                        \
+            passed++;                                                      \
+        } else {                                                           \
+            failed++;                                                      \
+            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
+                    #cond);                                                \
+        }                                                                  \
+    } while (0)
+
+static uint8_t *out;
+static size_t out_len;
+static char captured[256];
+static size_t captured_len;
+
+static void
+on_output(void *user, int stream, const char *data, size_t len)
+{
+    if (captured_len + len < sizeof captured) {
+        memcpy(captured + captured_len, data, len);
+        captured_len += len;
+    }
+}
+
+static int
+contains(const char *needle)
+{
+    return out != NULL && memmem(out, out_len, needle, strlen(needle)) != NULL;
+}
+
+static objcap_status
+run(objcap_sandbox sb, const char *src)
+{
+    objcap_free(out);
+    out = NULL;
+    return objcap_exec(sb, src, strlen(src), "<t>", 3, &out, &out_len);
+}
+
+static objcap_sandbox
+create(const char *worker, int timeout_ms)
+{
+    uint8_t options[600];
+    size_t n = 0, len = strlen(worker);
+    options[n++] = 0x82;
+    options[n++] = 0xa6;
+    memcpy(options + n, "worker", 6);
+    n += 6;
+    options[n++] = 0xd9;
+    options[n++] = (uint8_t)len;
+    memcpy(options + n, worker, len);
+    n += len;
+    options[n++] = 0xaa;
+    memcpy(options + n, "timeout_ms", 10);
+    n += 10;
+    options[n++] = 0xcd;
+    options[n++] = (uint8_t)(timeout_ms >> 8);
+    options[n++] = (uint8_t)timeout_ms;
+    objcap_sandbox sb = 0;
+    objcap_free(out);
+    out = NULL;
+    objcap_status st = objcap_sandbox_create(options, n, on_output, NULL, &sb,
+                                             &out, &out_len);
+    return st == OBJCAP_OK ? sb : 0;
+}
+
+static int
+children(void)
+{
+    /* Reaped workers are gone; a zombie would still be our child. */
+    return waitpid(-1, NULL, WNOHANG) == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_worker OBJCAP_WORKER\n");
+        return 2;
+    }
+    objcap_sandbox sb = create(argv[1], 3000);
+    CHECK(sb != 0);
+    CHECK(objcap_isolation(sb, &out, &out_len) == OBJCAP_OK &&
+          contains("process") && contains("seccomp"));
+    CHECK(run(sb, "import json\nprint(json.dumps([1, 2]))") == OBJCAP_OK);
+    CHECK(captured_len == 7 && memcmp(captured, "[1, 2]\n", 7) == 0);
+    CHECK(run(sb, "1/0") == OBJCAP_ERR_PYTHON && contains("ZeroDivisionError"));
+    CHECK(run(sb, "import os") == OBJCAP_ERR_PYTHON && contains("not allowed"));
+
+    /* A C-stack overflow kills the worker, not the host. */
+    CHECK(run(sb, "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\n"
+                  "next(x)\n") == OBJCAP_ERR_CRASHED && contains("SIGSEGV"));
+    CHECK(run(sb, "1") == OBJCAP_ERR_STATE);
+    CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
+
+    /* A C call that ignores interrupts: killed past the deadline. */
+    sb = create(argv[1], 500);
+    CHECK(sb != 0);
+    CHECK(run(sb, "9**9**9") == OBJCAP_ERR_LIMIT && contains("TIME"));
+    CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
+
+    /* Killed from outside. */
+    sb = create(argv[1], 3000);
+    CHECK(objcap_isolation(sb, &out, &out_len) == OBJCAP_OK);
+    const uint8_t *pid_at = memmem(out, out_len, "pid", 3);
+    CHECK(pid_at != NULL);
+    if (pid_at != NULL) {
+        const uint8_t *v = pid_at + 3;
+        long pid = v[0] == 0xd2 ? (long)((v[1] << 24) | (v[2] << 16) |
+                                         (v[3] << 8) | v[4])
+                 : v[0] == 0xcd ? (long)((v[1] << 8) | v[2])
+                 : (long)v[0];
+        CHECK(pid > 1 && kill((pid_t)pid, SIGKILL) == 0);
+        CHECK(run(sb, "1") == OBJCAP_ERR_CRASHED && contains("SIGKILL"));
+    }
+    CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
+    CHECK(!children());
+    objcap_free(out);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

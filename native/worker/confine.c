@@ -1,0 +1,210 @@
+/*
+ * Layer 6: the worker's own confinement, applied by the kernel so that it
+ * holds even if every Python-level layer were bypassed.
+ *  - rlimits: address space, CPU seconds, open files, file size, no cores;
+ *  - PR_SET_NO_NEW_PRIVS;
+ *  - Landlock: read-only access to the stdlib directories, nothing else;
+ *  - seccomp (libseccomp): an allowlist; everything else fails with EPERM,
+ *    and calls no legitimate path makes kill the process.
+ */
+#define _GNU_SOURCE
+#include "confine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define ADDRESS_SPACE (8ull << 30) /* until the memory limit lands */
+#define CPU_SECONDS 3600
+#define OPEN_FILES 64
+#define FILE_SIZE (64ull << 20)
+
+void
+ocap_close_inherited_fds(void)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) {
+        return;
+    }
+#endif
+    for (int fd = 3; fd < 65536; fd++) {
+        close(fd);
+    }
+}
+
+static int
+set_limit(int resource, rlim_t value)
+{
+    struct rlimit r = {value, value};
+    return setrlimit(resource, &r);
+}
+
+static int
+apply_rlimits(void)
+{
+    return set_limit(RLIMIT_CORE, 0) | set_limit(RLIMIT_AS, ADDRESS_SPACE) |
+        set_limit(RLIMIT_CPU, CPU_SECONDS) | set_limit(RLIMIT_NOFILE, OPEN_FILES) |
+        set_limit(RLIMIT_FSIZE, FILE_SIZE);
+}
+
+/* ---- Landlock ---- */
+
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#define ACCESS_FS_TRUNCATE (1ULL << 14)
+#define ACCESS_FS_IOCTL_DEV (1ULL << 15)
+
+static uint64_t
+handled_access(int abi)
+{
+    uint64_t all = (1ULL << 13) - 1; /* ABI 1: EXECUTE ... MAKE_SYM */
+    if (abi >= 2) {
+        all |= LANDLOCK_ACCESS_FS_REFER;
+    }
+    if (abi >= 3) {
+        all |= ACCESS_FS_TRUNCATE;
+    }
+    if (abi >= 5) {
+        all |= ACCESS_FS_IOCTL_DEV;
+    }
+    return all;
+}
+
+static int
+apply_landlock(const char *const *readable)
+{
+    int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+                           LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi < 1) {
+        return 0;
+    }
+    struct landlock_ruleset_attr attr = {.handled_access_fs =
+                                         handled_access(abi)};
+    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+                               sizeof attr, 0);
+    if (ruleset < 0) {
+        return 0;
+    }
+    int ok = 1;
+    for (const char *const *p = readable; *p && ok; p++) {
+        int fd = open(*p, O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+            continue; /* a directory this CPython does not have */
+        }
+        struct landlock_path_beneath_attr rule = {
+            .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
+                              LANDLOCK_ACCESS_FS_READ_DIR,
+            .parent_fd = fd,
+        };
+        ok = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+                     &rule, 0) == 0;
+        close(fd);
+    }
+    ok = ok && syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
+    close(ruleset);
+    return ok ? abi : -1;
+}
+
+/* ---- seccomp ---- */
+
+static const int allowed_syscalls[] = {
+    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+    SCMP_SYS(pread64), SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
+    SCMP_SYS(statx), SCMP_SYS(lseek), SCMP_SYS(mmap), SCMP_SYS(munmap),
+    SCMP_SYS(mprotect), SCMP_SYS(mremap), SCMP_SYS(brk), SCMP_SYS(madvise),
+    SCMP_SYS(futex), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(set_robust_list),
+    SCMP_SYS(rseq), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid),
+    SCMP_SYS(getpid), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(getrandom), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),
+    SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday),
+    SCMP_SYS(openat), SCMP_SYS(getdents64), SCMP_SYS(fcntl),
+    SCMP_SYS(getcwd), SCMP_SYS(uname), SCMP_SYS(prlimit64),
+    SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
+    SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(access),
+    SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(dup), SCMP_SYS(dup3),
+    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(restart_syscall),
+    SCMP_SYS(membarrier), SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
+    SCMP_SYS(times), SCMP_SYS(set_tid_address),
+};
+
+/* No legitimate path makes these: the process dies. */
+static const int killing_syscalls[] = {
+    SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+    SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(keyctl),
+    SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
+    SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root),
+    SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load), SCMP_SYS(init_module), SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module), SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter),
+    SCMP_SYS(io_uring_register),
+};
+
+static int
+apply_seccomp(void)
+{
+    /* Everything not listed (socket, execve, fork, kill, ...) gets EPERM. */
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+    if (ctx == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < sizeof allowed_syscalls / sizeof *allowed_syscalls;
+         i++) {
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
+    }
+    for (size_t i = 0; i < sizeof killing_syscalls / sizeof *killing_syscalls;
+         i++) {
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, killing_syscalls[i],
+                               0);
+    }
+    pid_t self = getpid();
+    /* Threads only: clone with CLONE_THREAD; clone3 cannot be inspected, so
+       it reports ENOSYS and glibc falls back to clone. */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+                                   CLONE_THREAD));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    /* Signals only to itself (abort, raise). */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+    /* Replies go out on the socket it was given: no new destinations. */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+                           SCMP_A4(SCMP_CMP_EQ, 0));
+    /* Thread names, and nothing else of prctl. */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                           SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                           SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+    if (rc == 0) {
+        rc = seccomp_load(ctx);
+    }
+    seccomp_release(ctx);
+    return rc == 0 ? 0 : -1;
+}
+
+int
+ocap_confine(const char *const *readable, ocap_confinement *what)
+{
+    memset(what, 0, sizeof *what);
+    what->rlimits = apply_rlimits() == 0;
+    what->no_new_privs = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
+    what->landlock_abi = apply_landlock(readable);
+    if (what->landlock_abi < 0) {
+        return -1; /* Landlock exists but the rules did not take */
+    }
+    what->seccomp = what->no_new_privs && apply_seccomp() == 0;
+    return what->rlimits && what->no_new_privs ? 0 : -1;
+}

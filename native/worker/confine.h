@@ -1,0 +1,24 @@
+/* How objcap-worker confines itself before any sandboxed code runs. */
+#ifndef OBJCAP_CONFINE_H
+#define OBJCAP_CONFINE_H
+
+#include <stddef.h>
+
+typedef struct ocap_confinement {
+    int no_new_privs;
+    int rlimits;
+    int landlock_abi; /* 0: Landlock not enforced */
+    int seccomp;
+} ocap_confinement;
+
+/* Closes every inherited fd above 2. */
+void ocap_close_inherited_fds(void);
+
+/*
+ * Applies rlimits, no_new_privs, Landlock (read-only: `readable` paths, a
+ * NULL-terminated list) and the seccomp allowlist; fills *what with what
+ * took effect.  Returns 0, or -1 if something that must hold did not.
+ */
+int ocap_confine(const char *const *readable, ocap_confinement *what);
+
+#endif

@@ -95,7 +95,8 @@ init_module_attrs(ocap_sandbox *sb, PyObject *module, PyObject *name,
 PyObject *
 ocap_importer_register(ocap_sandbox *sb, const char *name, PyObject *module)
 {
-    if (PyDict_SetItemString(sb->importer.modules, name, module) < 0 ||
+    if (ocap_harden_module(name, module) < 0 ||
+        PyDict_SetItemString(sb->importer.modules, name, module) < 0 ||
         PyDict_SetItemString(sb->importer.visible_modules, name, module) < 0) {
         return NULL;
     }
@@ -881,6 +882,24 @@ ocap_importer_install(ocap_sandbox *sb)
         return -1;
     }
     Py_DECREF(delegate);
+    /* The real import machinery is not used: leave it nothing to find
+       with, should anything ever reach the real sys. */
+    static const char *const emptied[] = {"meta_path", "path_hooks", "path",
+                                          NULL};
+    for (const char *const *n = emptied; *n; n++) {
+        PyObject *empty = PyList_New(0);
+        if (empty == NULL || PySys_SetObject(*n, empty) < 0) {
+            Py_XDECREF(empty);
+            return -1;
+        }
+        Py_DECREF(empty);
+    }
+    PyObject *cache = PyDict_New();
+    if (cache == NULL || PySys_SetObject("path_importer_cache", cache) < 0) {
+        Py_XDECREF(cache);
+        return -1;
+    }
+    Py_DECREF(cache);
     /* __main__ got BuiltinImporter as __loader__: it creates any built-in
        module (posix included) and raises no audit event. */
     if (PyDict_SetItemString(sb->globals, "__loader__", Py_None) < 0 ||

@@ -195,6 +195,9 @@ int ocap_bare_patch_types(void);
 PyObject *ocap_bare_trusted_call(PyObject *callable, PyObject *args,
                                  PyObject *kwargs);
 
+/* hardening.c */
+int ocap_harden_module(const char *name, PyObject *module);
+
 /* policy.c */
 int ocap_policy_is_dangerous(const char *name, size_t len);
 void ocap_policy_clear(ocap_policy *p);

@@ -50,8 +50,8 @@ static const char *const default_support[OCAP_KIND_COUNT][48] = {
     [OCAP_KIND_SOURCE] = {"_collections_abc", "_weakrefset", "ast",
                           "codecs", "contextvars", "dis", "encodings",
                           "genericpath", "inspect", "linecache", "opcode",
-                          "posixpath", "stat", "token", "tokenize",
-                          "warnings", "weakref", NULL},
+                          "posixpath", "stat", "stringprep", "token",
+                          "tokenize", "warnings", "weakref", NULL},
 };
 
 /* Whitelisting these gives authority away wholesale. */

@@ -279,6 +279,7 @@ int ocap_output_install(ocap_sandbox *sb);
 
 /* timeout.c */
 void ocap_timeout_interrupt(ocap_sandbox *sb);
+void ocap_timeout_reset(ocap_sandbox *sb);
 int ocap_timeout_install(ocap_sandbox *sb);
 
 /* wire.c */

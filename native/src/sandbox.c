@@ -143,7 +143,7 @@ engine_main(void *arg)
 
         PyEval_RestoreThread(sub);
         /* Drop a time-limit interrupt aimed at the previous job. */
-        PyThreadState_SetAsyncExc(sb->thread_ident, NULL);
+        ocap_timeout_reset(sb);
         job->status = job->run(sb, job);
         if (PyErr_Occurred()) { /* a job must not leave one behind */
             PyErr_Clear();

@@ -39,7 +39,9 @@
  *   "status": int, "type": str (e.g. "ZeroDivisionError"), "message": str,
  *   "traceback": array of [file (str), line (int), function (str),
  *                          source line (str or nil)],
- *   "syntax": [file (str), line (int), column (int), text (str or nil)]
+ *   "syntax": [file (str), line (int), column (int), text (str or nil)],
+ *   "closed": true when the sandbox can no longer be used (its worker died
+ *             or was killed); the host should destroy it
  */
 #ifndef OBJCAP_H
 #define OBJCAP_H

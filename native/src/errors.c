@@ -21,11 +21,24 @@ objcap_status
 ocap_error_plain(objcap_status status, const char *type, const char *message,
                  uint8_t **out, size_t *out_len)
 {
+    return ocap_error_plain_closing(status, type, message, 0, out, out_len);
+}
+
+/* closed: the sandbox cannot be used any more (its worker is gone). */
+objcap_status
+ocap_error_plain_closing(objcap_status status, const char *type,
+                         const char *message, int closed, uint8_t **out,
+                         size_t *out_len)
+{
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
+    msgpack_pack_map(&pk, closed ? 4 : 3);
+    if (closed) {
+        pack_cstr(&pk, "closed");
+        msgpack_pack_true(&pk);
+    }
     pack_cstr(&pk, "status");
     msgpack_pack_int(&pk, status);
     pack_cstr(&pk, "type");

@@ -271,6 +271,9 @@ int ocap_pack_text(msgpack_packer *pk, PyObject *str);
 objcap_status ocap_error_plain(objcap_status status, const char *type,
                                const char *message, uint8_t **out,
                                size_t *out_len);
+objcap_status ocap_error_plain_closing(objcap_status status, const char *type,
+                                       const char *message, int closed,
+                                       uint8_t **out, size_t *out_len);
 objcap_status ocap_error_from_python(ocap_sandbox *sb, uint8_t **out,
                                      size_t *out_len);
 

@@ -193,8 +193,8 @@ died(ocap_remote *r, uint8_t **out, size_t *out_len)
         reap(r, EXIT_WAIT_MS, 0);
         r->dead = 1;
     }
-    return ocap_error_plain(OBJCAP_ERR_CRASHED, "SandboxCrashed", r->death,
-                            out, out_len);
+    return ocap_error_plain_closing(OBJCAP_ERR_CRASHED, "SandboxCrashed",
+                                    r->death, 1, out, out_len);
 }
 
 static objcap_status
@@ -204,9 +204,9 @@ timed_out(ocap_remote *r, uint8_t **out, size_t *out_len)
     r->dead = 1;
     snprintf(r->death, sizeof r->death, "the sandbox's worker did not answer "
              "within its time limit and was killed");
-    return ocap_error_plain(OBJCAP_ERR_LIMIT, "TIME",
-                            "the call ran past its time limit; the worker "
-                            "was killed", out, out_len);
+    return ocap_error_plain_closing(OBJCAP_ERR_LIMIT, "TIME",
+                                    "the call ran past its time limit; the "
+                                    "worker was killed", 1, out, out_len);
 }
 
 /* ---- calls ---- */
@@ -219,8 +219,8 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
     *out = NULL;
     *out_len = 0;
     if (r->dead) {
-        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed", r->death,
-                                out, out_len);
+        return ocap_error_plain_closing(OBJCAP_ERR_STATE, "SandboxClosed",
+                                        r->death, 1, out, out_len);
     }
     if (ocap_frame_write(r->fd, type, fields, count) < 0) {
         return died(r, out, out_len);
@@ -271,8 +271,8 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
         r->dead = 1;
         snprintf(r->death, sizeof r->death,
                  "the sandbox's worker broke the protocol and was killed");
-        return ocap_error_plain(OBJCAP_ERR_CRASHED, "SandboxCrashed", r->death,
-                                out, out_len);
+        return ocap_error_plain_closing(OBJCAP_ERR_CRASHED, "SandboxCrashed",
+                                        r->death, 1, out, out_len);
     }
 }
 

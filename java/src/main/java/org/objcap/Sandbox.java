@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,6 +55,7 @@ public final class Sandbox implements AutoCloseable {
     private final ReferenceTable references = new ReferenceTable(this);
     private final ValueCodec codec = new ValueCodec(new References());
     private final Cleaner.Cleanable destroyer;
+    private final DenialLog denialLog = new DenialLog();
     private volatile boolean closed;
     private volatile boolean crashed;
 
@@ -188,6 +190,27 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
+     * Reports what the sandbox refused so far: attempts to reach files,
+     * processes, frames, module globals and the like, counted by its audit
+     * hook. May be called while another call runs in the sandbox. Each new
+     * refusal is also logged at {@code DEBUG} on the {@code org.objcap}
+     * {@link System.Logger} when that level is on.
+     *
+     * @return the count and the latest refused events
+     * @throws IllegalStateException if the sandbox is closed
+     */
+    public Denials denials() {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            return readDenials();
+        } finally {
+            lock.readLock().unlock();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
      * Tells whether the sandbox is closed, by {@link #close()} or because it
      * crashed.
      *
@@ -241,6 +264,7 @@ public final class Sandbox implements AutoCloseable {
             ensureOpen();
             releaseUnreachableReferences();
             NativeEngine.Result result = call.apply(handle);
+            denialLog.logNew(this, this::readDenials);
             if (result.ok()) {
                 return returnsValue && result.data() != null ? codec.decode(result.data()) : null;
             }
@@ -253,6 +277,15 @@ public final class Sandbox implements AutoCloseable {
             // The cleaner must not destroy the sandbox while a call is in it.
             Reference.reachabilityFence(this);
         }
+    }
+
+    /** Reads the engine's report; the caller holds the read lock. */
+    private Denials readDenials() {
+        NativeEngine.Result result = NativeEngine.denials(handle);
+        if (!result.ok()) {
+            throw ErrorDecoder.toException(result.status(), result.data());
+        }
+        return Denials.fromEngine(codec.decode(result.data()));
     }
 
     private void releaseUnreachableReferences() {
@@ -338,6 +371,7 @@ public final class Sandbox implements AutoCloseable {
         private OutputStream stderr;
         private Duration timeout;
         private Integer recursionLimit;
+        private final ModulePolicy policy = new ModulePolicy();
 
         private Builder() {
         }
@@ -411,9 +445,126 @@ public final class Sandbox implements AutoCloseable {
         }
 
         /**
+         * Lets scripts import a built-in (compiled-in) module, beyond the
+         * default whitelist. It is allowed only as a built-in module.
+         *
+         * @param name the module's name, e.g. {@code "_bisect"}
+         * @return this builder
+         * @throws IllegalArgumentException if the name is empty or not a
+         *     dotted Python identifier
+         */
+        public Builder allowBuiltinModule(String name) {
+            policy.allow(ModulePolicy.Kind.BUILTIN, name);
+            return this;
+        }
+
+        /**
+         * Lets scripts import a frozen module (compiled into CPython as
+         * bytecode), beyond the default whitelist. It is allowed only as a
+         * frozen module.
+         *
+         * @param name the module's name
+         * @return this builder
+         * @throws IllegalArgumentException if the name is empty or not a
+         *     dotted Python identifier
+         */
+        public Builder allowFrozenModule(String name) {
+            policy.allow(ModulePolicy.Kind.FROZEN, name);
+            return this;
+        }
+
+        /**
+         * Lets scripts import a C extension module from CPython's
+         * {@code lib-dynload}, beyond the default whitelist. It is allowed
+         * only as an extension module.
+         *
+         * @param name the module's name
+         * @return this builder
+         * @throws IllegalArgumentException if the name is empty or not a
+         *     dotted Python identifier
+         */
+        public Builder allowExtensionModule(String name) {
+            policy.allow(ModulePolicy.Kind.EXTENSION, name);
+            return this;
+        }
+
+        /**
+         * Lets scripts import a pure-Python module of the standard library
+         * (and, for a package, its submodules), beyond the default whitelist.
+         * It is allowed only as a source module, and only its {@code .py}
+         * file is ever read.
+         *
+         * @param name the module's name, e.g. {@code "shlex"}
+         * @return this builder
+         * @throws IllegalArgumentException if the name is empty or not a
+         *     dotted Python identifier
+         */
+        public Builder allowSourceModule(String name) {
+            policy.allow(ModulePolicy.Kind.SOURCE, name);
+            return this;
+        }
+
+        /**
+         * Lets scripts import the host's own pure-Python modules and
+         * packages from a directory ({@code .py} files only; {@code .pyc}
+         * files are never read). The path is resolved now, to an absolute
+         * path without symbolic links.
+         *
+         * @param dir an existing directory
+         * @return this builder
+         * @throws IllegalArgumentException if it does not exist or is not a
+         *     directory
+         */
+        public Builder allowSourcePath(Path dir) {
+            policy.allowSourcePath(dir);
+            return this;
+        }
+
+        /**
+         * Accepts that a module which gives authority away wholesale
+         * ({@code sys}, {@code os}, {@code posix}, {@code io}, ...; the full
+         * list is in the engine's policy) may be whitelisted. It must still
+         * be allowed by kind, e.g. with {@link #allowBuiltinModule(String)};
+         * whitelisting such a module without this makes {@link #build()}
+         * fail. Then scripts get the real module, not a stand-in.
+         *
+         * @param name the module's name
+         * @return this builder
+         * @throws IllegalArgumentException if the name is empty or not a
+         *     dotted Python identifier
+         */
+        public Builder allowDangerousModule(String name) {
+            policy.allowDangerous(name);
+            return this;
+        }
+
+        /**
+         * Lets scripts import a module, whatever kind it is on the embedded
+         * CPython: looks the kind up and calls
+         * {@link #allowBuiltinModule(String)},
+         * {@link #allowFrozenModule(String)},
+         * {@link #allowExtensionModule(String)} or
+         * {@link #allowSourceModule(String)}. Starts CPython if needed.
+         *
+         * @param name the module's name
+         * @return this builder
+         * @throws IllegalArgumentException if the name is empty or not a
+         *     dotted Python identifier, or the embedded CPython has no such
+         *     module
+         * @throws SandboxException if CPython cannot be started
+         */
+        public Builder allowModule(String name) {
+            policy.allow(ModulePolicy.kindOf(name), name);
+            return this;
+        }
+
+        /**
          * Creates the sandbox.
          *
          * @return a new, open sandbox
+         * @throws IllegalArgumentException if the policy whitelists a
+         *     dangerous module that {@link #allowDangerousModule(String)}
+         *     does not name (the message names it)
          * @throws SandboxException if CPython cannot be started or the engine
          *     cannot make a sandbox
          */
@@ -440,6 +591,7 @@ public final class Sandbox implements AutoCloseable {
             if (recursionLimit != null) {
                 options.put("recursion_limit", recursionLimit);
             }
+            policy.addTo(options);
             return new ValueCodec(null).encode(options);
         }
 

@@ -14,8 +14,12 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.objcap.LimitExceededException;
 import org.objcap.PythonException;
 import org.objcap.Sandbox;
@@ -29,7 +33,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The {@code objcap} command: {@code objcap run [--in-process] [--timeout
- * SECONDS] SCRIPT.py|-}.
+ * SECONDS] [--allow-module NAME]... [--module-path DIR]... SCRIPT.py|-}.
  *
  * <p>Exit status: 0 success, 1 the script raised, 2 usage or policy error,
  * 3 a limit was hit, 4 the sandbox crashed or the engine failed.
@@ -115,6 +119,10 @@ public final class ObjcapCommand implements Callable<Integer> {
             versionProvider = ObjcapCommand.Version.class,
             description = "Runs a Python script in a sandbox.")
     static final class Run implements Callable<Integer> {
+        /** How the engine names a dangerous module it refused to whitelist. */
+        private static final Pattern DANGEROUS =
+                Pattern.compile("module '([^']+)' gives authority away");
+
         @Option(names = "--in-process",
                 description = "Run the interpreter inside this JVM (the only mode so far).")
         boolean inProcess;
@@ -122,6 +130,16 @@ public final class ObjcapCommand implements Callable<Integer> {
         @Option(names = "--timeout", paramLabel = "SECONDS",
                 description = "Stop the script after this many seconds of wall-clock time.")
         Double timeoutSeconds;
+
+        @Option(names = "--allow-module", paramLabel = "NAME",
+                description = "Let the script import this module too (repeatable). Modules "
+                        + "that give authority away wholesale (os, sys, ...) are refused.")
+        List<String> allowModules = new ArrayList<>();
+
+        @Option(names = "--module-path", paramLabel = "DIR",
+                description = "Let the script import the .py modules and packages in this "
+                        + "directory (repeatable).")
+        List<String> modulePaths = new ArrayList<>();
 
         @Parameters(index = "0", paramLabel = "SCRIPT",
                 description = "The script to run (UTF-8), or - for standard input.")
@@ -161,12 +179,57 @@ public final class ObjcapCommand implements Callable<Integer> {
             return run(source, stdin ? "<stdin>" : script, timeout);
         }
 
+        /** Adds --allow-module and --module-path; null, or why not (one line). */
+        private String addPolicy(Sandbox.Builder builder) {
+            for (String dir : modulePaths) {
+                try {
+                    builder.allowSourcePath(Path.of(dir));
+                } catch (IllegalArgumentException e) { // also InvalidPathException
+                    return "--module-path " + dir + ": not an existing directory";
+                }
+            }
+            for (String name : allowModules) {
+                try {
+                    builder.allowModule(name);
+                } catch (IllegalArgumentException e) {
+                    return "--allow-module " + name + ": " + e.getMessage()
+                            + " (check the name)";
+                }
+            }
+            return null;
+        }
+
+        /** The one-line message for a policy the engine refused. */
+        private String refused(IllegalArgumentException e) {
+            Matcher m = DANGEROUS.matcher(String.valueOf(e.getMessage()));
+            if (m.find() && !allowModules.isEmpty()) {
+                return "--allow-module " + m.group(1) + ": that module gives authority away "
+                        + "wholesale and cannot be allowed from the command line; remove it";
+            }
+            return e.getMessage();
+        }
+
         private int run(String source, String fileName, Duration timeout) {
             Sandbox.Builder builder = Sandbox.builder().inProcess().stdout(out).stderr(err);
             if (timeout != null) {
                 builder.timeout(timeout);
             }
-            try (Sandbox sandbox = builder.build()) {
+            Sandbox sandbox;
+            try {
+                String problem = addPolicy(builder);
+                if (problem != null) {
+                    err.println("objcap: " + problem);
+                    return USAGE;
+                }
+                sandbox = builder.build();
+            } catch (IllegalArgumentException e) {
+                err.println("objcap: " + refused(e));
+                return USAGE;
+            } catch (SandboxException e) {
+                err.println("objcap: " + e.getMessage());
+                return CRASHED;
+            }
+            try (sandbox) {
                 sandbox.exec(source, fileName);
                 return OK;
             } catch (PythonException e) {

@@ -6,6 +6,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
@@ -212,6 +213,26 @@ public final class NativeEngine {
          * @return the status
          */
         int objcap_release(long sandbox, long reference);
+
+        /**
+         * {@code objcap_denials}.
+         *
+         * @param sandbox the handle
+         * @param out result buffer
+         * @param outLen its length
+         * @return the status
+         */
+        int objcap_denials(long sandbox, PointerByReference out, LongByReference outLen);
+
+        /**
+         * {@code objcap_module_kind}.
+         *
+         * @param name UTF-8 module name
+         * @param len its length
+         * @param kind receives the {@code objcap_module_kind}
+         * @return the status
+         */
+        int objcap_module_kind(Pointer name, long len, IntByReference kind);
 
         /**
          * {@code objcap_free}.
@@ -459,6 +480,45 @@ public final class NativeEngine {
      */
     public static int release(long sandbox, long reference) {
         return lib().objcap_release(sandbox, reference);
+    }
+
+    /**
+     * Reads what the sandbox was refused so far.
+     *
+     * @param sandbox the handle
+     * @return the result; its data is the MessagePack map
+     *     {@code {"count": int, "recent": [str...]}}
+     */
+    public static Result denials(long sandbox) {
+        PointerByReference out = new PointerByReference();
+        LongByReference outLen = new LongByReference();
+        int status = lib().objcap_denials(sandbox, out, outLen);
+        return new Result(status, take(out, outLen));
+    }
+
+    /**
+     * Finds what kind of module a name is on the embedded CPython, starting
+     * CPython first if needed.
+     *
+     * @param name UTF-8 module name
+     * @param kind receives the {@code objcap_module_kind} in element 0 on
+     *     success ({@code 0} when there is no such module)
+     * @return the result; on failure its data is an error map if the runtime
+     *     could not be started, else {@code null}
+     */
+    public static Result moduleKind(byte[] name, int[] kind) {
+        Result started = startRuntime();
+        if (!started.ok()) {
+            return started;
+        }
+        IntByReference k = new IntByReference();
+        try (Memory n = copy(name)) {
+            int status = lib().objcap_module_kind(n, name.length, k);
+            if (status == ErrorDecoder.OK) {
+                kind[0] = k.getValue();
+            }
+            return new Result(status, null);
+        }
     }
 
     /**

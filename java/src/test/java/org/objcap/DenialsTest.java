@@ -1,0 +1,128 @@
+package org.objcap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.text.MessageFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/** The host reads what a script was refused. */
+class DenialsTest {
+
+    @Test
+    void aFreshSandboxHasNoDenials() {
+        try (Sandbox sandbox = Sandbox.builder().build()) {
+            assertEquals(new Denials(0, List.of()), sandbox.denials());
+            // Ordinary code is not refused anything.
+            // (dataclasses and typing.get_type_hints are not: the inspect
+            // module probes getattr(f, '__globals__', None), which is refused.)
+            sandbox.exec("import json, re, collections, enum\n"
+                    + "T = collections.namedtuple('T', 'a b')\n"
+                    + "class E(enum.Enum):\n    A = 1\n"
+                    + "def g(n):\n    yield from range(n)\n"
+                    + "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    tb = e.__traceback__\n"
+                    + "s = json.dumps([T(1, 2), E.A.value, sum(g(4)), re.sub('a', 'b', 'aa')])\n");
+            assertEquals("[[1, 2], 1, 6, \"bb\"]", sandbox.get("s"));
+            assertEquals(new Denials(0, List.of()), sandbox.denials());
+        }
+    }
+
+    @Test
+    void refusalsAreCountedAndNamed() {
+        try (Sandbox sandbox = Sandbox.builder().build()) {
+            sandbox.exec("try:\n    (lambda: 0).__globals__\nexcept AttributeError:\n    pass\n"
+                    + "try:\n    open('/etc/passwd')\nexcept PermissionError:\n    pass\n");
+            Denials denials = sandbox.denials();
+            assertTrue(denials.count() >= 1, denials.toString());
+            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("__globals__")),
+                    denials.toString());
+            assertTrue(denials.recent().size() <= denials.count(), denials.toString());
+            // Counting goes on; the report is a snapshot.
+            sandbox.exec("try:\n    (lambda: 0).__closure__\nexcept AttributeError:\n    pass\n");
+            Denials later = sandbox.denials();
+            assertEquals(denials.count() + 1, later.count(), later.toString());
+            assertTrue(later.recent().get(later.recent().size() - 1).contains("__closure__"),
+                    later.toString());
+        }
+    }
+
+    @Test
+    void theRecentListKeepsTheLatest() {
+        try (Sandbox sandbox = Sandbox.builder().build()) {
+            sandbox.exec("def f():\n    return 1\n"
+                    + "for i in range(100):\n"
+                    + "    try:\n        f.__globals__\n    except AttributeError:\n        pass\n"
+                    + "try:\n    f.__builtins__\nexcept AttributeError:\n    pass\n");
+            Denials denials = sandbox.denials();
+            assertEquals(101, denials.count());
+            assertEquals(32, denials.recent().size());
+            assertTrue(denials.recent().get(31).contains("__builtins__"), denials.toString());
+            assertTrue(denials.recent().get(0).contains("__globals__"), denials.toString());
+        }
+    }
+
+    @Test
+    void newRefusalsAreLoggedAtDebug() {
+        Logger logger = Logger.getLogger("org.objcap");
+        Level level = logger.getLevel();
+        List<String> messages = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                messages.add(MessageFormat.format(r.getMessage(), r.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        handler.setLevel(Level.ALL);
+        logger.addHandler(handler);
+        logger.setLevel(Level.FINE);
+        try (Sandbox sandbox = Sandbox.builder().build()) {
+            sandbox.exec("x = 1");
+            assertEquals(List.of(), messages);
+            sandbox.exec("try:\n    (lambda: 0).__globals__\nexcept AttributeError:\n    pass\n");
+            assertEquals(1, messages.size(), messages.toString());
+            assertTrue(messages.get(0).endsWith("refused object.__getattr__ __globals__"),
+                    messages.toString());
+            // Logged once: the next call adds only its own.
+            assertThrows(PythonException.class, () -> sandbox.exec("(lambda: 0).__closure__"));
+            assertEquals(2, messages.size(), messages.toString());
+            assertTrue(messages.get(1).endsWith("refused object.__getattr__ __closure__"),
+                    messages.toString());
+        } finally {
+            logger.removeHandler(handler);
+            logger.setLevel(level);
+        }
+    }
+
+    @Test
+    void aClosedSandboxHasNoReport() {
+        Sandbox sandbox = Sandbox.builder().build();
+        sandbox.close();
+        assertThrows(IllegalStateException.class, sandbox::denials);
+    }
+
+    @Test
+    void theRecordChecksItsArguments() {
+        assertThrows(IllegalArgumentException.class, () -> new Denials(-1, List.of()));
+        assertThrows(NullPointerException.class, () -> new Denials(0, null));
+        List<String> events = new java.util.ArrayList<>(List.of("open"));
+        Denials d = new Denials(1, events);
+        events.add("later");
+        assertEquals(List.of("open"), d.recent());
+        assertThrows(UnsupportedOperationException.class, () -> d.recent().add("x"));
+    }
+}

@@ -47,6 +47,23 @@ event_attribute(PyObject *args, PyObject **target)
     return PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
 }
 
+/* Standard-library code probes with getattr(f, '__globals__', default)
+   (inspect.signature, typing.get_type_hints): still refused, but not
+   reported as something the script tried.  This affects the log only. */
+static int
+probed_by_stdlib(ocap_sandbox *sb)
+{
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+    if (frame == NULL) {
+        return 0;
+    }
+    PyObject *globals = PyFrame_GetGlobals(frame);
+    int stdlib = globals != NULL &&
+        ocap_importer_is_support_globals(sb, globals);
+    Py_XDECREF(globals);
+    return stdlib;
+}
+
 static int
 deny(ocap_sandbox *sb, PyObject *exc_type, const char *event,
      const char *detail)
@@ -54,7 +71,9 @@ deny(ocap_sandbox *sb, PyObject *exc_type, const char *event,
     char what[96];
     snprintf(what, sizeof what, "%s%s%s", event, detail ? " " : "",
              detail ? detail : "");
-    ocap_sandbox_count_denial(sb, what);
+    if (exc_type != PyExc_AttributeError || !probed_by_stdlib(sb)) {
+        ocap_sandbox_count_denial(sb, what);
+    }
     if (exc_type == PyExc_AttributeError) {
         PyErr_Format(PyExc_AttributeError,
                      "'%s' is not available in this sandbox", detail);

@@ -19,9 +19,19 @@
 
 /* ---- builtins ---- */
 
+static void
+count(const char *what)
+{
+    ocap_sandbox *sb = ocap_trust_sandbox();
+    if (sb != NULL) {
+        ocap_sandbox_count_denial(sb, what);
+    }
+}
+
 static PyObject *
 open_stub(PyObject *self, PyObject *args, PyObject *kwargs)
 {
+    count("open()");
     PyErr_SetString(PyExc_PermissionError,
                     "open() is not available in this sandbox; the host can "
                     "grant a directory capability instead");
@@ -114,6 +124,7 @@ static PyObject *
 subclasses_for_abcs(PyObject *self, PyObject *unused)
 {
     if (!is_abc(self) || original_subclasses == NULL) {
+        count("type.__subclasses__");
         PyErr_Format(PyExc_AttributeError,
                      "'__subclasses__' is not available in this sandbox");
         return NULL;
@@ -240,6 +251,7 @@ file_creation_allowed(PyTypeObject *type)
     if (ocap_trust_sandbox() == NULL || ocap_trust_is_trusted()) {
         return 1;
     }
+    count("file object construction");
     PyErr_Format(PyExc_TypeError,
                  "cannot create or initialize '%.100s' objects in this "
                  "sandbox; files come from capabilities", type->tp_name);

@@ -116,6 +116,8 @@ unregister(ocap_sandbox *sb, PyObject *name)
     PyErr_SetRaisedException_compat(exc);
 }
 
+static int is_support_requester(ocap_sandbox *sb, PyObject *globals);
+
 /* Marks a module's dict as objcap-loaded: its imports may use support. */
 static int
 mark_support(ocap_sandbox *sb, PyObject *dict)
@@ -124,6 +126,12 @@ mark_support(ocap_sandbox *sb, PyObject *dict)
     int rc = key ? PyDict_SetItem(sb->importer.support_globals, key, dict) : -1;
     Py_XDECREF(key);
     return rc;
+}
+
+int
+ocap_importer_is_support_globals(ocap_sandbox *sb, PyObject *globals)
+{
+    return is_support_requester(sb, globals);
 }
 
 static int
@@ -413,6 +421,15 @@ kind_allowed(ocap_sandbox *sb, int kind, PyObject *name, PyObject *top,
 static PyObject *
 not_allowed(PyObject *name)
 {
+    ocap_sandbox *sb = ocap_trust_sandbox();
+    /* The stdlib probes optional modules (try: import x except ImportError):
+       only the script's own attempts are reported. */
+    if (sb != NULL && !sb->importer.requester_support) {
+        char what[96];
+        snprintf(what, sizeof what, "import %s", PyUnicode_AsUTF8(name));
+        PyErr_Clear();
+        ocap_sandbox_count_denial(sb, what);
+    }
     PyObject *msg = PyUnicode_FromFormat(
         "import of '%U' is not allowed in this sandbox", name);
     if (msg != NULL) {
@@ -748,8 +765,7 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
     int valid = valid_module_name(full);
     if (valid <= 0) {
         if (valid == 0) {
-            PyErr_Format(PyExc_ModuleNotFoundError,
-                         "'%U' is not a module name", full);
+            not_allowed(full); /* '.hidden', 'a..b', '': no module has it */
         }
         Py_DECREF(full);
         return NULL;
@@ -760,9 +776,12 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     int support = is_support_requester(sb, globals);
+    int outer_support = sb->importer.requester_support;
+    sb->importer.requester_support = support;
     sb->importer.depth++;
     PyObject *module = import_dotted(sb, full, support);
     sb->importer.depth--;
+    sb->importer.requester_support = outer_support;
     if (module == NULL) {
         Py_DECREF(full);
         return NULL;
@@ -904,6 +923,13 @@ ocap_importer_install(ocap_sandbox *sb)
        module (posix included) and raises no audit event. */
     if (PyDict_SetItemString(sb->globals, "__loader__", Py_None) < 0 ||
         PyDict_SetItemString(sb->globals, "__spec__", Py_None) < 0) {
+        return -1;
+    }
+    /* The script's own module is in its sys.modules, as in CPython
+       (dataclasses resolves string annotations through it). */
+    PyObject *main_module = PyDict_GetItemString(im->modules, "__main__");
+    if (main_module != NULL &&
+        PyDict_SetItemString(im->visible_modules, "__main__", main_module) < 0) {
         return -1;
     }
     return 0;

@@ -79,6 +79,7 @@ typedef struct ocap_importer {
     PyObject *builtins;        /* the builtins module */
     PyObject *extension_suffixes;
     int depth;                 /* nested imports, to stop runaway recursion */
+    int requester_support;     /* the import in progress is the stdlib's */
 } ocap_importer;
 
 /* One unit of work, run on the sandbox's thread with its GIL held. */
@@ -213,6 +214,7 @@ void ocap_importer_clear(ocap_sandbox *sb);
 PyObject *ocap_importer_register(ocap_sandbox *sb, const char *name,
                                  PyObject *module);
 PyObject *ocap_importer_load_support(ocap_sandbox *sb, const char *name);
+int ocap_importer_is_support_globals(ocap_sandbox *sb, PyObject *globals);
 
 /* standins.c */
 PyObject *ocap_standin_build(ocap_sandbox *sb, const char *name);

@@ -27,7 +27,8 @@ static const char *const default_user[OCAP_KIND_COUNT][48] = {
                           "dataclasses", "enum", "typing", "heapq", "bisect",
                           "copy", "pprint", "base64", "hashlib", "struct",
                           "csv", "difflib", "contextlib", "abc", "numbers",
-                          "types", "keyword", "reprlib", "copyreg", NULL},
+                          "types", "keyword", "reprlib", "copyreg", "__future__",
+                          NULL},
 };
 
 /* What the whitelisted modules import internally. */

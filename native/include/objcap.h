@@ -117,6 +117,13 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  * defaults); unknown keys are refused.  Keys:
  *   "recursion_limit" int 50..100000 (default 1000)
  *   "timeout_ms"      int, wall clock per call, 0 = none (default)
+ *   "cpu_ms"          int, CPU time per call, 0 = none (default)
+ *   "max_output"      int, bytes of stdout + stderr per call; past it the
+ *                     output is cut and the call ends; 0 = none (default)
+ *   "memory_limit"    int, bytes the sandbox may hold, 0 = none (default)
+ *   A call that runs into a limit returns OBJCAP_ERR_LIMIT with "type"
+ *   TIME, CPU, MEMORY or OUTPUT; the sandbox stays usable unless the error
+ *   also says "closed".
  *   "allow_builtin", "allow_frozen", "allow_extension", "allow_source"
  *                     arrays of module names a script may import, beyond
  *                     the default, each only as that kind of module

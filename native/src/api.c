@@ -100,13 +100,24 @@ key_is(const msgpack_object *k, const char *name)
 int ocap_worker_side;
 
 static const char *
-read_options(const uint8_t *options, size_t len, int *recursion_limit,
-             int64_t *timeout_ms, ocap_policy *policy, char *buffer,
-             size_t size, char *worker, size_t worker_size)
+read_count(const msgpack_object *v, int64_t *into, const char *problem)
+{
+    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > INT64_MAX / 2) {
+        return problem;
+    }
+    *into = (int64_t)v->via.u64;
+    return NULL;
+}
+
+static const char *
+read_options(const uint8_t *options, size_t len, ocap_limits *limits,
+             ocap_policy *policy, char *buffer, size_t size, char *worker,
+             size_t worker_size)
 {
     worker[0] = '\0';
-    *recursion_limit = DEFAULT_RECURSION_LIMIT;
-    *timeout_ms = 0;
+    memset(limits, 0, sizeof *limits);
+    limits->recursion_limit = DEFAULT_RECURSION_LIMIT;
+    int *recursion_limit = &limits->recursion_limit;
     if (options == NULL || len == 0) {
         return NULL;
     }
@@ -167,12 +178,20 @@ read_options(const uint8_t *options, size_t len, int *recursion_limit,
             }
         }
         else if (key_is(k, "timeout_ms")) {
-            if (!is_uint || v->via.u64 > INT64_MAX / 2) {
-                problem = "timeout_ms must be a non-negative integer";
-            }
-            else {
-                *timeout_ms = (int64_t)v->via.u64;
-            }
+            problem = read_count(v, &limits->timeout_ms,
+                                 "timeout_ms must be a non-negative integer");
+        }
+        else if (key_is(k, "cpu_ms")) {
+            problem = read_count(v, &limits->cpu_ms,
+                                 "cpu_ms must be a non-negative integer");
+        }
+        else if (key_is(k, "max_output")) {
+            problem = read_count(v, &limits->max_output,
+                                 "max_output must be a non-negative integer");
+        }
+        else if (key_is(k, "memory_limit")) {
+            problem = read_count(v, &limits->memory_limit,
+                                 "memory_limit must be a non-negative integer");
         }
         else {
             problem = "unknown option";
@@ -228,21 +247,19 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     if (options == NULL && options_len != 0) {
         return bad_argument("options is NULL but has a length", out, out_len);
     }
-    int recursion_limit;
-    int64_t timeout_ms;
+    ocap_limits limits;
     ocap_policy policy = {0};
     char why[256];
     char worker[4096];
-    const char *problem = read_options(options, options_len, &recursion_limit,
-                                       &timeout_ms, &policy, why, sizeof why,
-                                       worker, sizeof worker);
+    const char *problem = read_options(options, options_len, &limits, &policy,
+                                       why, sizeof why, worker, sizeof worker);
     if (problem != NULL) {
         ocap_policy_clear(&policy);
         return bad_argument(problem, out, out_len);
     }
     if (worker[0] != '\0') {
         ocap_policy_clear(&policy);
-        return create_remote(worker, options, options_len, timeout_ms,
+        return create_remote(worker, options, options_len, limits.timeout_ms,
                              on_output, user, sandbox, out, out_len);
     }
     objcap_status st = objcap_runtime_start(NULL, out, out_len);
@@ -252,8 +269,8 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     }
     char msg[256] = "";
     ocap_sandbox *sb = NULL;
-    st = ocap_sandbox_new(recursion_limit, timeout_ms, &policy, on_output,
-                          user, &sb, msg, sizeof msg);
+    st = ocap_sandbox_new(&limits, &policy, on_output, user, &sb, msg,
+                          sizeof msg);
     if (st != OBJCAP_OK) {
         return ocap_error_plain(st, "RuntimeError", msg, out, out_len);
     }

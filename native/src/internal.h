@@ -142,7 +142,12 @@ struct ocap_sandbox {
 
     ocap_importer importer;
 
-    atomic_int timed_out;
+    atomic_int limit_hit;      /* an ocap_limit, set when a call overran */
+    int64_t cpu_ms;            /* per call, 0 = none */
+    int64_t max_output;        /* bytes per call, stdout + stderr, 0 = none */
+    int64_t memory_limit;      /* bytes, 0 = none */
+    int64_t output_used;       /* this call's output so far */
+    atomic_llong memory_used;  /* what this sandbox's thread holds */
 
     /* denials.c */
     pthread_mutex_t denials_mu;
@@ -165,7 +170,11 @@ const char *ocap_runtime_stdlib_dir(void);
 const char *ocap_runtime_dynload_dir(void);
 
 /* sandbox.c */
-objcap_status ocap_sandbox_new(int recursion_limit, int64_t timeout_ms,
+typedef struct ocap_limits {
+    int recursion_limit;
+    int64_t timeout_ms, cpu_ms, max_output, memory_limit;
+} ocap_limits;
+objcap_status ocap_sandbox_new(const ocap_limits *limits,
                                ocap_policy *policy,
                                objcap_output_fn on_output, void *user,
                                ocap_sandbox **out, char *msg, size_t msg_size);
@@ -241,6 +250,15 @@ objcap_status ocap_sandbox_new_remote(ocap_remote *remote,
                                       objcap_output_fn on_output, void *user,
                                       ocap_sandbox **out);
 
+/* Limits a call can run into (limits.c). */
+typedef enum ocap_limit {
+    OCAP_LIMIT_NONE = 0,
+    OCAP_LIMIT_TIME,
+    OCAP_LIMIT_CPU,
+    OCAP_LIMIT_MEMORY,
+    OCAP_LIMIT_OUTPUT
+} ocap_limit;
+
 /* The worker sets this: it serves one sandbox and spawns none. */
 extern int ocap_worker_side;
 int ocap_worker_self_test(const char *outside_dir);
@@ -283,8 +301,13 @@ objcap_status ocap_error_from_python(ocap_sandbox *sb, uint8_t **out,
 int ocap_output_install(ocap_sandbox *sb);
 
 /* timeout.c */
-void ocap_timeout_interrupt(ocap_sandbox *sb);
+void ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why);
 void ocap_timeout_reset(ocap_sandbox *sb);
+void ocap_limit_stop_here(ocap_sandbox *sb, ocap_limit why);
+const char *ocap_limit_name(ocap_limit limit);
+
+/* memory.c */
+int ocap_memory_install(void);
 int ocap_timeout_install(ocap_sandbox *sb);
 
 /* wire.c */

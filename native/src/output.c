@@ -30,15 +30,32 @@ output_write(OutputObject *self, PyObject *text)
         return NULL;
     }
     ocap_sandbox *sb = self->sandbox;
-    if (sb->on_output != NULL && PyBytes_GET_SIZE(bytes) > 0) {
+    size_t size = (size_t)PyBytes_GET_SIZE(bytes);
+    int over = 0;
+    if (sb->max_output > 0) {
+        /* Past the cap the output is cut and the call ends. */
+        int64_t left = sb->max_output - sb->output_used;
+        if (left < 0) {
+            left = 0;
+        }
+        if ((int64_t)size > left) {
+            size = (size_t)left;
+            over = 1;
+        }
+        sb->output_used += (int64_t)size;
+    }
+    if (sb->on_output != NULL && size > 0) {
         const char *data = PyBytes_AS_STRING(bytes);
-        size_t size = (size_t)PyBytes_GET_SIZE(bytes);
         int stream = self->stream;
         Py_BEGIN_ALLOW_THREADS
         sb->on_output(sb->user, stream, data, size);
         Py_END_ALLOW_THREADS
     }
     Py_DECREF(bytes);
+    if (over) {
+        ocap_limit_stop_here(sb, OCAP_LIMIT_OUTPUT);
+        return NULL;
+    }
     return PyLong_FromSsize_t(length);
 }
 

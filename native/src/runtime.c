@@ -96,6 +96,7 @@ start_locked(const char *stdlib_dir)
         return -1;
     }
     main_interp = PyInterpreterState_Main();
+    ocap_memory_install();
     if (ocap_bare_patch_types() < 0) {
         PyErr_Clear();
         snprintf(runtime_error, sizeof runtime_error,

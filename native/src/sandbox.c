@@ -170,7 +170,7 @@ engine_main(void *arg)
 
 /* Takes over *policy (it is cleared here, whatever the outcome). */
 objcap_status
-ocap_sandbox_new(int recursion_limit, int64_t timeout_ms, ocap_policy *policy,
+ocap_sandbox_new(const ocap_limits *limits, ocap_policy *policy,
                  objcap_output_fn on_output, void *user, ocap_sandbox **out,
                  char *msg, size_t msg_size)
 {
@@ -181,8 +181,12 @@ ocap_sandbox_new(int recursion_limit, int64_t timeout_ms, ocap_policy *policy,
     }
     sb->policy = *policy;
     memset(policy, 0, sizeof *policy);
-    sb->recursion_limit = recursion_limit;
-    sb->timeout_ms = timeout_ms;
+    sb->recursion_limit = limits->recursion_limit;
+    sb->timeout_ms = limits->timeout_ms;
+    sb->cpu_ms = limits->cpu_ms;
+    sb->max_output = limits->max_output;
+    sb->memory_limit = limits->memory_limit;
+    int recursion_limit = limits->recursion_limit;
     sb->on_output = on_output;
     sb->user = user;
     size_t stack = (size_t)recursion_limit * STACK_PER_LEVEL;
@@ -276,28 +280,62 @@ deadline_after(struct timespec *ts, int64_t ms)
     }
 }
 
-/* Waits for the job; on the deadline, interrupts it and waits again. */
+static int64_t
+thread_cpu_ms(pthread_t thread)
+{
+    clockid_t clock;
+    struct timespec ts;
+    if (pthread_getcpuclockid(thread, &clock) != 0 ||
+        clock_gettime(clock, &ts) != 0) {
+        return 0;
+    }
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits for the job.  With a time or CPU limit it wakes every 10 ms to
+ * check both; past either it interrupts the call, and keeps interrupting
+ * every 100 ms until the call gives up.
+ */
 static void
 wait_for_job(ocap_sandbox *sb, ocap_job *job)
 {
     pthread_mutex_lock(&sb->mu);
-    if (sb->timeout_ms > 0) {
-        struct timespec deadline;
-        deadline_after(&deadline, sb->timeout_ms);
-        while (!job->done) {
-            if (pthread_cond_timedwait(&sb->cv, &sb->mu, &deadline)
-                == ETIMEDOUT && !job->done) {
-                pthread_mutex_unlock(&sb->mu);
-                ocap_timeout_interrupt(sb);
-                pthread_mutex_lock(&sb->mu);
-                /* Interrupt again if the code swallowed it. */
-                deadline_after(&deadline, 100);
-            }
-        }
-    }
-    else {
+    if (sb->timeout_ms <= 0 && sb->cpu_ms <= 0) {
         while (!job->done) {
             pthread_cond_wait(&sb->cv, &sb->mu);
+        }
+        pthread_mutex_unlock(&sb->mu);
+        return;
+    }
+    struct timespec start, next;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t cpu_start = sb->cpu_ms > 0 ? thread_cpu_ms(sb->thread) : 0;
+    int64_t interrupted_at = -1;
+    while (!job->done) {
+        deadline_after(&next, 10);
+        pthread_cond_timedwait(&sb->cv, &sb->mu, &next);
+        if (job->done) {
+            break;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t elapsed = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
+            (now.tv_nsec - start.tv_nsec) / 1000000;
+        ocap_limit why = OCAP_LIMIT_NONE;
+        if (sb->timeout_ms > 0 && elapsed >= sb->timeout_ms) {
+            why = OCAP_LIMIT_TIME;
+        }
+        else if (sb->cpu_ms > 0 &&
+                 thread_cpu_ms(sb->thread) - cpu_start >= sb->cpu_ms) {
+            why = OCAP_LIMIT_CPU;
+        }
+        if (why != OCAP_LIMIT_NONE &&
+            (interrupted_at < 0 || elapsed - interrupted_at >= 100)) {
+            interrupted_at = elapsed;
+            pthread_mutex_unlock(&sb->mu);
+            ocap_timeout_interrupt(sb, why);
+            pthread_mutex_lock(&sb->mu);
         }
     }
     pthread_mutex_unlock(&sb->mu);
@@ -356,7 +394,8 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
         return st;
     }
     pthread_mutex_lock(&sb->call_mu);
-    atomic_store(&sb->timed_out, 0);
+    atomic_store(&sb->limit_hit, OCAP_LIMIT_NONE);
+    sb->output_used = 0;
     job->done = 0;
     pthread_mutex_lock(&sb->mu);
     sb->job = job;
@@ -364,12 +403,17 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
     pthread_mutex_unlock(&sb->mu);
     wait_for_job(sb, job);
     objcap_status status = job->status;
-    if (atomic_load(&sb->timed_out)) {
+    ocap_limit hit = (ocap_limit)atomic_load(&sb->limit_hit);
+    if (hit != OCAP_LIMIT_NONE) {
+        static const char *const what[] = {
+            "", "the call ran past its time limit",
+            "the call used more CPU time than its limit",
+            "the sandbox ran out of its memory limit",
+            "the call wrote more output than its limit; the rest was cut"};
         objcap_free(job->out);
         job->out = NULL;
-        status = ocap_error_plain(OBJCAP_ERR_LIMIT, "TIME",
-                                  "the call ran past its time limit",
-                                  &job->out, &job->out_len);
+        status = ocap_error_plain(OBJCAP_ERR_LIMIT, ocap_limit_name(hit),
+                                  what[hit], &job->out, &job->out_len);
     }
     pthread_mutex_unlock(&sb->call_mu);
     return status;

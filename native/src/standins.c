@@ -353,7 +353,7 @@ limited_sleep(PyObject *self, PyObject *arg)
         if (elapsed >= seconds) {
             Py_RETURN_NONE;
         }
-        if (sb != NULL && atomic_load(&sb->timed_out)) {
+        if (sb != NULL && atomic_load(&sb->limit_hit)) {
             PyErr_SetString(sb->time_limit_exc, "time limit exceeded");
             return NULL;
         }

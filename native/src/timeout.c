@@ -14,23 +14,49 @@ int
 ocap_timeout_install(ocap_sandbox *sb)
 {
     sb->time_limit_exc = PyErr_NewExceptionWithDoc(
-        "objcap.TimeLimitExceeded",
-        "The call ran past the sandbox's time limit.",
+        "objcap.LimitExceeded",
+        "The call ran past a limit of its sandbox (time, CPU, output).",
         PyExc_BaseException, NULL);
     return sb->time_limit_exc == NULL ? -1 : 0;
+}
+
+const char *
+ocap_limit_name(ocap_limit limit)
+{
+    switch (limit) {
+    case OCAP_LIMIT_TIME: return "TIME";
+    case OCAP_LIMIT_CPU: return "CPU";
+    case OCAP_LIMIT_MEMORY: return "MEMORY";
+    case OCAP_LIMIT_OUTPUT: return "OUTPUT";
+    default: return "NONE";
+    }
 }
 
 static int
 raise_on_every_event(PyObject *exc, PyFrameObject *frame, int what,
                      PyObject *arg)
 {
-    PyErr_SetString(exc, "the call ran past its time limit");
+    PyErr_SetString(exc, "the call ran past a limit of its sandbox");
     return -1;
+}
+
+/* On the sandbox's own thread (the output cap): stop the call from here. */
+void
+ocap_limit_stop_here(ocap_sandbox *sb, ocap_limit why)
+{
+    atomic_store(&sb->limit_hit, why);
+    ocap_trust_enter(); /* installing a trace raises sys.settrace */
+    if (_PyEval_SetTrace(sb->tstate, raise_on_every_event,
+                         sb->time_limit_exc) < 0) {
+        PyErr_Clear();
+    }
+    ocap_trust_leave();
+    PyErr_SetString(sb->time_limit_exc, ocap_limit_name(why));
 }
 
 /* Called from the waiting caller's thread, without the GIL. */
 void
-ocap_timeout_interrupt(ocap_sandbox *sb)
+ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
 {
     PyThreadState *ts = PyThreadState_New(sb->tstate->interp);
     if (ts == NULL) {
@@ -47,7 +73,8 @@ ocap_timeout_interrupt(ocap_sandbox *sb)
                              sb->time_limit_exc) < 0) {
             PyErr_Clear();
         }
-        atomic_store(&sb->timed_out, 1);
+        int none = OCAP_LIMIT_NONE;
+        atomic_compare_exchange_strong(&sb->limit_hit, &none, (int)why);
     }
     PyThreadState_Clear(ts);
     PyThreadState_DeleteCurrent();

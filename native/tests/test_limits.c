@@ -1,0 +1,128 @@
+/*
+ * Limits as a C host sees them, in-process: each bomb returns promptly
+ * with OBJCAP_ERR_LIMIT naming the limit, and the sandbox stays usable.
+ */
+#define _GNU_SOURCE
+#include "objcap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int passed, failed;
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (cond) {                                                        \
+            passed++;                                                      \
+        } else {                                                           \
+            failed++;                                                      \
+            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
+                    #cond);                                                \
+        }                                                                  \
+    } while (0)
+
+static uint8_t *out;
+static size_t out_len;
+static size_t output_bytes;
+
+static void
+on_output(void *user, int stream, const char *data, size_t len)
+{
+    output_bytes += len;
+}
+
+static int
+says(const char *needle)
+{
+    return out != NULL && memmem(out, out_len, needle, strlen(needle)) != NULL;
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static objcap_status
+run(objcap_sandbox sb, const char *src)
+{
+    objcap_free(out);
+    out = NULL;
+    return objcap_exec(sb, src, strlen(src), "<t>", 3, &out, &out_len);
+}
+
+/* {key: value} as MessagePack (value < 2**32). */
+static objcap_sandbox
+create(const char *key, uint32_t value)
+{
+    uint8_t options[64];
+    size_t n = 0, len = strlen(key);
+    options[n++] = 0x81;
+    options[n++] = (uint8_t)(0xa0 | len);
+    memcpy(options + n, key, len);
+    n += len;
+    options[n++] = 0xce;
+    for (int i = 3; i >= 0; i--) {
+        options[n++] = (uint8_t)(value >> (8 * i));
+    }
+    objcap_sandbox sb = 0;
+    objcap_free(out);
+    out = NULL;
+    return objcap_sandbox_create(options, n, on_output, NULL, &sb, &out,
+                                 &out_len) == OBJCAP_OK ? sb : 0;
+}
+
+int
+main(void)
+{
+    objcap_sandbox sb = create("memory_limit", 200u << 20);
+    CHECK(sb != 0);
+    double t = now();
+    CHECK(run(sb, "x = []\nwhile True:\n    x.append(bytearray(10**6))\n")
+          == OBJCAP_ERR_LIMIT && says("MEMORY"));
+    CHECK(run(sb, "y = 'a' * 10**10") == OBJCAP_ERR_LIMIT && says("MEMORY"));
+    CHECK(run(sb, "x = None\nz = len(bytearray(10**7))") == OBJCAP_OK);
+    CHECK(now() - t < 30);
+    objcap_sandbox_destroy(sb);
+
+    sb = create("max_output", 1000);
+    CHECK(sb != 0);
+    output_bytes = 0;
+    CHECK(run(sb, "while True:\n    try:\n        print('x' * 100)\n"
+                  "    except BaseException:\n        pass\n")
+          == OBJCAP_ERR_LIMIT && says("OUTPUT"));
+    CHECK(output_bytes == 1000);
+    output_bytes = 0;
+    CHECK(run(sb, "print('fine')") == OBJCAP_OK && output_bytes == 5);
+    objcap_sandbox_destroy(sb);
+
+    sb = create("cpu_ms", 300);
+    CHECK(sb != 0);
+    t = now();
+    CHECK(run(sb, "while True:\n    pass\n") == OBJCAP_ERR_LIMIT &&
+          says("CPU"));
+    CHECK(now() - t < 5);
+    CHECK(run(sb, "import time\ntime.sleep(0.5)") == OBJCAP_OK);
+    objcap_sandbox_destroy(sb);
+
+    sb = create("recursion_limit", 200);
+    CHECK(sb != 0);
+    CHECK(run(sb, "def f(n):\n    return f(n + 1)\nf(0)") == OBJCAP_ERR_PYTHON &&
+          says("RecursionError"));
+    CHECK(run(sb, "import sys\nsys.setrecursionlimit(10**6)")
+          == OBJCAP_ERR_PYTHON && says("setrecursionlimit"));
+    objcap_sandbox_destroy(sb);
+
+    sb = create("timeout_ms", 300);
+    t = now();
+    CHECK(run(sb, "import time\ntime.sleep(1000)") == OBJCAP_ERR_LIMIT &&
+          says("TIME"));
+    CHECK(now() - t < 3);
+    objcap_sandbox_destroy(sb);
+    objcap_free(out);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

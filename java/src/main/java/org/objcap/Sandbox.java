@@ -7,6 +7,7 @@ import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -15,6 +16,7 @@ import org.objcap.internal.ErrorDecoder;
 import org.objcap.internal.NativeEngine;
 import org.objcap.internal.ReferenceCodec;
 import org.objcap.internal.ValueCodec;
+import org.objcap.internal.WorkerBinary;
 import org.objcap.internal.Wtf8;
 
 /**
@@ -32,6 +34,16 @@ import org.objcap.internal.Wtf8;
  * {@link org.objcap.internal.ValueCodec}: {@code null}, booleans, integers,
  * floating-point numbers, strings, {@code byte[]}, lists, maps and sets;
  * other Python objects come back as {@link PythonReference}s.
+ *
+ * <p>By default the interpreter runs in a worker process of its own
+ * ({@code objcap-worker}), confined by the kernel with seccomp, Landlock and
+ * resource limits, so that a crash, a C-level endless loop or a memory bomb
+ * kills only the worker: the call then throws {@link SandboxCrashedException}
+ * (or {@link LimitExceededException} for a worker that was killed at its
+ * time limit), the sandbox is closed, and the JVM and every other sandbox go
+ * on. {@link Builder#inProcess()} runs the interpreter inside this JVM
+ * instead, for code that is fallible rather than malicious.
+ * {@link #isolation()} tells which mode and which confinements a sandbox has.
  *
  * <p>Any thread may call any method. Calls on one sandbox run one at a time;
  * {@link #close()} waits for a running call to end.
@@ -51,17 +63,21 @@ public final class Sandbox implements AutoCloseable {
 
     private final long handle;
     private final Object outputToken;
+    private final Isolation isolation;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ReferenceTable references = new ReferenceTable(this);
     private final ValueCodec codec = new ValueCodec(new References());
     private final Cleaner.Cleanable destroyer;
     private final DenialLog denialLog = new DenialLog();
+    /** The native sandbox is destroyed (by close() or after it broke). */
     private volatile boolean closed;
-    private volatile boolean crashed;
+    /** The engine said the sandbox can no longer be used (its worker is gone). */
+    private volatile boolean broken;
 
-    private Sandbox(long handle, Object outputToken) {
+    private Sandbox(long handle, Object outputToken, Isolation isolation) {
         this.handle = handle;
         this.outputToken = outputToken;
+        this.isolation = isolation;
         this.destroyer = CLEANER.register(this, new Destroyer(handle));
     }
 
@@ -200,24 +216,43 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Denials denials() {
+        RuntimeException failure;
         lock.readLock().lock();
         try {
             ensureOpen();
-            return readDenials();
+            NativeEngine.Result result = NativeEngine.denials(handle);
+            if (result.ok()) {
+                return Denials.fromEngine(codec.decode(result.data()));
+            }
+            failure = failed(result);
         } finally {
             lock.readLock().unlock();
             Reference.reachabilityFence(this);
         }
+        throw destroyIfBroken(failure);
+    }
+
+    /**
+     * Reports how the sandbox is isolated from the host: in a worker process
+     * (and under which kernel confinements) or inside this JVM. The report is
+     * the one the engine gave when the sandbox was created; it stays
+     * available after the sandbox is closed, when the worker it names is
+     * gone.
+     *
+     * @return the sandbox's isolation
+     */
+    public Isolation isolation() {
+        return isolation;
     }
 
     /**
      * Tells whether the sandbox is closed, by {@link #close()} or because it
-     * crashed.
+     * crashed (its worker died or was killed).
      *
      * @return {@code true} if no more calls can be made
      */
     public boolean isClosed() {
-        return closed || crashed;
+        return closed || broken;
     }
 
     /**
@@ -233,6 +268,11 @@ public final class Sandbox implements AutoCloseable {
         if (DELIVERING_FOR.get() == outputToken) {
             throw new IllegalStateException("a sandbox cannot be closed from its own output");
         }
+        destroy();
+    }
+
+    /** Frees the native sandbox (reaping its worker) once no call is in it. */
+    private void destroy() {
         lock.writeLock().lock();
         try {
             if (closed) {
@@ -248,7 +288,9 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Sandbox[in-process #" + handle + (isClosed() ? ", closed]" : "]");
+        String mode = isolation.processIsolated()
+                ? "process " + isolation.pid() : Isolation.IN_PROCESS;
+        return "Sandbox[" + mode + " #" + handle + (isClosed() ? ", closed]" : "]");
     }
 
     private void ensureOpen() {
@@ -257,26 +299,60 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** Makes one native call under the read lock, so close() cannot free the handle under it. */
+    /**
+     * Makes one native call under the read lock, so close() cannot free the
+     * handle under it. A failure that leaves the sandbox unusable (its worker
+     * died or was killed) closes it: the native sandbox is destroyed, which
+     * reaps the worker, before the exception is thrown.
+     */
     private Object run(LongFunction<NativeEngine.Result> call, boolean returnsValue) {
+        RuntimeException failure;
         lock.readLock().lock();
         try {
             ensureOpen();
             releaseUnreachableReferences();
             NativeEngine.Result result = call.apply(handle);
-            denialLog.logNew(this, this::readDenials);
             if (result.ok()) {
+                denialLog.logNew(this, this::readDenials);
                 return returnsValue && result.data() != null ? codec.decode(result.data()) : null;
             }
-            if (result.status() == ErrorDecoder.CRASHED) {
-                crashed = true;
+            failure = failed(result);
+            if (!broken) {
+                denialLog.logNew(this, this::readDenials);
             }
-            throw ErrorDecoder.toException(result.status(), result.data());
         } finally {
             lock.readLock().unlock();
             // The cleaner must not destroy the sandbox while a call is in it.
             Reference.reachabilityFence(this);
         }
+        throw destroyIfBroken(failure);
+    }
+
+    /**
+     * The exception for a failed call; marks the sandbox broken (so that no
+     * new call starts) if the engine says it can no longer be used. The
+     * caller holds the read lock.
+     */
+    private RuntimeException failed(NativeEngine.Result result) {
+        if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
+            broken = true;
+        }
+        return ErrorDecoder.toException(result.status(), result.data());
+    }
+
+    /**
+     * Destroys a broken sandbox, which reaps its worker, once the failed call
+     * has released the read lock; returns the failure to throw. A thread that
+     * still holds the read lock (a call nested in another call of this
+     * sandbox) cannot take the write lock: close() or the cleaner destroys
+     * the sandbox then.
+     */
+    private RuntimeException destroyIfBroken(RuntimeException failure) {
+        if (broken && !closed && lock.getReadHoldCount() == 0
+                && DELIVERING_FOR.get() != outputToken) {
+            destroy();
+        }
+        return failure;
     }
 
     /** Reads the engine's report; the caller holds the read lock. */
@@ -358,15 +434,21 @@ public final class Sandbox implements AutoCloseable {
     /**
      * Configures and creates a {@link Sandbox}.
      *
-     * <p>Only the in-process mode exists in this version: the interpreter runs
-     * inside this JVM, which suits fallible, not malicious, code. A mode with
-     * a separate worker process will be added; {@link #build()} always makes
-     * an in-process sandbox for now.
+     * <p>By default {@link #build()} makes a process-isolated sandbox: the
+     * interpreter runs in an {@code objcap-worker} process (shipped in the
+     * jar, extracted once to a private directory and checked against its
+     * build-time hash before every start) under seccomp, Landlock,
+     * {@code no_new_privs} and resource limits. If the kernel lacks seccomp
+     * or Landlock, {@link #build()} refuses unless
+     * {@link #allowWeakerIsolation()} was called. {@link #inProcess()} runs
+     * the interpreter inside this JVM instead, which suits fallible, not
+     * malicious, code: a crash there takes the JVM down.
      */
     public static final class Builder {
-        private enum Mode { IN_PROCESS }
+        private enum Mode { PROCESS, IN_PROCESS }
 
-        private Mode mode = Mode.IN_PROCESS;
+        private Mode mode = Mode.PROCESS;
+        private boolean allowWeakerIsolation;
         private OutputStream stdout;
         private OutputStream stderr;
         private Duration timeout;
@@ -377,12 +459,39 @@ public final class Sandbox implements AutoCloseable {
         }
 
         /**
-         * Runs the interpreter inside this JVM (the only mode so far).
+         * Runs the interpreter inside this JVM rather than in a worker
+         * process. Calls are faster and start-up is cheaper, but nothing
+         * protects the JVM from a crash or a C-level endless loop in the
+         * interpreter: use it for code that is fallible, not malicious.
          *
          * @return this builder
          */
         public Builder inProcess() {
             mode = Mode.IN_PROCESS;
+            return this;
+        }
+
+        /**
+         * Runs the interpreter in a confined worker process of its own (the
+         * default); undoes {@link #inProcess()}.
+         *
+         * @return this builder
+         */
+        public Builder processIsolated() {
+            mode = Mode.PROCESS;
+            return this;
+        }
+
+        /**
+         * Accepts a worker process that runs without seccomp or without
+         * Landlock because the kernel lacks them (too old, or disabled).
+         * Without this, {@link #build()} refuses such a sandbox.
+         * {@link Sandbox#isolation()} tells what the worker got.
+         *
+         * @return this builder
+         */
+        public Builder allowWeakerIsolation() {
+            allowWeakerIsolation = true;
             return this;
         }
 
@@ -559,32 +668,66 @@ public final class Sandbox implements AutoCloseable {
         }
 
         /**
-         * Creates the sandbox.
+         * Creates the sandbox: by default in a confined worker process,
+         * after {@link #inProcess()} inside this JVM.
          *
          * @return a new, open sandbox
          * @throws IllegalArgumentException if the policy whitelists a
          *     dangerous module that {@link #allowDangerousModule(String)}
          *     does not name (the message names it)
-         * @throws SandboxException if CPython cannot be started or the engine
-         *     cannot make a sandbox
+         * @throws SandboxException if CPython cannot be started, the engine
+         *     cannot make a sandbox, the worker binary is missing or was
+         *     modified, or the kernel lacks seccomp or Landlock and
+         *     {@link #allowWeakerIsolation()} was not called
          */
         public Sandbox build() {
-            // Only one mode exists; the field keeps the builder ready for more.
-            assert mode == Mode.IN_PROCESS;
             Object token = new Object();
             NativeEngine.OutputSink sink = new OutputWriter(token,
                     stdout != null ? stdout : System.out,
                     stderr != null ? stderr : System.err);
+            // Checked right before the spawn: a replaced file never runs.
+            String worker = mode == Mode.PROCESS ? WorkerBinary.get().verifiedPath() : null;
             long[] handle = new long[1];
-            NativeEngine.Result result = NativeEngine.create(options(), sink, handle);
+            NativeEngine.Result result = NativeEngine.create(options(worker), sink, handle);
             if (!result.ok()) {
                 throw ErrorDecoder.toException(result.status(), result.data());
             }
-            return new Sandbox(handle[0], token);
+            Isolation isolation;
+            try {
+                isolation = readIsolation(handle[0]);
+                if (mode == Mode.PROCESS && !isolation.processIsolated()) {
+                    throw new SandboxException("the engine made an in-process sandbox"
+                            + " where a worker process was asked for");
+                }
+                List<String> missing = isolation.missingConfinements();
+                if (!missing.isEmpty() && !allowWeakerIsolation) {
+                    throw new SandboxException("refusing a weakly isolated sandbox: this kernel "
+                            + "does not provide " + String.join(" or ", missing)
+                            + " for the worker process (seccomp needs CONFIG_SECCOMP_FILTER, "
+                            + "Landlock Linux 5.13+ with landlock in the lsm= boot list); use "
+                            + "such a kernel, or call Sandbox.builder().allowWeakerIsolation() "
+                            + "to accept the weaker isolation");
+                }
+            } catch (RuntimeException e) {
+                NativeEngine.destroy(handle[0]);
+                throw e;
+            }
+            return new Sandbox(handle[0], token, isolation);
         }
 
-        private byte[] options() {
+        private static Isolation readIsolation(long handle) {
+            NativeEngine.Result result = NativeEngine.isolation(handle);
+            if (!result.ok()) {
+                throw ErrorDecoder.toException(result.status(), result.data());
+            }
+            return Isolation.fromEngine(new ValueCodec(null).decode(result.data()));
+        }
+
+        private byte[] options(String worker) {
             Map<String, Object> options = new LinkedHashMap<>();
+            if (worker != null) {
+                options.put("worker", worker);
+            }
             if (timeout != null) {
                 options.put("timeout_ms", toMillisRoundingUp(timeout));
             }

@@ -1,6 +1,7 @@
 package org.objcap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -10,11 +11,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.objcap.cli.ObjcapCommand;
 
-/** The objcap command's exit codes and messages, run in-process. */
+/**
+ * The objcap command's exit codes and messages. The command itself runs in
+ * this JVM; its sandbox runs in a worker process unless {@code --in-process}
+ * is given.
+ */
 class CliTest {
     @TempDir
     Path dir;
@@ -118,6 +125,61 @@ class CliTest {
         String e = err().strip();
         assertTrue(e.startsWith("objcap: time limit"), e);
         assertEquals(1, e.lines().count(), e);
+    }
+
+    @Test
+    void aCrashedWorkerIsFourNamingTheSignal() throws IOException {
+        Path p = script("crash.py", "print('before the crash')\n"
+                + "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\nnext(x)\n");
+        assertEquals(4, run("run", p.toString()));
+        assertEquals("before the crash\n", out());
+        String e = err().strip();
+        assertEquals(1, e.lines().count(), e);
+        assertTrue(e.startsWith("objcap: the sandbox crashed: "), e);
+        assertTrue(e.contains("signal 11 (SIGSEGV)"), e);
+    }
+
+    @Test
+    void aCLevelEndlessComputationIsThreeAndTheCommandReturns() throws IOException {
+        Path p = script("power.py", "9**9**9\n");
+        long start = System.nanoTime();
+        assertEquals(3, run("run", "--timeout", "0.5", p.toString()));
+        assertTrue(System.nanoTime() - start < 5_000_000_000L);
+        String e = err().strip();
+        assertTrue(e.startsWith("objcap: time limit"), e);
+        assertTrue(e.contains("closed"), e);
+        assertEquals(1, e.lines().count(), e);
+    }
+
+    /** Runs the command on another thread; tells whether a worker appeared meanwhile. */
+    private boolean aWorkerRanDuring(String... args) throws Exception {
+        List<Long> before = WorkerProcesses.pids();
+        FutureTask<Integer> task =
+                new FutureTask<>(() -> run(args));
+        new Thread(task).start();
+        boolean seen = false;
+        while (!task.isDone()) {
+            seen |= WorkerProcesses.pids().stream().anyMatch(pid -> !before.contains(pid));
+            Thread.sleep(20);
+        }
+        assertEquals(0, task.get(), err());
+        return seen;
+    }
+
+    @Test
+    void processModeIsTheDefaultAndInProcessOptsOut() throws Exception {
+        Path p = script("nap.py", "import time\ntime.sleep(0.4)\nprint('awake')\n");
+        assertTrue(aWorkerRanDuring("run", p.toString()), "no worker process ran the script");
+        assertTrue(aWorkerRanDuring("run", "--allow-weaker-isolation", p.toString()));
+        assertFalse(aWorkerRanDuring("run", "--in-process", p.toString()),
+                "--in-process started a worker");
+        assertEquals("awake\nawake\nawake\n", out());
+        assertEquals(List.of(), WorkerProcesses.awaitNone(2_000),
+                "a worker was left behind");
+        out.reset();
+        assertEquals(0, run("run", "--help"));
+        assertTrue(out().contains("--in-process"), out());
+        assertTrue(out().contains("--allow-weaker-isolation"), out());
     }
 
     @Test

@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -28,34 +30,53 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The escape corpus ({@code src/test/resources/escapes/**}/*.py): known ways
- * out of a CPython sandbox, each run in a fresh sandbox that must block it.
- * An attack escaped if it printed a line starting with {@code ESCAPED},
- * showed the content of a canary file it was told the path of, or created
- * the marker file it was told the path of.
+ * out of a CPython sandbox, each run in a fresh sandbox that must block it,
+ * once in each mode (in-process, and in a worker process). An attack
+ * escaped if it printed a line starting with {@code ESCAPED}, showed the
+ * content of a canary file it was told the path of, or created the marker
+ * file it was told the path of. In process mode an attack that crashed the
+ * worker ({@link SandboxCrashedException}) counts as blocked: the host
+ * survived it.
  *
  * <p>A file may name the modes it runs in on its second line, e.g.
  * {@code # modes: process} for a crasher that would take an in-process
- * host down; this runner (in-process) skips a file whose modes do not
- * include {@code in-process}.
+ * host down; a file without that line runs in both modes.
  */
 class EscapeCorpusTest {
     private static final String HEADER = "# expect: blocked";
     private static final String MODES = "# modes:";
-    private static final String MODE = "in-process";
-    private static final AtomicInteger ATTACKS = new AtomicInteger();
-    private static final AtomicInteger BLOCKED = new AtomicInteger();
-    private static final AtomicInteger ESCAPED = new AtomicInteger();
-    private static final AtomicInteger SKIPPED = new AtomicInteger();
+    private static final List<String> ALL_MODES = List.of(Isolation.IN_PROCESS, Isolation.PROCESS);
+    private static final Map<String, Tally> TALLIES = new ConcurrentHashMap<>();
+
+    /** What happened to the attacks of one mode. */
+    private static final class Tally {
+        final AtomicInteger attacks = new AtomicInteger();
+        final AtomicInteger blocked = new AtomicInteger();
+        final AtomicInteger crashed = new AtomicInteger();
+        final AtomicInteger escaped = new AtomicInteger();
+        final AtomicInteger skipped = new AtomicInteger();
+    }
+
+    private static Tally tally(String mode) {
+        return TALLIES.computeIfAbsent(mode, m -> new Tally());
+    }
 
     @TempDir
     Path root;
 
     /** What one attack did. */
     record Outcome(String stdout, String stderr, String exception, String token,
-            boolean markerExists) {
+            boolean markerExists, boolean crashed) {
+
+        Outcome(String stdout, String stderr, String exception, String token,
+                boolean markerExists) {
+            this(stdout, stderr, exception, token, markerExists, false);
+        }
 
         /** Why the attack counts as escaped, or null if it was blocked. */
         String escape() {
@@ -77,13 +98,16 @@ class EscapeCorpusTest {
     }
 
     /**
-     * Runs an attack in a fresh sandbox with CANARY (an existing file holding
-     * a random token) and MARKER (a path that must not come to exist).
+     * Runs an attack in a fresh sandbox of the given mode with CANARY (an
+     * existing file holding a random token) and MARKER (a path that must not
+     * come to exist).
      *
+     * @param mode {@link Isolation#IN_PROCESS} or {@link Isolation#PROCESS}
      * @param tokenToo also hand the script the token, as TOKEN (for checks
      *     of this runner only)
      */
-    private Outcome attack(String source, String fileName, boolean tokenToo) throws IOException {
+    private Outcome attack(String mode, String source, String fileName, boolean tokenToo)
+            throws IOException {
         String token = "CANARY-SECRET-" + UUID.randomUUID();
         Path canary = Files.createTempDirectory(root, "canary").resolve("secret.txt");
         Files.writeString(canary, token + "\n" + "x = '" + token + "'\n" + token + "\n");
@@ -91,8 +115,14 @@ class EscapeCorpusTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         String exception = "";
-        try (Sandbox sandbox = Sandbox.builder().timeout(Duration.ofSeconds(10))
-                .stdout(out).stderr(err).build()) {
+        boolean crashed = false;
+        Sandbox.Builder builder = Sandbox.builder().timeout(Duration.ofSeconds(10))
+                .stdout(out).stderr(err);
+        if (Isolation.IN_PROCESS.equals(mode)) {
+            builder.inProcess();
+        }
+        try (Sandbox sandbox = builder.build()) {
+            assertEquals(mode, sandbox.isolation().mode());
             sandbox.set("CANARY", canary.toString());
             sandbox.set("MARKER", marker.toString());
             if (tokenToo) {
@@ -104,10 +134,17 @@ class EscapeCorpusTest {
                 exception = e + "\n" + e.formatTraceback();
             } catch (LimitExceededException e) {
                 exception = e.toString();
+            } catch (SandboxCrashedException e) {
+                // Only a worker can crash and leave the host standing.
+                assertEquals(Isolation.PROCESS, mode, e::toString);
+                assertTrue(sandbox.isClosed());
+                exception = e.toString();
+                crashed = true;
             }
         }
         return new Outcome(out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8), exception, token, Files.exists(marker));
+                err.toString(StandardCharsets.UTF_8), exception, token, Files.exists(marker),
+                crashed);
     }
 
     private static Path corpus() throws URISyntaxException {
@@ -125,78 +162,114 @@ class EscapeCorpusTest {
                     .collect(Collectors.toList());
         }
         assertTrue(files.size() >= 100, "only " + files.size() + " attacks found");
-        return files.stream().map(file -> {
+        return ALL_MODES.stream().flatMap(mode -> files.stream().map(file -> {
             String name = corpus.relativize(file).toString();
-            return dynamicTest(name, file.toUri(), () -> {
+            return dynamicTest(mode + ": " + name, file.toUri(), () -> {
                 String source = Files.readString(file);
                 assertTrue(source.startsWith(HEADER + "\n"), name + " must start with " + HEADER);
-                if (!runsInProcess(source)) {
-                    SKIPPED.incrementAndGet();
+                Tally tally = tally(mode);
+                if (!runsIn(source, mode)) {
+                    tally.skipped.incrementAndGet();
                     Assumptions.abort(name + " runs only in: " + source.lines().skip(1)
                             .findFirst().orElse("").substring(MODES.length()).strip());
                 }
-                ATTACKS.incrementAndGet();
-                Outcome outcome = attack(source, "escapes/" + name, false);
+                tally.attacks.incrementAndGet();
+                Outcome outcome = attack(mode, source, "escapes/" + name, false);
                 String escape = outcome.escape();
                 if (escape != null) {
-                    ESCAPED.incrementAndGet();
-                    fail(name + " ESCAPED (" + escape + ")\n" + outcome.describe());
+                    tally.escaped.incrementAndGet();
+                    fail(name + " ESCAPED in " + mode + " mode (" + escape + ")\n"
+                            + outcome.describe());
                 }
-                BLOCKED.incrementAndGet();
+                tally.blocked.incrementAndGet();
+                if (outcome.crashed()) {
+                    tally.crashed.incrementAndGet();
+                }
             });
-        });
+        }));
     }
 
-    /** Whether a file's optional second line, {@code # modes: a, b}, includes in-process. */
-    static boolean runsInProcess(String source) {
+    /**
+     * Whether a file runs in a mode: files without the optional second line
+     * {@code # modes: a, b} run in every mode, others in those it names.
+     */
+    static boolean runsIn(String source, String mode) {
         String second = source.lines().skip(1).findFirst().orElse("");
         if (!second.startsWith(MODES)) {
             return true;
         }
         return Arrays.stream(second.substring(MODES.length()).split(","))
-                .map(String::strip).anyMatch(MODE::equals);
+                .map(String::strip).anyMatch(mode::equals);
     }
 
     @AfterAll
     static void summary() {
-        if (ATTACKS.get() > 0) {
-            System.out.println("escape corpus: " + ATTACKS.get() + " attacks, " + BLOCKED.get()
-                    + " blocked, " + ESCAPED.get() + " escaped"
-                    + (SKIPPED.get() > 0 ? " (" + SKIPPED.get() + " for other modes skipped)" : ""));
+        for (String mode : ALL_MODES) {
+            Tally t = TALLIES.get(mode);
+            if (t == null || t.attacks.get() == 0) {
+                continue;
+            }
+            System.out.println("escape corpus (" + mode + "): " + t.attacks.get() + " attacks, "
+                    + t.blocked.get() + " blocked"
+                    + (t.crashed.get() > 0 ? " (" + t.crashed.get() + " by the worker dying)" : "")
+                    + ", " + t.escaped.get() + " escaped"
+                    + (t.skipped.get() > 0 ? " (" + t.skipped.get() + " for other modes skipped)"
+                            : ""));
         }
     }
 
     @Test
     void modesLineSelectsTheRunner() {
-        assertTrue(runsInProcess(HEADER + "\nimport os\n"));
-        assertTrue(runsInProcess(HEADER + "\n# modes: process, in-process\nx = 1\n"));
-        assertFalse(runsInProcess(HEADER + "\n# modes: process\nx = 1\n"));
-        assertFalse(runsInProcess(HEADER + "\n# modes:in-processes\n"));
+        for (String mode : ALL_MODES) {
+            assertTrue(runsIn(HEADER + "\nimport os\n", mode));
+            assertTrue(runsIn(HEADER + "\n# modes: process, in-process\nx = 1\n", mode));
+        }
+        assertFalse(runsIn(HEADER + "\n# modes: process\nx = 1\n", Isolation.IN_PROCESS));
+        assertTrue(runsIn(HEADER + "\n# modes: process\nx = 1\n", Isolation.PROCESS));
+        assertFalse(runsIn(HEADER + "\n# modes:in-processes\n", Isolation.IN_PROCESS));
+        assertFalse(runsIn(HEADER + "\n# modes: in-process\n", Isolation.PROCESS));
     }
 
-    // ---- the runner itself can tell an escape ----
+    // ---- the runner itself can tell an escape, in both modes ----
 
-    @Test
-    void runnerFlagsAnEscapedLine() throws IOException {
-        Outcome o = attack("print('warming up')\nprint('ESCAPED: pretend')\n", "sanity.py", false);
+    @ParameterizedTest
+    @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
+    void runnerFlagsAnEscapedLine(String mode) throws IOException {
+        Outcome o = attack(mode, "print('warming up')\nprint('ESCAPED: pretend')\n", "sanity.py",
+                false);
         assertEquals("printed ESCAPED", o.escape(), o.describe());
         // "ESCAPED" inside a line is not a claim of escape.
-        o = attack("print('not ESCAPED')\n", "sanity.py", false);
+        o = attack(mode, "print('not ESCAPED')\n", "sanity.py", false);
         assertNull(o.escape(), o.describe());
     }
 
-    @Test
-    void runnerFlagsTheCanaryContent() throws IOException {
-        Outcome o = attack("print('got', TOKEN)\n", "sanity.py", true);
+    @ParameterizedTest
+    @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
+    void runnerFlagsTheCanaryContent(String mode) throws IOException {
+        Outcome o = attack(mode, "print('got', TOKEN)\n", "sanity.py", true);
         assertEquals("showed the canary file's content", o.escape(), o.describe());
-        o = attack("import sys\nsys.stderr.write(TOKEN[::-1][::-1])\n", "sanity.py", true);
+        o = attack(mode, "import sys\nsys.stderr.write(TOKEN[::-1][::-1])\n", "sanity.py", true);
         assertEquals("showed the canary file's content", o.escape(), o.describe());
-        o = attack("raise ValueError('leaked ' + TOKEN)\n", "sanity.py", true);
+        o = attack(mode, "raise ValueError('leaked ' + TOKEN)\n", "sanity.py", true);
         assertEquals("showed the canary file's content", o.escape(), o.describe());
         // A script that only knows the canary's path shows nothing of it.
-        o = attack("print(CANARY)\n", "sanity.py", false);
+        o = attack(mode, "print(CANARY)\n", "sanity.py", false);
         assertNull(o.escape(), o.describe());
         assertTrue(Files.readString(Path.of(o.stdout().strip())).contains(o.token()));
+    }
+
+    @Test
+    void aWorkerCrashCountsAsBlockedButOutputBeforeItStillCounts() throws IOException {
+        String crash = "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\nnext(x)\n";
+        Outcome o = attack(Isolation.PROCESS, crash, "sanity.py", false);
+        assertTrue(o.crashed(), o.describe());
+        assertTrue(o.exception().contains("SIGSEGV"), o.describe());
+        assertNull(o.escape(), o.describe());
+        // Output that reached the host before the crash is still judged.
+        o = attack(Isolation.PROCESS, "print('ESCAPED: before', flush=True)\n" + crash,
+                "sanity.py", false);
+        assertTrue(o.crashed(), o.describe());
+        assertEquals("printed ESCAPED", o.escape(), o.describe());
     }
 
     @Test

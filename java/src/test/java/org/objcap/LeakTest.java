@@ -32,7 +32,7 @@ class LeakTest {
     }
 
     private static void cycle(int i) {
-        try (Sandbox s = Sandbox.builder().stdout(OutputStream.nullOutputStream())
+        try (Sandbox s = Sandbox.builder().inProcess().stdout(OutputStream.nullOutputStream())
                 .stderr(OutputStream.nullOutputStream()).build()) {
             s.exec("data = [n * n for n in range(200)]\n"
                     + "def total(extra):\n    return sum(data) + extra\n"

@@ -32,8 +32,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code objcap} command: {@code objcap run [--in-process] [--timeout
- * SECONDS] [--allow-module NAME]... [--module-path DIR]... SCRIPT.py|-}.
+ * The {@code objcap} command: {@code objcap run [--in-process]
+ * [--allow-weaker-isolation] [--timeout SECONDS] [--allow-module NAME]...
+ * [--module-path DIR]... SCRIPT.py|-}.
+ *
+ * <p>The script runs in a confined worker process by default;
+ * {@code --in-process} runs it inside this JVM instead.
  *
  * <p>Exit status: 0 success, 1 the script raised, 2 usage or policy error,
  * 3 a limit was hit, 4 the sandbox crashed or the engine failed.
@@ -124,8 +128,15 @@ public final class ObjcapCommand implements Callable<Integer> {
                 Pattern.compile("module '([^']+)' gives authority away");
 
         @Option(names = "--in-process",
-                description = "Run the interpreter inside this JVM (the only mode so far).")
+                description = "Run the interpreter inside this JVM instead of in a confined "
+                        + "worker process (faster to start; a crash takes the JVM down, so "
+                        + "only for code that is fallible, not malicious).")
         boolean inProcess;
+
+        @Option(names = "--allow-weaker-isolation",
+                description = "Run the worker process even if the kernel lacks seccomp or "
+                        + "Landlock (else that is refused).")
+        boolean allowWeakerIsolation;
 
         @Option(names = "--timeout", paramLabel = "SECONDS",
                 description = "Stop the script after this many seconds of wall-clock time.")
@@ -210,7 +221,13 @@ public final class ObjcapCommand implements Callable<Integer> {
         }
 
         private int run(String source, String fileName, Duration timeout) {
-            Sandbox.Builder builder = Sandbox.builder().inProcess().stdout(out).stderr(err);
+            Sandbox.Builder builder = Sandbox.builder().stdout(out).stderr(err);
+            if (inProcess) {
+                builder.inProcess();
+            }
+            if (allowWeakerIsolation) {
+                builder.allowWeakerIsolation();
+            }
             if (timeout != null) {
                 builder.timeout(timeout);
             }
@@ -241,7 +258,9 @@ public final class ObjcapCommand implements Callable<Integer> {
                 err.println("objcap: " + limit + " limit was exceeded: " + e.getMessage());
                 return LIMIT;
             } catch (SandboxCrashedException e) {
-                err.println("objcap: the sandbox crashed: " + e.getMessage());
+                out.flush();
+                // One line, naming the signal (or exit status) the worker died of.
+                err.println("objcap: the sandbox crashed: " + e.getDetail());
                 return CRASHED;
             } catch (SandboxException e) {
                 err.println("objcap: " + e.getMessage());

@@ -53,24 +53,43 @@ public final class ErrorDecoder {
         Map<?, ?> error = decodeMap(data);
         String type = string(error.get("type"), null);
         String message = string(error.get("message"), "");
+        boolean closed = Boolean.TRUE.equals(error.get("closed"));
         switch (status) {
             case ARGUMENT:
             case VALUE:
                 return new IllegalArgumentException(orDefault(message, status));
             case STATE:
-                return new IllegalStateException(orDefault(message, status));
+                return new IllegalStateException(closed
+                        ? "sandbox is closed: " + orDefault(message, status)
+                        : orDefault(message, status));
             case PYTHON:
                 return pythonException(type, message, error);
             case LIMIT:
                 Limit limit = limit(type);
                 // Name a limit this version does not know, since getLimit() cannot.
                 String suffix = limit == null && type != null ? " (" + type + ")" : "";
+                if (closed) {
+                    suffix += "; the sandbox is closed";
+                }
                 return new LimitExceededException(limit, orDefault(message, status) + suffix);
             case CRASHED:
                 return new SandboxCrashedException(orDefault(message, status));
             default:
                 return new SandboxException(orDefault(message, status));
         }
+    }
+
+    /**
+     * Tells whether a failed call left the sandbox unusable: its worker died
+     * or was killed (the error map says {@code "closed": true}, and a crash
+     * always does). The host should then destroy the sandbox.
+     *
+     * @param status the engine's status, not {@link #OK}
+     * @param data the error map's bytes, or {@code null}
+     * @return {@code true} if the sandbox can no longer be used
+     */
+    public static boolean closesSandbox(int status, byte[] data) {
+        return status == CRASHED || Boolean.TRUE.equals(decodeMap(data).get("closed"));
     }
 
     /**

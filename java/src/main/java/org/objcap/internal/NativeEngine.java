@@ -225,6 +225,16 @@ public final class NativeEngine {
         int objcap_denials(long sandbox, PointerByReference out, LongByReference outLen);
 
         /**
+         * {@code objcap_isolation}.
+         *
+         * @param sandbox the handle
+         * @param out result buffer
+         * @param outLen its length
+         * @return the status
+         */
+        int objcap_isolation(long sandbox, PointerByReference out, LongByReference outLen);
+
+        /**
          * {@code objcap_module_kind}.
          *
          * @param name UTF-8 module name
@@ -493,6 +503,22 @@ public final class NativeEngine {
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
         int status = lib().objcap_denials(sandbox, out, outLen);
+        return new Result(status, take(out, outLen));
+    }
+
+    /**
+     * Reads how the sandbox is isolated.
+     *
+     * @param sandbox the handle
+     * @return the result; its data is the MessagePack map
+     *     {@code {"mode": "in-process"}} or {@code {"mode": "process",
+     *     "pid": int, "seccomp": bool, "landlock": int, "no_new_privs": bool,
+     *     "rlimits": bool}}
+     */
+    public static Result isolation(long sandbox) {
+        PointerByReference out = new PointerByReference();
+        LongByReference outLen = new LongByReference();
+        int status = lib().objcap_isolation(sandbox, out, outLen);
         return new Result(status, take(out, outLen));
     }
 

@@ -1,14 +1,18 @@
 package org.objcap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.objcap.Limit;
 import org.objcap.LimitExceededException;
@@ -100,6 +104,52 @@ class ErrorDecoderTest {
         assertSame(SandboxException.class, ErrorDecoder.toException(7, null).getClass());
         assertSame(SandboxException.class, ErrorDecoder.toException(8, null).getClass());
         assertSame(SandboxException.class, ErrorDecoder.toException(99, null).getClass());
+    }
+
+    @Test
+    void closedMapsCloseTheSandbox() {
+        byte[] killed = error(5, "closed", true, "type", "TIME",
+                "message", "the call ran past its time limit; the worker was killed");
+        assertTrue(ErrorDecoder.closesSandbox(5, killed));
+        LimitExceededException limit = assertInstanceOf(LimitExceededException.class,
+                ErrorDecoder.toException(5, killed));
+        assertEquals(Limit.TIME, limit.getLimit());
+        assertEquals("the call ran past its time limit; the worker was killed;"
+                + " the sandbox is closed", limit.getMessage());
+        byte[] gone = error(2, "closed", true, "message", "the worker is gone");
+        assertTrue(ErrorDecoder.closesSandbox(2, gone));
+        assertEquals("sandbox is closed: the worker is gone",
+                ErrorDecoder.toException(2, gone).getMessage());
+        // A crash always closes; other errors do not unless they say so.
+        assertTrue(ErrorDecoder.closesSandbox(6, null));
+        assertFalse(ErrorDecoder.closesSandbox(5, error(5, "type", "TIME")));
+        assertFalse(ErrorDecoder.closesSandbox(3, error(3, "closed", false)));
+        assertFalse(ErrorDecoder.closesSandbox(2, new byte[] {(byte) 0xC1}));
+    }
+
+    @Test
+    void crashesNameTheSignalOrExitStatus() {
+        SandboxCrashedException segv = (SandboxCrashedException) ErrorDecoder.toException(6,
+                error(6, "closed", true, "type", "SandboxCrashed", "message",
+                        "the sandbox's worker process was killed by signal 11 (SIGSEGV)"));
+        assertEquals("the sandbox's worker process was killed by signal 11 (SIGSEGV)",
+                segv.getDetail());
+        assertEquals("the sandbox's worker process was killed by signal 11 (SIGSEGV);"
+                + " the sandbox is closed", segv.getMessage());
+        assertEquals(OptionalInt.of(11), segv.getSignal());
+        assertEquals(Optional.of("SIGSEGV"), segv.getSignalName());
+        assertEquals(OptionalInt.empty(), segv.getExitStatus());
+        SandboxCrashedException exited = (SandboxCrashedException) ErrorDecoder.toException(6,
+                error(6, "message", "the sandbox's worker process exited with status 2"));
+        assertEquals(OptionalInt.of(2), exited.getExitStatus());
+        assertEquals(OptionalInt.empty(), exited.getSignal());
+        assertEquals(Optional.empty(), exited.getSignalName());
+        SandboxCrashedException unnamed = new SandboxCrashedException(
+                "the sandbox's worker process was killed by signal 64 (SIG?)");
+        assertEquals(OptionalInt.of(64), unnamed.getSignal());
+        assertEquals(Optional.empty(), unnamed.getSignalName());
+        assertEquals("sandbox crashed",
+                ((SandboxCrashedException) ErrorDecoder.toException(6, null)).getDetail());
     }
 
     @Test

@@ -1,0 +1,98 @@
+package org.objcap;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a sandbox is isolated from the host, as its engine reported it when the
+ * sandbox was created ({@link Sandbox#isolation()}).
+ *
+ * <p>A process-isolated sandbox runs its interpreter in an
+ * {@code objcap-worker} process of its own, confined by the kernel: a
+ * seccomp system-call allowlist, a Landlock file-system ruleset,
+ * {@code no_new_privs} and resource limits. An in-process sandbox runs inside
+ * this JVM; it reports {@code pid} -1 and no confinement.
+ *
+ * @param mode {@value #PROCESS} or {@value #IN_PROCESS}
+ * @param pid the worker's process id, or -1 in process
+ * @param seccomp whether the worker runs under a seccomp filter
+ * @param landlockAbi the Landlock ABI version the worker is confined with,
+ *     0 for none
+ * @param noNewPrivileges whether the worker has {@code no_new_privs} set
+ * @param rlimits whether the worker runs under resource limits
+ */
+public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
+        boolean noNewPrivileges, boolean rlimits) {
+    /** The mode of a sandbox whose interpreter runs in a worker process. */
+    public static final String PROCESS = "process";
+    /** The mode of a sandbox whose interpreter runs inside this JVM. */
+    public static final String IN_PROCESS = "in-process";
+
+    /**
+     * Checks the mode.
+     *
+     * @throws NullPointerException if {@code mode} is null
+     */
+    public Isolation {
+        Objects.requireNonNull(mode, "mode");
+    }
+
+    /**
+     * Tells whether the interpreter runs in a worker process of its own.
+     *
+     * @return {@code true} for the {@value #PROCESS} mode
+     */
+    public boolean processIsolated() {
+        return PROCESS.equals(mode);
+    }
+
+    /**
+     * Names the kernel confinements that a process-isolated sandbox lacks
+     * ({@code seccomp}, {@code Landlock}); empty when both are active or
+     * the sandbox runs in process.
+     *
+     * @return the missing confinements, in a fixed order
+     */
+    public List<String> missingConfinements() {
+        List<String> missing = new ArrayList<>();
+        if (processIsolated()) {
+            if (!seccomp) {
+                missing.add("seccomp");
+            }
+            if (landlockAbi <= 0) {
+                missing.add("Landlock");
+            }
+        }
+        return List.copyOf(missing);
+    }
+
+    /** The isolation of an in-process sandbox. */
+    static Isolation inProcess() {
+        return new Isolation(IN_PROCESS, -1, false, 0, false, false);
+    }
+
+    /** Reads the engine's map (see {@code objcap_isolation} in objcap.h). */
+    static Isolation fromEngine(Object decoded) {
+        if (!(decoded instanceof Map<?, ?> map)) {
+            throw new SandboxException("the engine reported its isolation in an unknown form");
+        }
+        Object mode = map.get("mode");
+        if (!PROCESS.equals(mode)) {
+            if (IN_PROCESS.equals(mode)) {
+                return inProcess();
+            }
+            throw new SandboxException("the engine reported an unknown isolation mode: " + mode);
+        }
+        return new Isolation(PROCESS, number(map.get("pid"), -1),
+                Boolean.TRUE.equals(map.get("seccomp")),
+                (int) Math.max(0, Math.min(Integer.MAX_VALUE, number(map.get("landlock"), 0))),
+                Boolean.TRUE.equals(map.get("no_new_privs")),
+                Boolean.TRUE.equals(map.get("rlimits")));
+    }
+
+    private static long number(Object o, long fallback) {
+        return o instanceof Long l ? l : fallback;
+    }
+}

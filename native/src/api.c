@@ -206,12 +206,14 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
 
 static objcap_status
 create_remote(const char *worker, const uint8_t *options, size_t options_len,
-              int64_t timeout_ms, objcap_output_fn on_output, void *user,
-              objcap_sandbox *sandbox, uint8_t **out, size_t *out_len)
+              const ocap_limits *limits, objcap_output_fn on_output,
+              void *user, objcap_sandbox *sandbox, uint8_t **out,
+              size_t *out_len)
 {
     ocap_remote *remote = NULL;
     objcap_status st = ocap_remote_create(worker, options, options_len,
-                                          timeout_ms, on_output, user,
+                                          limits->timeout_ms,
+                                          limits->max_output, on_output, user,
                                           &remote, out, out_len);
     if (st != OBJCAP_OK) {
         return st;
@@ -259,7 +261,7 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     }
     if (worker[0] != '\0') {
         ocap_policy_clear(&policy);
-        return create_remote(worker, options, options_len, limits.timeout_ms,
+        return create_remote(worker, options, options_len, &limits,
                              on_output, user, sandbox, out, out_len);
     }
     objcap_status st = objcap_runtime_start(NULL, out, out_len);

@@ -234,7 +234,7 @@ int ocap_forwarder_ready(void);
 struct ocap_field;
 objcap_status ocap_remote_create(const char *worker_path,
                                  const uint8_t *options, size_t options_len,
-                                 int64_t timeout_ms,
+                                 int64_t timeout_ms, int64_t max_output,
                                  objcap_output_fn on_output, void *user,
                                  ocap_remote **result, uint8_t **out,
                                  size_t *out_len);

@@ -33,6 +33,7 @@ struct ocap_remote {
     int dead;
     char death[200];
     int64_t timeout_ms;
+    int64_t max_output;  /* enforced here too: a subverted worker ignores it */
     uint8_t *isolation;
     size_t isolation_len;
 };
@@ -228,6 +229,7 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
     int64_t deadline = r->timeout_ms > 0
         ? ocap_now_ms() + r->timeout_ms + GRACE_MS
         : (type == OCAP_REQ_CREATE ? ocap_now_ms() + CREATE_TIMEOUT_MS : -1);
+    int64_t output = 0;
     for (;;) {
         ocap_frame frame;
         int rc = ocap_frame_read(r->fd, &frame, deadline);
@@ -239,6 +241,18 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
         }
         if (frame.type == OCAP_RESP_OUTPUT && frame.len >= 1 &&
             (frame.body[0] == OBJCAP_STDOUT || frame.body[0] == OBJCAP_STDERR)) {
+            output += (int64_t)frame.len - 1;
+            if (r->max_output > 0 && output > r->max_output) {
+                /* The worker's own engine stops at the cap: one that sends
+                   more is no longer ours to trust. */
+                free(frame.body);
+                reap(r, 0, 1);
+                r->dead = 1;
+                snprintf(r->death, sizeof r->death, "the sandbox's worker "
+                         "wrote past its output limit and was killed");
+                return ocap_error_plain_closing(OBJCAP_ERR_LIMIT, "OUTPUT",
+                                                r->death, 1, out, out_len);
+            }
             if (on_output != NULL && frame.len > 1) {
                 on_output(user, frame.body[0], (const char *)frame.body + 1,
                           frame.len - 1);
@@ -278,7 +292,7 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
 
 objcap_status
 ocap_remote_create(const char *worker_path, const uint8_t *options,
-                   size_t options_len, int64_t timeout_ms,
+                   size_t options_len, int64_t timeout_ms, int64_t max_output,
                    objcap_output_fn on_output, void *user, ocap_remote **result,
                    uint8_t **out, size_t *out_len)
 {
@@ -290,6 +304,7 @@ ocap_remote_create(const char *worker_path, const uint8_t *options,
     r->pid = -1;
     r->fd = -1;
     r->timeout_ms = timeout_ms;
+    r->max_output = max_output;
     int sv[2];
     snprintf(r->workdir, sizeof r->workdir, "/tmp/objcap-worker-XXXXXX");
     if (mkdtemp(r->workdir) == NULL) {

@@ -158,7 +158,8 @@ apply_seccomp(void)
     if (ctx == NULL) {
         return -1;
     }
-    int rc = 0;
+    /* Every thread of the process, not only the caller (TSYNC). */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
     for (size_t i = 0; i < sizeof allowed_syscalls / sizeof *allowed_syscalls;
          i++) {
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);

@@ -186,10 +186,12 @@ main(int argc, char **argv)
         reply(OBJCAP_ERR_ARGUMENT, NULL, 0);
         return 2;
     }
-    objcap_status st = objcap_sandbox_create(options.data, options.len,
-                                             on_output, NULL, &sandbox, &out,
-                                             &out_len);
-    free(frame.body);
+    /* CPython first (it reads its stdlib), then the confinement, and only
+       then any other thread: seccomp filters and Landlock domains apply to
+       the thread that installs them and to threads it creates later, so
+       the sandbox's interpreter thread must not exist yet (an independent
+       attack found it unconfined when it was created first). */
+    objcap_status st = objcap_runtime_start(NULL, &out, &out_len);
     if (st != OBJCAP_OK) {
         reply(st, out, out_len);
         return 2;
@@ -202,6 +204,13 @@ main(int argc, char **argv)
                          "the worker could not confine itself", &err,
                          &err_len);
         reply(OBJCAP_ERR_RUNTIME, err, err_len);
+        return 2;
+    }
+    st = objcap_sandbox_create(options.data, options.len, on_output, NULL,
+                               &sandbox, &out, &out_len);
+    free(frame.body);
+    if (st != OBJCAP_OK) {
+        reply(st, out, out_len);
         return 2;
     }
     pack_isolation(&what, &out, &out_len);

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static int failures;
@@ -33,6 +34,24 @@ expect_refused(const char *what, int result)
     else {
         printf("refused %s: %s\n", what, strerror(err));
     }
+}
+
+static const char *test_dir;
+
+/* The same attempts from a thread created after confinement: the sandbox's
+   interpreter runs on such a thread. */
+static void *
+attempts(void *unused)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/canary.txt", test_dir);
+    expect_refused("thread: open a file outside", open(path, O_RDONLY));
+    expect_refused("thread: create a socket", socket(AF_INET, SOCK_STREAM, 0));
+    char *const argv[] = {"/bin/true", NULL};
+    char *const envp[] = {NULL};
+    expect_refused("thread: execve", execve("/bin/true", argv, envp));
+    expect_refused("thread: signal the parent", kill(getppid(), 0));
+    return NULL;
 }
 
 int
@@ -70,6 +89,15 @@ ocap_worker_self_test(const char *outside_dir)
     }
     expect_refused("fork", pid);
     expect_refused("signal another process", kill(1, 0));
+    test_dir = dir;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, attempts, NULL) == 0) {
+        pthread_join(thread, NULL);
+    }
+    else {
+        printf("ALLOWED? could not create a thread\n");
+        failures++;
+    }
     printf("%d allowed\n", failures);
     return failures == 0 && what.seccomp && what.landlock_abi > 0 ? 0 : 1;
 }

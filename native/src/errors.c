@@ -75,6 +75,29 @@ type_name(PyTypeObject *type)
     return name;
 }
 
+#define MAX_MESSAGE 65536 /* characters of an exception's message */
+
+/* A message cut to MAX_MESSAGE characters: a script can make str(exc) as
+   large as its memory, and the host would have to hold it all. */
+static PyObject *
+bounded(PyObject *text)
+{
+    if (text == NULL || !PyUnicode_Check(text) ||
+        PyUnicode_GET_LENGTH(text) <= MAX_MESSAGE) {
+        return text;
+    }
+    PyObject *head = PyUnicode_Substring(text, 0, MAX_MESSAGE);
+    PyObject *cut = head ? PyUnicode_FromFormat("%U... (%zd characters)", head,
+                                                PyUnicode_GET_LENGTH(text))
+                         : NULL;
+    Py_XDECREF(head);
+    Py_DECREF(text);
+    if (cut == NULL) {
+        PyErr_Clear();
+    }
+    return cut;
+}
+
 /* str(exc), which may run the sandbox's code and may fail. */
 static PyObject *
 message_of(PyObject *exc)
@@ -84,7 +107,7 @@ message_of(PyObject *exc)
         PyErr_Clear();
         return PyUnicode_FromString("<exception str() failed>");
     }
-    return text;
+    return bounded(text);
 }
 
 static void
@@ -155,7 +178,8 @@ pack_traceback(ocap_sandbox *sb, msgpack_packer *pk, PyObject *tb)
         msgpack_pack_long(pk, line);
         pack_text_or_nil(pk, code->co_name);
         PyObject *text = source_line(sb, code->co_filename, line);
-        PyObject *stripped = text ? PyObject_CallMethod(text, "strip", NULL)
+        PyObject *stripped = text ? bounded(PyObject_CallMethod(text, "strip",
+                                                                NULL))
                                   : NULL;
         pack_text_or_nil(pk, stripped);
         Py_XDECREF(stripped);
@@ -201,7 +225,7 @@ ocap_error_from_python(ocap_sandbox *sb, uint8_t **out, size_t *out_len)
     PyObject *name = type_name(exc ? Py_TYPE(exc) : (PyTypeObject *)type);
     PyObject *message;
     if (is_syntax && ((PySyntaxErrorObject *)exc)->msg) {
-        message = Py_NewRef(((PySyntaxErrorObject *)exc)->msg);
+        message = bounded(Py_NewRef(((PySyntaxErrorObject *)exc)->msg));
     }
     else {
         message = exc ? message_of(exc) : PyUnicode_FromString("");

@@ -45,6 +45,15 @@ on_output(void *user, int stream, const char *data, size_t len)
 static void
 reply(objcap_status status, uint8_t *out, size_t out_len)
 {
+    if (out_len + 4 > OCAP_MAX_FRAME) {
+        /* Larger than a frame may carry: say so rather than vanish. */
+        objcap_free(out);
+        out = NULL;
+        status = ocap_error_plain(OBJCAP_ERR_VALUE, "ValueConversionError",
+                                  "the result is larger than 1 GiB, the most "
+                                  "that crosses from a worker", &out,
+                                  &out_len);
+    }
     uint8_t *body = malloc(out_len + 4);
     if (body == NULL) {
         _exit(3);

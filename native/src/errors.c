@@ -119,6 +119,14 @@ pack_text_or_nil(msgpack_packer *pk, PyObject *text)
     }
 }
 
+static PyObject *source_line(ocap_sandbox *sb, PyObject *filename, long line);
+
+PyObject *
+ocap_source_line(ocap_sandbox *sb, PyObject *filename, long line)
+{
+    return source_line(sb, filename, line);
+}
+
 /* Line `line` (1-based, unstripped) of a source this sandbox ran under `filename`. */
 static PyObject *
 source_line(ocap_sandbox *sb, PyObject *filename, long line)

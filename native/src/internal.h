@@ -294,6 +294,7 @@ objcap_status ocap_error_plain(objcap_status status, const char *type,
 objcap_status ocap_error_plain_closing(objcap_status status, const char *type,
                                        const char *message, int closed,
                                        uint8_t **out, size_t *out_len);
+PyObject *ocap_source_line(ocap_sandbox *sb, PyObject *filename, long line);
 objcap_status ocap_error_from_python(ocap_sandbox *sb, uint8_t **out,
                                      size_t *out_len);
 

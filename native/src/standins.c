@@ -478,9 +478,147 @@ build_importlib(ocap_sandbox *sb, const char *name)
     return module;
 }
 
+/* ---- traceback: formats from C-read entries, never from frames ----
+   The real module walks tb.tb_frame, which a sandbox may not read (a frame
+   leads to other frames' globals and locals).  This one gets each entry's
+   file, line, function and (for sources this sandbox ran) text from C. */
+
+static PyObject *
+traceback_entries(PyObject *self, PyObject *tb)
+{
+    ocap_sandbox *sb = ocap_trust_sandbox();
+    PyObject *list = PyList_New(0);
+    for (PyObject *t = tb; list != NULL && t != NULL && t != Py_None;
+         t = (PyObject *)((PyTracebackObject *)t)->tb_next) {
+        if (!PyTraceBack_Check(t)) {
+            PyErr_SetString(PyExc_TypeError, "expected a traceback");
+            Py_CLEAR(list);
+            break;
+        }
+        PyCodeObject *code = PyFrame_GetCode(((PyTracebackObject *)t)->tb_frame);
+        PyObject *lineno = PyObject_GetAttrString(t, "tb_lineno");
+        PyObject *line = sb ? ocap_source_line(sb, code->co_filename,
+                                               lineno ? PyLong_AsLong(lineno)
+                                                      : -1)
+                            : NULL;
+        PyErr_Clear();
+        PyObject *entry = Py_BuildValue("(OOOO)", code->co_filename,
+                                        lineno ? lineno : Py_None,
+                                        code->co_name, line ? line : Py_None);
+        Py_XDECREF(lineno);
+        Py_XDECREF(line);
+        Py_DECREF(code);
+        if (entry == NULL || PyList_Append(list, entry) < 0) {
+            Py_XDECREF(entry);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(entry);
+    }
+    return list;
+}
+
+static PyMethodDef traceback_entries_def = {
+    "_entries", traceback_entries, METH_O,
+    "(file, line, function, source line) of each traceback entry."
+};
+
+static const char traceback_source[] =
+    "import sys as _sys\n"
+    "def extract_tb(tb, limit=None):\n"
+    "    entries = [(f, n, name, line.strip() if line else line)\n"
+    "               for f, n, name, line in _entries(tb)]\n"
+    "    return entries if limit is None else entries[:limit]\n"
+    "def format_list(entries):\n"
+    "    out = []\n"
+    "    for filename, lineno, name, line in entries:\n"
+    "        item = '  File \"%s\", line %s, in %s\\n' % (filename, lineno, name)\n"
+    "        if line and line.strip():\n"
+    "            item += '    %s\\n' % line.strip()\n"
+    "        out.append(item)\n"
+    "    return out\n"
+    "def format_tb(tb, limit=None):\n"
+    "    return format_list(extract_tb(tb, limit))\n"
+    "def print_tb(tb, limit=None, file=None):\n"
+    "    (file or _sys.stderr).write(''.join(format_tb(tb, limit)))\n"
+    "def _value(exc, value):\n"
+    "    if value is not _missing:\n"
+    "        return value\n"
+    "    return exc\n"
+    "_missing = object()\n"
+    "def format_exception_only(exc, /, value=_missing):\n"
+    "    value = _value(exc, value)\n"
+    "    if value is None:\n"
+    "        return ['NoneType: None\\n']\n"
+    "    t = type(value)\n"
+    "    name = t.__qualname__\n"
+    "    if t.__module__ not in ('builtins', '__main__'):\n"
+    "        name = t.__module__ + '.' + name\n"
+    "    try:\n"
+    "        text = str(value)\n"
+    "    except BaseException:\n"
+    "        text = '<exception str() failed>'\n"
+    "    if isinstance(value, SyntaxError):\n"
+    "        return ['  File \"%s\", line %s\\n' % (value.filename, value.lineno),\n"
+    "                '%s: %s\\n' % (name, value.msg)]\n"
+    "    return ['%s: %s\\n' % (name, text) if text else name + '\\n']\n"
+    "def format_exception(exc, /, value=_missing, tb=_missing, limit=None,\n"
+    "                     chain=True):\n"
+    "    value = _value(exc, value)\n"
+    "    out, seen = [], set()\n"
+    "    def one(v):\n"
+    "        seen.add(id(v))\n"
+    "        if chain:\n"
+    "            if v.__cause__ is not None and id(v.__cause__) not in seen:\n"
+    "                one(v.__cause__)\n"
+    "                out.append('\\nThe above exception was the direct cause '\n"
+    "                           'of the following exception:\\n\\n')\n"
+    "            elif (v.__context__ is not None and not v.__suppress_context__\n"
+    "                  and id(v.__context__) not in seen):\n"
+    "                one(v.__context__)\n"
+    "                out.append('\\nDuring handling of the above exception, '\n"
+    "                           'another exception occurred:\\n\\n')\n"
+    "        t = v.__traceback__ if (tb is _missing or v is not value) else tb\n"
+    "        if t is not None:\n"
+    "            out.append('Traceback (most recent call last):\\n')\n"
+    "            out.extend(format_tb(t, limit))\n"
+    "        out.extend(format_exception_only(v))\n"
+    "    if value is None:\n"
+    "        return ['NoneType: None\\n']\n"
+    "    one(value)\n"
+    "    return out\n"
+    "def print_exception(exc, /, value=_missing, tb=_missing, limit=None,\n"
+    "                    file=None, chain=True):\n"
+    "    (file or _sys.stderr).write(''.join(\n"
+    "        format_exception(exc, value, tb, limit=limit, chain=chain)))\n"
+    "def format_exc(limit=None, chain=True):\n"
+    "    return ''.join(format_exception(_sys.exception(), limit=limit,\n"
+    "                                    chain=chain))\n"
+    "def print_exc(limit=None, file=None, chain=True):\n"
+    "    print_exception(_sys.exception(), limit=limit, file=file, chain=chain)\n";
+
+static PyObject *
+build_traceback(ocap_sandbox *sb)
+{
+    PyObject *module = new_module(sb, "traceback");
+    if (module == NULL) {
+        return NULL;
+    }
+    PyObject *entries = PyCFunction_New(&traceback_entries_def, NULL);
+    if (entries == NULL ||
+        PyObject_SetAttrString(module, "_entries", entries) < 0 ||
+        run_in(sb, module, traceback_source) < 0) {
+        Py_XDECREF(entries);
+        Py_DECREF(module);
+        return NULL;
+    }
+    Py_DECREF(entries);
+    return module;
+}
+
 static const char *const known[] = {
     "sys", "os", "os.path", "_thread", "time", "io", "importlib",
-    "importlib.machinery", "builtins", NULL
+    "importlib.machinery", "builtins", "traceback", NULL
 };
 
 int
@@ -521,6 +659,9 @@ ocap_standin_build(ocap_sandbox *sb, const char *name)
     }
     if (strcmp(name, "builtins") == 0) {
         return Py_NewRef(sb->importer.builtins);
+    }
+    if (strcmp(name, "traceback") == 0) {
+        return build_traceback(sb);
     }
     if (strncmp(name, "importlib", 9) == 0) {
         return build_importlib(sb, name);

@@ -463,3 +463,16 @@ objcap_isolation(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
     ocap_registry_release(sb);
     return st;
 }
+
+/* The worker sizes its address-space rlimit from the sandbox's options. */
+unsigned long long
+ocap_options_memory_limit(const uint8_t *options, size_t len)
+{
+    ocap_limits limits;
+    ocap_policy policy = {0};
+    char why[256], worker[4096];
+    const char *problem = read_options(options, len, &limits, &policy, why,
+                                       sizeof why, worker, sizeof worker);
+    ocap_policy_clear(&policy);
+    return problem == NULL ? (unsigned long long)limits.memory_limit : 0;
+}

@@ -23,7 +23,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ADDRESS_SPACE (8ull << 30) /* until the memory limit lands */
+#define ADDRESS_SPACE (8ull << 30)  /* with no memory limit */
+#define HEADROOM (2ull << 30)       /* code, stacks, arenas' slack */
 #define CPU_SECONDS 3600
 #define OPEN_FILES 64
 #define FILE_SIZE (64ull << 20)
@@ -49,9 +50,10 @@ set_limit(int resource, rlim_t value)
 }
 
 static int
-apply_rlimits(void)
+apply_rlimits(unsigned long long memory_limit)
 {
-    return set_limit(RLIMIT_CORE, 0) | set_limit(RLIMIT_AS, ADDRESS_SPACE) |
+    rlim_t space = memory_limit ? memory_limit + HEADROOM : ADDRESS_SPACE;
+    return set_limit(RLIMIT_CORE, 0) | set_limit(RLIMIT_AS, space) |
         set_limit(RLIMIT_CPU, CPU_SECONDS) | set_limit(RLIMIT_NOFILE, OPEN_FILES) |
         set_limit(RLIMIT_FSIZE, FILE_SIZE);
 }
@@ -197,10 +199,11 @@ apply_seccomp(void)
 }
 
 int
-ocap_confine(const char *const *readable, ocap_confinement *what)
+ocap_confine(const char *const *readable, unsigned long long memory_limit,
+             ocap_confinement *what)
 {
     memset(what, 0, sizeof *what);
-    what->rlimits = apply_rlimits() == 0;
+    what->rlimits = apply_rlimits(memory_limit) == 0;
     what->no_new_privs = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
     what->landlock_abi = apply_landlock(readable);
     if (what->landlock_abi < 0) {

@@ -15,10 +15,12 @@ typedef struct ocap_confinement {
 void ocap_close_inherited_fds(void);
 
 /*
- * Applies rlimits, no_new_privs, Landlock (read-only: `readable` paths, a
+ * Applies rlimits (address space: memory_limit plus headroom for the
+ * interpreter, or a fixed bound when it is 0), no_new_privs, Landlock (read-only: `readable` paths, a
  * NULL-terminated list) and the seccomp allowlist; fills *what with what
  * took effect.  Returns 0, or -1 if something that must hold did not.
  */
-int ocap_confine(const char *const *readable, ocap_confinement *what);
+int ocap_confine(const char *const *readable, unsigned long long memory_limit,
+                 ocap_confinement *what);
 
 #endif

@@ -105,13 +105,13 @@ preload_extensions(void)
 }
 
 static int
-confine(ocap_confinement *what)
+confine(unsigned long long memory_limit, ocap_confinement *what)
 {
     tzset(); /* reads /etc/localtime now, not after Landlock */
     preload_extensions();
     const char *readable[] = {ocap_runtime_stdlib_dir(),
                               ocap_runtime_dynload_dir(), NULL};
-    return ocap_confine(readable, what);
+    return ocap_confine(readable, memory_limit, what);
 }
 
 static void
@@ -206,7 +206,8 @@ main(int argc, char **argv)
         return 2;
     }
     ocap_confinement what;
-    if (confine(&what) < 0) {
+    if (confine(ocap_options_memory_limit(options.data, options.len),
+                &what) < 0) {
         uint8_t *err = NULL;
         size_t err_len = 0;
         ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",

@@ -51,18 +51,20 @@ out_ok(uint8_t **out, size_t *out_len)
     return 1;
 }
 
+static ocap_sandbox *acquire(objcap_sandbox sandbox, uint8_t **out,
+                             size_t *out_len, objcap_status *st);
+
 static objcap_status
 run_job(objcap_sandbox handle, ocap_job *job, uint8_t **out, size_t *out_len)
 {
-    ocap_sandbox *sb = ocap_registry_acquire(handle);
+    objcap_status st;
+    ocap_sandbox *sb = acquire(handle, out, out_len, &st);
     if (sb == NULL) {
-        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed",
-                                "the sandbox is closed or does not exist",
-                                out, out_len);
+        return st;
     }
     job->out = NULL;
     job->out_len = 0;
-    objcap_status st = ocap_sandbox_run(sb, job);
+    st = ocap_sandbox_run(sb, job);
     ocap_registry_release(sb);
     *out = job->out;
     *out_len = job->out_len;
@@ -407,19 +409,31 @@ objcap_free(void *buffer)
     free(buffer);
 }
 
+/* Acquires a live sandbox, or fills `out` with why not. */
+static ocap_sandbox *
+acquire(objcap_sandbox sandbox, uint8_t **out, size_t *out_len,
+        objcap_status *st)
+{
+    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
+    if (sb == NULL) {
+        *st = ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed",
+                               "the sandbox is closed or does not exist", out,
+                               out_len);
+    }
+    return sb;
+}
+
 objcap_status
 objcap_denials(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
 {
     if (!out_ok(out, out_len)) {
         return OBJCAP_ERR_ARGUMENT;
     }
-    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
-    if (sb == NULL) {
-        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed",
-                                "the sandbox is closed or does not exist",
-                                out, out_len);
-    }
     objcap_status st;
+    ocap_sandbox *sb = acquire(sandbox, out, out_len, &st);
+    if (sb == NULL) {
+        return st;
+    }
     if (sb->remote != NULL) {
         ocap_job job = {.remote_type = OCAP_REQ_DENIALS};
         st = ocap_sandbox_run(sb, &job);
@@ -439,13 +453,11 @@ objcap_isolation(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
     if (!out_ok(out, out_len)) {
         return OBJCAP_ERR_ARGUMENT;
     }
-    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
-    if (sb == NULL) {
-        return ocap_error_plain(OBJCAP_ERR_STATE, "SandboxClosed",
-                                "the sandbox is closed or does not exist",
-                                out, out_len);
-    }
     objcap_status st;
+    ocap_sandbox *sb = acquire(sandbox, out, out_len, &st);
+    if (sb == NULL) {
+        return st;
+    }
     if (sb->remote != NULL) {
         st = ocap_remote_isolation(sb->remote, out, out_len);
     }

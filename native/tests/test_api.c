@@ -12,18 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-static int passed, failed;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 static uint8_t *out;
 static size_t out_len;
@@ -287,6 +276,5 @@ main(void)
     test_values_and_errors();
     test_timeout();
     test_policy();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

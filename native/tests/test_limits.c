@@ -10,17 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-static int passed, failed;
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 static uint8_t *out;
 static size_t out_len;
@@ -123,6 +113,5 @@ main(void)
     CHECK(now() - t < 3);
     objcap_sandbox_destroy(sb);
     objcap_free(out);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

@@ -13,17 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed, failed;
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 static uint8_t *out;
 static size_t out_len;
@@ -132,6 +122,5 @@ main(int argc, char **argv)
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
     CHECK(!children());
     objcap_free(out);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

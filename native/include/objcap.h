@@ -120,7 +120,8 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  *   "cpu_ms"          int, CPU time per call, 0 = none (default)
  *   "max_output"      int, bytes of stdout + stderr per call; past it the
  *                     output is cut and the call ends; 0 = none (default)
- *   "memory_limit"    int, bytes the sandbox may hold, 0 = none (default)
+ *   "memory_limit"    int, bytes the sandbox may hold, 0 = none (default);
+ *                     at least about 1 MiB, or creation itself fails
  *   A call that runs into a limit returns OBJCAP_ERR_LIMIT with "type"
  *   TIME, CPU, MEMORY or OUTPUT; the sandbox stays usable unless the error
  *   also says "closed".

@@ -476,15 +476,15 @@ objcap_isolation(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
     return st;
 }
 
-/* The worker sizes its address-space rlimit from the sandbox's options. */
-unsigned long long
-ocap_options_memory_limit(const uint8_t *options, size_t len)
+/* What the worker's confinement needs from the sandbox's options: the
+   memory limit (for the address-space rlimit) and the host's source paths
+   (which Landlock must let it read).  The caller clears *policy. */
+int
+ocap_options_for_worker(const uint8_t *options, size_t len,
+                        ocap_limits *limits, ocap_policy *policy)
 {
-    ocap_limits limits;
-    ocap_policy policy = {0};
     char why[256], worker[4096];
-    const char *problem = read_options(options, len, &limits, &policy, why,
-                                       sizeof why, worker, sizeof worker);
-    ocap_policy_clear(&policy);
-    return problem == NULL ? (unsigned long long)limits.memory_limit : 0;
+    memset(policy, 0, sizeof *policy);
+    return read_options(options, len, limits, policy, why, sizeof why, worker,
+                        sizeof worker) == NULL ? 0 : -1;
 }

@@ -262,8 +262,8 @@ typedef enum ocap_limit {
 /* The worker sets this: it serves one sandbox and spawns none. */
 extern int ocap_worker_side;
 int ocap_worker_self_test(const char *outside_dir);
-unsigned long long ocap_options_memory_limit(const uint8_t *options,
-                                             size_t len);
+int ocap_options_for_worker(const uint8_t *options, size_t len,
+                            ocap_limits *limits, ocap_policy *policy);
 void ocap_policy_each_extension(const char *dynload_dir);
 
 /* calls.c: job bodies */

@@ -34,6 +34,7 @@ struct ocap_remote {
     char death[200];
     int64_t timeout_ms;
     int64_t max_output;  /* enforced here too: a subverted worker ignores it */
+    int cpu_limited;     /* it died of SIGXCPU */
     uint8_t *isolation;
     size_t isolation_len;
 };
@@ -144,6 +145,7 @@ describe_exit(ocap_remote *r, int status)
 {
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
+        r->cpu_limited = sig == SIGXCPU;
         const char *name = sigabbrev_np(sig);
         snprintf(r->death, sizeof r->death,
                  "the sandbox's worker process was killed by signal %d "
@@ -193,6 +195,13 @@ died(ocap_remote *r, uint8_t **out, size_t *out_len)
     if (!r->dead) {
         reap(r, EXIT_WAIT_MS, 0);
         r->dead = 1;
+        if (r->cpu_limited) {
+            /* SIGXCPU: the kernel stopped a C call at the CPU limit. */
+            return ocap_error_plain_closing(OBJCAP_ERR_LIMIT, "CPU",
+                                            "the call used more CPU time than "
+                                            "its limit; the worker was killed",
+                                            1, out, out_len);
+        }
     }
     return ocap_error_plain_closing(OBJCAP_ERR_CRASHED, "SandboxCrashed",
                                     r->death, 1, out, out_len);

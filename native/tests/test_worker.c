@@ -105,6 +105,39 @@ main(int argc, char **argv)
     CHECK(run(sb, "9**9**9") == OBJCAP_ERR_LIMIT && contains("TIME"));
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
 
+    /* A C call past the CPU limit: the kernel's SIGXCPU, reported as CPU.
+       {"worker": w, "timeout_ms": 60000, "cpu_ms": 500} built by hand. */
+    {
+        uint8_t options[600];
+        size_t n = 0, len = strlen(argv[1]);
+        options[n++] = 0x83;
+        options[n++] = 0xa6;
+        memcpy(options + n, "worker", 6);
+        n += 6;
+        options[n++] = 0xd9;
+        options[n++] = (uint8_t)len;
+        memcpy(options + n, argv[1], len);
+        n += len;
+        options[n++] = 0xaa;
+        memcpy(options + n, "timeout_ms", 10);
+        n += 10;
+        options[n++] = 0xcd;
+        options[n++] = 0xea;
+        options[n++] = 0x60;
+        options[n++] = 0xa6;
+        memcpy(options + n, "cpu_ms", 6);
+        n += 6;
+        options[n++] = 0xcd;
+        options[n++] = 0x01;
+        options[n++] = 0xf4;
+        objcap_free(out);
+        out = NULL;
+        CHECK(objcap_sandbox_create(options, n, NULL, NULL, &sb, &out,
+                                    &out_len) == OBJCAP_OK);
+        CHECK(run(sb, "9**9**9") == OBJCAP_ERR_LIMIT && contains("CPU"));
+        CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
+    }
+
     /* Killed from outside. */
     sb = create(argv[1], 3000);
     CHECK(objcap_isolation(sb, &out, &out_len) == OBJCAP_OK);

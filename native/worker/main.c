@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #define OUT 1
 
 static objcap_sandbox sandbox;
+static int64_t cpu_ms; /* per call, from the options */
 
 static void
 on_output(void *user, int stream, const char *data, size_t len)
@@ -104,19 +106,64 @@ preload_extensions(void)
     ocap_policy_each_extension(ocap_runtime_dynload_dir());
 }
 
+/* Landlock lets it read the stdlib and the host's source paths, no more. */
 static int
-confine(unsigned long long memory_limit, ocap_confinement *what)
+confine(const uint8_t *options, size_t len, ocap_confinement *what)
 {
+    ocap_limits limits;
+    ocap_policy policy;
+    if (ocap_options_for_worker(options, len, &limits, &policy) < 0) {
+        ocap_policy_clear(&policy);
+        return -1;
+    }
+    unsigned long long memory_limit = (unsigned long long)limits.memory_limit;
+    cpu_ms = limits.cpu_ms;
     tzset(); /* reads /etc/localtime now, not after Landlock */
     preload_extensions();
-    const char *readable[] = {ocap_runtime_stdlib_dir(),
-                              ocap_runtime_dynload_dir(), NULL};
-    return ocap_confine(readable, memory_limit, what);
+    size_t n = 0;
+    const char **readable = calloc(policy.source_paths.count + 3,
+                                   sizeof *readable);
+    if (readable == NULL) {
+        ocap_policy_clear(&policy);
+        return -1;
+    }
+    readable[n++] = ocap_runtime_stdlib_dir();
+    readable[n++] = ocap_runtime_dynload_dir();
+    for (size_t i = 0; i < policy.source_paths.count; i++) {
+        readable[n++] = policy.source_paths.items[i];
+    }
+    int rc = ocap_confine(readable, memory_limit, what);
+    free(readable);
+    ocap_policy_clear(&policy);
+    return rc;
+}
+
+/* The engine stops Python code at the CPU limit; a single C call that
+   never checks (9**9**9) is stopped by the kernel: the soft RLIMIT_CPU is
+   moved to what this call may use, and SIGXCPU ends the worker. */
+static void
+arm_cpu_limit(void)
+{
+    if (cpu_ms <= 0) {
+        return;
+    }
+    struct rusage used;
+    struct rlimit limit;
+    if (getrusage(RUSAGE_SELF, &used) != 0 || getrlimit(RLIMIT_CPU, &limit) != 0) {
+        return;
+    }
+    rlim_t soft = (rlim_t)used.ru_utime.tv_sec + (rlim_t)used.ru_stime.tv_sec +
+        (rlim_t)((cpu_ms + 999) / 1000) + 1;
+    if (soft < limit.rlim_max) {
+        limit.rlim_cur = soft;
+        setrlimit(RLIMIT_CPU, &limit);
+    }
 }
 
 static void
 serve(const ocap_frame *frame)
 {
+    arm_cpu_limit();
     ocap_field f[2];
     uint8_t *out = NULL;
     size_t out_len = 0;
@@ -206,8 +253,7 @@ main(int argc, char **argv)
         return 2;
     }
     ocap_confinement what;
-    if (confine(ocap_options_memory_limit(options.data, options.len),
-                &what) < 0) {
+    if (confine(options.data, options.len, &what) < 0) {
         uint8_t *err = NULL;
         size_t err_len = 0;
         ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",

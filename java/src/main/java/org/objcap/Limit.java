@@ -1,15 +1,33 @@
 package org.objcap;
 
-/** A resource limit of a sandbox; see {@link LimitExceededException}. */
+/**
+ * A resource limit of a sandbox; see {@link LimitExceededException}. Each
+ * has a natural unit, the one {@link LimitExceededException#getConfiguredValue()}
+ * reports it in.
+ */
 public enum Limit {
-    /** Wall-clock time of one call ({@link Sandbox.Builder#timeout}). */
+    /**
+     * Wall-clock time of one call, in milliseconds
+     * ({@link Sandbox.Builder#timeout}). {@code time.sleep} counts.
+     */
     TIME,
-    /** CPU time. */
+    /**
+     * CPU time of one call, in milliseconds ({@link Sandbox.Builder#cpuTime}).
+     */
     CPU,
-    /** Memory. */
+    /**
+     * Memory the sandbox holds, across calls, in bytes
+     * ({@link Sandbox.Builder#memoryLimit}).
+     */
     MEMORY,
-    /** Size of the output written to stdout and stderr. */
+    /**
+     * Bytes of output (stdout and stderr together) of one call
+     * ({@link Sandbox.Builder#maxOutput}).
+     */
     OUTPUT,
-    /** Depth of Python recursion ({@link Sandbox.Builder#recursionLimit}). */
+    /**
+     * Depth of Python recursion, in frames
+     * ({@link Sandbox.Builder#recursionLimit}).
+     */
     RECURSION
 }

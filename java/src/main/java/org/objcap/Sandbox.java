@@ -45,10 +45,29 @@ import org.objcap.internal.Wtf8;
  * instead, for code that is fallible rather than malicious.
  * {@link #isolation()} tells which mode and which confinements a sandbox has.
  *
+ * <p>Every sandbox has limits, and safe ones by default (see
+ * {@link Builder}): each call may run {@value #DEFAULT_TIMEOUT_SECONDS} s of
+ * wall-clock time and {@value #DEFAULT_CPU_TIME_SECONDS} s of CPU time and
+ * write {@value #DEFAULT_MAX_OUTPUT} bytes (10 MiB) of output; the sandbox
+ * may hold {@value #DEFAULT_MEMORY_LIMIT} bytes (512 MiB) of memory and
+ * recurse {@value #DEFAULT_RECURSION_LIMIT} frames deep. A call past one
+ * throws {@link LimitExceededException}, which names it.
+ *
  * <p>Any thread may call any method. Calls on one sandbox run one at a time;
  * {@link #close()} waits for a running call to end.
  */
 public final class Sandbox implements AutoCloseable {
+    /** Default wall-clock time limit per call, in seconds: 30. */
+    public static final long DEFAULT_TIMEOUT_SECONDS = 30;
+    /** Default CPU time limit per call, in seconds: 30. */
+    public static final long DEFAULT_CPU_TIME_SECONDS = 30;
+    /** Default memory limit of a sandbox, in bytes: 512 MiB. */
+    public static final long DEFAULT_MEMORY_LIMIT = 512L << 20;
+    /** Default output limit per call (stdout and stderr together), in bytes: 10 MiB. */
+    public static final long DEFAULT_MAX_OUTPUT = 10L << 20;
+    /** Default recursion limit, in frames: 1000. */
+    public static final int DEFAULT_RECURSION_LIMIT = 1000;
+
     private static final String DEFAULT_FILE_NAME = "<sandbox>";
 
     /** Destroys sandboxes that were never closed once they are unreachable. */
@@ -64,6 +83,7 @@ public final class Sandbox implements AutoCloseable {
     private final long handle;
     private final Object outputToken;
     private final Isolation isolation;
+    private final Limits limits;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ReferenceTable references = new ReferenceTable(this);
     private final ValueCodec codec = new ValueCodec(new References());
@@ -74,10 +94,11 @@ public final class Sandbox implements AutoCloseable {
     /** The engine said the sandbox can no longer be used (its worker is gone). */
     private volatile boolean broken;
 
-    private Sandbox(long handle, Object outputToken, Isolation isolation) {
+    private Sandbox(long handle, Object outputToken, Isolation isolation, Limits limits) {
         this.handle = handle;
         this.outputToken = outputToken;
         this.isolation = isolation;
+        this.limits = limits;
         this.destroyer = CLEANER.register(this, new Destroyer(handle));
     }
 
@@ -97,7 +118,8 @@ public final class Sandbox implements AutoCloseable {
      * @param source Python source
      * @throws PythonException if the code raised (a
      *     {@link PythonSyntaxException} if it does not compile)
-     * @throws LimitExceededException if a limit was hit
+     * @throws LimitExceededException if a limit was hit (see
+     *     {@link LimitExceededException} for whether the sandbox stays usable)
      * @throws IllegalArgumentException if the source holds a NUL character or
      *     a lone surrogate
      * @throws IllegalStateException if the sandbox is closed
@@ -113,7 +135,8 @@ public final class Sandbox implements AutoCloseable {
      * @param fileName the name that tracebacks show for this code
      * @throws PythonException if the code raised (a
      *     {@link PythonSyntaxException} if it does not compile)
-     * @throws LimitExceededException if a limit was hit
+     * @throws LimitExceededException if a limit was hit (see
+     *     {@link LimitExceededException} for whether the sandbox stays usable)
      * @throws IllegalArgumentException if the source holds a NUL character or
      *     a lone surrogate
      * @throws IllegalStateException if the sandbox is closed
@@ -133,7 +156,8 @@ public final class Sandbox implements AutoCloseable {
      * @param expression a Python expression
      * @return its value, converted to Java
      * @throws PythonException if the expression raised
-     * @throws LimitExceededException if a limit was hit
+     * @throws LimitExceededException if a limit was hit (see
+     *     {@link LimitExceededException} for whether the sandbox stays usable)
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object eval(String expression) {
@@ -151,7 +175,8 @@ public final class Sandbox implements AutoCloseable {
      *     become {@code None})
      * @return the return value, converted to Java
      * @throws PythonException if the function raised
-     * @throws LimitExceededException if a limit was hit
+     * @throws LimitExceededException if a limit was hit (see
+     *     {@link LimitExceededException} for whether the sandbox stays usable)
      * @throws IllegalArgumentException if an argument cannot be converted
      * @throws IllegalStateException if the sandbox is closed
      */
@@ -176,6 +201,8 @@ public final class Sandbox implements AutoCloseable {
      * @param value the value, converted to Python ({@code null} is
      *     {@code None})
      * @throws IllegalArgumentException if the value cannot be converted
+     * @throws LimitExceededException if a limit was hit (memory, as the
+     *     value is built in the sandbox)
      * @throws IllegalStateException if the sandbox is closed
      */
     public void set(String name, Object value) {
@@ -196,6 +223,7 @@ public final class Sandbox implements AutoCloseable {
      * @param name the global's name
      * @return its value, converted to Java
      * @throws PythonException ({@code NameError}) if there is no such global
+     * @throws LimitExceededException if a limit was hit
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object get(String name) {
@@ -337,7 +365,7 @@ public final class Sandbox implements AutoCloseable {
         if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
             broken = true;
         }
-        return ErrorDecoder.toException(result.status(), result.data());
+        return ErrorDecoder.toException(result.status(), result.data(), limits::of);
     }
 
     /**
@@ -359,7 +387,7 @@ public final class Sandbox implements AutoCloseable {
     private Denials readDenials() {
         NativeEngine.Result result = NativeEngine.denials(handle);
         if (!result.ok()) {
-            throw ErrorDecoder.toException(result.status(), result.data());
+            throw ErrorDecoder.toException(result.status(), result.data(), limits::of);
         }
         return Denials.fromEngine(codec.decode(result.data()));
     }
@@ -368,6 +396,25 @@ public final class Sandbox implements AutoCloseable {
         for (long reference : references.drainPending()) {
             // A failure only means the engine already forgot it.
             NativeEngine.release(handle, reference);
+        }
+    }
+
+    /**
+     * The limits a sandbox was made with, each in its natural unit (see
+     * {@link Limit}); 0 means none.
+     */
+    record Limits(long timeoutMillis, long cpuMillis, long memoryBytes, long outputBytes,
+            int recursion) {
+        /** The value of one limit, 0 if none. */
+        long of(Limit limit) {
+            switch (limit) {
+                case TIME: return timeoutMillis;
+                case CPU: return cpuMillis;
+                case MEMORY: return memoryBytes;
+                case OUTPUT: return outputBytes;
+                case RECURSION: return recursion;
+                default: return 0;
+            }
         }
     }
 
@@ -443,16 +490,46 @@ public final class Sandbox implements AutoCloseable {
      * {@link #allowWeakerIsolation()} was called. {@link #inProcess()} runs
      * the interpreter inside this JVM instead, which suits fallible, not
      * malicious, code: a crash there takes the JVM down.
+     *
+     * <p>A sandbox never runs unbounded unless the host asks for it by name.
+     * The limits and their defaults:
+     * <table>
+     * <caption>Limits</caption>
+     * <tr><th>Limit</th><th>Set with</th><th>Default</th><th>No limit</th></tr>
+     * <tr><td>{@link Limit#TIME}, wall clock per call</td>
+     *     <td>{@link #timeout(Duration)}</td><td>30 s</td>
+     *     <td>{@link #unlimitedTime()}</td></tr>
+     * <tr><td>{@link Limit#CPU}, CPU time per call</td>
+     *     <td>{@link #cpuTime(Duration)}</td><td>30 s</td>
+     *     <td>{@link #unlimitedCpuTime()}</td></tr>
+     * <tr><td>{@link Limit#MEMORY}, held by the sandbox</td>
+     *     <td>{@link #memoryLimit(long)}</td><td>512 MiB</td>
+     *     <td>{@link #unlimitedMemory()}</td></tr>
+     * <tr><td>{@link Limit#OUTPUT}, stdout + stderr per call</td>
+     *     <td>{@link #maxOutput(long)}</td><td>10 MiB</td>
+     *     <td>{@link #unlimitedOutput()}</td></tr>
+     * <tr><td>{@link Limit#RECURSION}, Python frames</td>
+     *     <td>{@link #recursionLimit(int)}</td><td>1000</td><td>(none)</td></tr>
+     * </table>
      */
     public static final class Builder {
         private enum Mode { PROCESS, IN_PROCESS }
+
+        /** The largest value the engine takes for a limit; larger ones are capped to it. */
+        private static final long MAX_LIMIT = Long.MAX_VALUE / 4;
+        /** The smallest memory limit a sandbox can start with, and a little room. */
+        private static final long MIN_MEMORY_LIMIT = 1L << 20;
 
         private Mode mode = Mode.PROCESS;
         private boolean allowWeakerIsolation;
         private OutputStream stdout;
         private OutputStream stderr;
-        private Duration timeout;
-        private Integer recursionLimit;
+        /** The limits, in their natural units; 0 means none. */
+        private long timeoutMillis = DEFAULT_TIMEOUT_SECONDS * 1000;
+        private long cpuMillis = DEFAULT_CPU_TIME_SECONDS * 1000;
+        private long memoryBytes = DEFAULT_MEMORY_LIMIT;
+        private long outputBytes = DEFAULT_MAX_OUTPUT;
+        private int recursionLimit = DEFAULT_RECURSION_LIMIT;
         private final ModulePolicy policy = new ModulePolicy();
 
         private Builder() {
@@ -520,25 +597,152 @@ public final class Sandbox implements AutoCloseable {
         }
 
         /**
-         * Limits the wall-clock time of each call; a call that takes longer
-         * is stopped with a {@link LimitExceededException}. Zero means no
-         * limit (the default).
+         * Limits the wall-clock time of each call (default
+         * {@value Sandbox#DEFAULT_TIMEOUT_SECONDS} s). A call that takes
+         * longer is stopped with a {@link LimitExceededException} for
+         * {@link Limit#TIME}; {@code time.sleep} counts, and neither
+         * {@code except BaseException} nor a looping {@code finally} outlasts
+         * it. The sandbox stays usable, except that a process-isolated
+         * sandbox whose worker is stuck in one long C call ({@code 9**9**9},
+         * a catastrophic regular expression) has the worker killed one second
+         * after the deadline, which closes the sandbox. An in-process sandbox
+         * cannot stop such a C call: the call returns when it ends.
          *
-         * @param timeout the limit per call, rounded up to milliseconds
+         * @param timeout the limit per call, positive, rounded up to
+         *     milliseconds (no limit at all is {@link #unlimitedTime()})
          * @return this builder
-         * @throws IllegalArgumentException if negative
+         * @throws IllegalArgumentException if zero or negative
          */
         public Builder timeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-            }
-            this.timeout = timeout;
+            this.timeoutMillis = positiveMillis(timeout, "timeout", "unlimitedTime()");
             return this;
         }
 
         /**
-         * Sets Python's recursion limit ({@code sys.setrecursionlimit}).
+         * Lets calls run for any wall-clock time. Then only the CPU time
+         * limit ({@link #cpuTime(Duration)}) bounds a call, and nothing
+         * bounds one that waits (e.g. in {@code time.sleep}); a
+         * process-isolated worker stuck in a long C call is never killed.
+         * Undone by {@link #timeout(Duration)}.
+         *
+         * @return this builder
+         */
+        public Builder unlimitedTime() {
+            this.timeoutMillis = 0;
+            return this;
+        }
+
+        /**
+         * Limits the CPU time of each call (default
+         * {@value Sandbox#DEFAULT_CPU_TIME_SECONDS} s): the time the
+         * sandbox's interpreter thread spends computing during one call,
+         * counted afresh for every call; waiting (sleep, output to a slow
+         * stream) does not count. A call past it is stopped with a
+         * {@link LimitExceededException} for {@link Limit#CPU}, and the
+         * sandbox stays usable. The engine checks every 10 ms. A
+         * process-isolated worker stuck in one long C call is killed only at
+         * the wall-clock limit ({@link #timeout(Duration)}), not at this one.
+         *
+         * @param cpuTime the limit per call, positive, rounded up to
+         *     milliseconds (no limit at all is {@link #unlimitedCpuTime()})
+         * @return this builder
+         * @throws IllegalArgumentException if zero or negative
+         */
+        public Builder cpuTime(Duration cpuTime) {
+            this.cpuMillis = positiveMillis(cpuTime, "cpuTime", "unlimitedCpuTime()");
+            return this;
+        }
+
+        /**
+         * Lets calls use any CPU time; then only the wall-clock limit
+         * ({@link #timeout(Duration)}) bounds them. Undone by
+         * {@link #cpuTime(Duration)}.
+         *
+         * @return this builder
+         */
+        public Builder unlimitedCpuTime() {
+            this.cpuMillis = 0;
+            return this;
+        }
+
+        /**
+         * Limits the memory the sandbox may hold (default
+         * {@value Sandbox#DEFAULT_MEMORY_LIMIT} bytes, 512 MiB): what its
+         * interpreter allocates for objects and buffers, counted across
+         * calls (what globals hold stays counted). An allocation past it
+         * fails, so Python raises {@code MemoryError} inside the sandbox, and
+         * the call ends with a {@link LimitExceededException} for
+         * {@link Limit#MEMORY} (even if the code caught the
+         * {@code MemoryError}). The sandbox stays usable. In-process, memory
+         * is attributed by thread; the JVM's heap is not involved in either
+         * mode.
+         *
+         * @param bytes the limit, at least 1 MiB (a new sandbox already
+         *     holds about half of that)
+         * @return this builder
+         * @throws IllegalArgumentException if less than 1 MiB (no limit at
+         *     all is {@link #unlimitedMemory()})
+         */
+        public Builder memoryLimit(long bytes) {
+            if (bytes > 0 && bytes < MIN_MEMORY_LIMIT) {
+                throw new IllegalArgumentException("memoryLimit must be at least "
+                        + MIN_MEMORY_LIMIT + " bytes (1 MiB), which the interpreter's own "
+                        + "start-up state nearly fills: " + bytes);
+            }
+            this.memoryBytes = positive(bytes, "memoryLimit", "unlimitedMemory()");
+            return this;
+        }
+
+        /**
+         * Lets the sandbox hold any amount of memory (a process-isolated
+         * worker still has its address-space limit). Undone by
+         * {@link #memoryLimit(long)}.
+         *
+         * @return this builder
+         */
+        public Builder unlimitedMemory() {
+            this.memoryBytes = 0;
+            return this;
+        }
+
+        /**
+         * Limits the output of each call, stdout and stderr together, in
+         * bytes of UTF-8 (default {@value Sandbox#DEFAULT_MAX_OUTPUT} bytes,
+         * 10 MiB). The output is cut exactly at the limit, and the call ends
+         * there with a {@link LimitExceededException} for
+         * {@link Limit#OUTPUT}; the sandbox stays usable, and the next call
+         * may write as much again.
+         *
+         * @param bytes the limit per call, positive
+         * @return this builder
+         * @throws IllegalArgumentException if zero or negative (no limit at
+         *     all is {@link #unlimitedOutput()})
+         */
+        public Builder maxOutput(long bytes) {
+            this.outputBytes = positive(bytes, "maxOutput", "unlimitedOutput()");
+            return this;
+        }
+
+        /**
+         * Lets calls write any amount of output. Undone by
+         * {@link #maxOutput(long)}.
+         *
+         * @return this builder
+         */
+        public Builder unlimitedOutput() {
+            this.outputBytes = 0;
+            return this;
+        }
+
+        /**
+         * Sets Python's recursion limit (default
+         * {@value Sandbox#DEFAULT_RECURSION_LIMIT} frames); scripts cannot
+         * change it, and the engine sizes its stack to it. Code that recurses
+         * past it gets a {@code RecursionError} inside the sandbox; if that
+         * escapes the call, the host gets a {@link LimitExceededException}
+         * for {@link Limit#RECURSION} whose cause is the
+         * {@link PythonException}. The sandbox stays usable. There is no
+         * unlimited recursion.
          *
          * @param limit between 50 and 100000
          * @return this builder
@@ -712,7 +916,7 @@ public final class Sandbox implements AutoCloseable {
                 NativeEngine.destroy(handle[0]);
                 throw e;
             }
-            return new Sandbox(handle[0], token, isolation);
+            return new Sandbox(handle[0], token, isolation, limits());
         }
 
         private static Isolation readIsolation(long handle) {
@@ -728,22 +932,47 @@ public final class Sandbox implements AutoCloseable {
             if (worker != null) {
                 options.put("worker", worker);
             }
-            if (timeout != null) {
-                options.put("timeout_ms", toMillisRoundingUp(timeout));
-            }
-            if (recursionLimit != null) {
-                options.put("recursion_limit", recursionLimit);
-            }
+            options.putAll(limitOptions());
             policy.addTo(options);
             return new ValueCodec(null).encode(options);
         }
 
-        private static long toMillisRoundingUp(Duration d) {
-            if (d.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0) {
-                return Long.MAX_VALUE;
+        /** The limits as the engine's options (0 = none), every one always given. */
+        Map<String, Object> limitOptions() {
+            Map<String, Object> options = new LinkedHashMap<>();
+            options.put("timeout_ms", timeoutMillis);
+            options.put("cpu_ms", cpuMillis);
+            options.put("memory_limit", memoryBytes);
+            options.put("max_output", outputBytes);
+            options.put("recursion_limit", recursionLimit);
+            return options;
+        }
+
+        /** The limits the sandbox will have. */
+        Limits limits() {
+            return new Limits(timeoutMillis, cpuMillis, memoryBytes, outputBytes, recursionLimit);
+        }
+
+        /** A positive duration in milliseconds, rounded up and capped. */
+        private static long positiveMillis(Duration d, String what, String unlimited) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive: " + d
+                        + " (for no limit at all, call " + unlimited + ")");
+            }
+            if (d.compareTo(Duration.ofMillis(MAX_LIMIT)) >= 0) {
+                return MAX_LIMIT;
             }
             long millis = d.toMillis();
             return d.equals(Duration.ofMillis(millis)) ? millis : millis + 1;
+        }
+
+        private static long positive(long value, String what, String unlimited) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(what + " must be positive: " + value
+                        + " (for no limit at all, call " + unlimited + ")");
+            }
+            return Math.min(value, MAX_LIMIT);
         }
     }
 }

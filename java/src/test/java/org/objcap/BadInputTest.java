@@ -197,5 +197,10 @@ class BadInputTest {
         assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().recursionLimit(100_001));
         assertThrows(IllegalArgumentException.class,
                 () -> Sandbox.builder().timeout(java.time.Duration.ofMillis(-1)));
+        // No limit is asked for by name (unlimitedTime()), never by zero.
+        assertThrows(IllegalArgumentException.class,
+                () -> Sandbox.builder().timeout(java.time.Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().memoryLimit(0));
+        assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().maxOutput(0));
     }
 }

@@ -123,8 +123,64 @@ class CliTest {
         Path p = script("loop.py", "while True:\n    pass\n");
         assertEquals(3, run("run", "--timeout", "0.5", p.toString()));
         String e = err().strip();
-        assertTrue(e.startsWith("objcap: time limit"), e);
-        assertEquals(1, e.lines().count(), e);
+        assertEquals("objcap: time limit exceeded: the call ran longer than its time limit"
+                + " (500 ms) [--timeout]", e);
+    }
+
+    /** Runs a script that must hit a limit; returns the one line on stderr. */
+    private String limitLine(String source, String... options) throws IOException {
+        Path p = script("bomb.py", source);
+        String[] args = new String[options.length + 2];
+        args[0] = "run";
+        System.arraycopy(options, 0, args, 1, options.length);
+        args[args.length - 1] = p.toString();
+        assertEquals(3, run(args), err());
+        String e = err();
+        assertTrue(e.endsWith("\n"), e);
+        assertEquals(1, e.strip().lines().count(), e);
+        err.reset();
+        return e.strip();
+    }
+
+    @Test
+    void everyLimitIsThreeWithOneLineNamingIt() throws IOException {
+        assertEquals("objcap: CPU time limit exceeded: the call used more CPU time than its"
+                + " limit (300 ms) [--cpu]", limitLine("while True:\n    pass\n", "--cpu", "0.3"));
+        assertEquals("objcap: memory limit exceeded: the sandbox needed more memory than its"
+                + " limit (50 MiB) [--memory]", limitLine(
+                        "x = []\nwhile True:\n    x.append(bytearray(10**6))\n",
+                        "--in-process", "--memory", "50"));
+        assertEquals("objcap: output limit exceeded: the call wrote more output than its"
+                + " limit (1 KiB); the output was cut there [--max-output]",
+                limitLine("while True:\n    print('x' * 99)\n", "--max-output", "1"));
+        assertEquals(1024, out.size());
+        out.reset();
+        assertEquals("objcap: recursion limit exceeded: the call recursed deeper than its"
+                + " recursion limit (100 frames): RecursionError: maximum recursion depth"
+                + " exceeded [--recursion]",
+                limitLine("def f(n):\n    return f(n + 1)\nf(0)\n", "--recursion", "100"));
+        assertEquals("objcap: time limit exceeded: the call ran longer than its time limit"
+                + " (200 ms) [--timeout]", limitLine("import time\ntime.sleep(100)\n",
+                        "--in-process", "--timeout", "0.2"));
+        // The defaults apply without any option.
+        assertEquals("objcap: memory limit exceeded: the sandbox needed more memory than its"
+                + " limit (512 MiB) [--memory]", limitLine("y = 'a' * 10**10\n"));
+    }
+
+    @Test
+    void zeroLiftsALimitAndBadValuesAreTwo() throws IOException {
+        Path p = script("ok.py", "print(len('a' * 10**6))\n");
+        assertEquals(0, run("run", "--in-process", "--timeout", "0", "--cpu", "0", "--memory",
+                "0", "--max-output", "0", "--recursion", "50", p.toString()), err());
+        assertEquals("1000000\n", out());
+        for (String[] bad : List.of(new String[] {"--cpu", "-1"}, new String[] {"--memory", "-5"},
+                new String[] {"--max-output", "-1"}, new String[] {"--recursion", "49"},
+                new String[] {"--recursion", "100001"}, new String[] {"--memory", "lots"},
+                new String[] {"--cpu", "NaN"}, new String[] {"--timeout", "-0.5"})) {
+            err.reset();
+            assertEquals(2, run("run", bad[0], bad[1], p.toString()), String.join(" ", bad));
+            assertTrue(err().contains(bad[0]), err());
+        }
     }
 
     @Test
@@ -188,7 +244,11 @@ class CliTest {
         assertTrue(out().contains("Usage: objcap"), out());
         out.reset();
         assertEquals(0, run("run", "--help"));
-        assertTrue(out().contains("--timeout=SECONDS"), out());
+        for (String option : List.of("--timeout=SECONDS", "--cpu=SECONDS", "--memory=MB",
+                "--max-output=KB", "--recursion=N")) {
+            assertTrue(out().contains(option), out());
+        }
+        assertTrue(out().contains("default: 512"), out());
         out.reset();
         assertEquals(0, run("--version"));
         assertTrue(out().startsWith("objcap 0.1.0"), out());

@@ -42,7 +42,8 @@ class ReachabilityTest {
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void nothingForbiddenIsReachable() throws IOException {
-        try (Sandbox sandbox = Sandbox.builder().timeout(Duration.ofSeconds(120)).build()) {
+        try (Sandbox sandbox = Sandbox.builder().timeout(Duration.ofSeconds(120))
+                .cpuTime(Duration.ofSeconds(120)).build()) {
             Map<?, ?> result = walk(sandbox, "");
             long visited = (Long) result.get("visited");
             System.out.println("reachability: visited " + visited + " objects to depth 6");
@@ -55,6 +56,7 @@ class ReachabilityTest {
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void theWalkerFindsAGrantedDangerousModule() throws IOException {
         try (Sandbox sandbox = Sandbox.builder().timeout(Duration.ofSeconds(120))
+                .cpuTime(Duration.ofSeconds(120))
                 .allowBuiltinModule("posix").allowDangerousModule("posix").build()) {
             sandbox.set("WALK_DEPTH", 2);
             Map<?, ?> result = walk(sandbox, "import posix\n");

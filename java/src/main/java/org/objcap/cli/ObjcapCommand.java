@@ -16,10 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.objcap.Limit;
 import org.objcap.LimitExceededException;
 import org.objcap.PythonException;
 import org.objcap.Sandbox;
@@ -33,11 +33,19 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The {@code objcap} command: {@code objcap run [--in-process]
- * [--allow-weaker-isolation] [--timeout SECONDS] [--allow-module NAME]...
+ * [--allow-weaker-isolation] [--timeout SECONDS] [--cpu SECONDS]
+ * [--memory MB] [--max-output KB] [--recursion N] [--allow-module NAME]...
  * [--module-path DIR]... SCRIPT.py|-}.
  *
  * <p>The script runs in a confined worker process by default;
- * {@code --in-process} runs it inside this JVM instead.
+ * {@code --in-process} runs it inside this JVM instead. The limits default
+ * to the API's ({@link Sandbox.Builder}): 30 s of wall-clock and of CPU
+ * time, 512 MiB of memory, 10 MiB of output, recursion 1000; 0 lifts a
+ * limit (but the recursion limit).
+ *
+ * <p>A script that hits a limit ends with status 3 and one line on stderr
+ * that names the limit, e.g. {@code objcap: CPU time limit exceeded: the
+ * call used more CPU time than its limit (2 s) [--cpu]}.
  *
  * <p>Exit status: 0 success, 1 the script raised, 2 usage or policy error,
  * 3 a limit was hit, 4 the sandbox crashed or the engine failed.
@@ -139,8 +147,29 @@ public final class ObjcapCommand implements Callable<Integer> {
         boolean allowWeakerIsolation;
 
         @Option(names = "--timeout", paramLabel = "SECONDS",
-                description = "Stop the script after this many seconds of wall-clock time.")
-        Double timeoutSeconds;
+                description = "Stop the script after this many seconds of wall-clock time "
+                        + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+        double timeoutSeconds = Sandbox.DEFAULT_TIMEOUT_SECONDS;
+
+        @Option(names = "--cpu", paramLabel = "SECONDS",
+                description = "Stop the script after this many seconds of CPU time "
+                        + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+        double cpuSeconds = Sandbox.DEFAULT_CPU_TIME_SECONDS;
+
+        @Option(names = "--memory", paramLabel = "MB",
+                description = "Let the script hold at most this many MiB of memory "
+                        + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+        long memoryMegabytes = Sandbox.DEFAULT_MEMORY_LIMIT >> 20;
+
+        @Option(names = "--max-output", paramLabel = "KB",
+                description = "Cut the script's output (stdout and stderr together) after "
+                        + "this many KiB and stop it (default: ${DEFAULT-VALUE}; 0: no limit).")
+        long maxOutputKilobytes = Sandbox.DEFAULT_MAX_OUTPUT >> 10;
+
+        @Option(names = "--recursion", paramLabel = "N",
+                description = "Python's recursion limit, 50 to 100000 "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int recursionLimit = Sandbox.DEFAULT_RECURSION_LIMIT;
 
         @Option(names = "--allow-module", paramLabel = "NAME",
                 description = "Let the script import this module too (repeatable). Modules "
@@ -168,13 +197,16 @@ public final class ObjcapCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Duration timeout = null;
-            if (timeoutSeconds != null) {
-                if (timeoutSeconds.isNaN() || timeoutSeconds <= 0) {
-                    err.println("objcap: --timeout must be a positive number of seconds");
-                    return USAGE;
-                }
-                timeout = Duration.ofNanos((long) Math.min(timeoutSeconds * 1e9, Long.MAX_VALUE));
+            String problem = !(timeoutSeconds >= 0) ? "--timeout must be 0 or more seconds"
+                    : !(cpuSeconds >= 0) ? "--cpu must be 0 or more seconds"
+                    : memoryMegabytes < 0 ? "--memory must be 0 or more MiB"
+                    : maxOutputKilobytes < 0 ? "--max-output must be 0 or more KiB"
+                    : recursionLimit < 50 || recursionLimit > 100_000
+                            ? "--recursion must be between 50 and 100000" : null;
+            if (problem != null) {
+                err.println("objcap: " + problem + (problem.startsWith("--recursion")
+                        ? "" : " (0: no limit)"));
+                return USAGE;
             }
             boolean stdin = "-".equals(script);
             String source;
@@ -187,7 +219,59 @@ public final class ObjcapCommand implements Callable<Integer> {
                 err.println("objcap: cannot read " + script + ": invalid file name");
                 return USAGE;
             }
-            return run(source, stdin ? "<stdin>" : script, timeout);
+            return run(source, stdin ? "<stdin>" : script);
+        }
+
+        /** Applies the limit options; 0 lifts a limit. */
+        private void addLimits(Sandbox.Builder builder) {
+            if (timeoutSeconds == 0) {
+                builder.unlimitedTime();
+            } else {
+                builder.timeout(duration(timeoutSeconds));
+            }
+            if (cpuSeconds == 0) {
+                builder.unlimitedCpuTime();
+            } else {
+                builder.cpuTime(duration(cpuSeconds));
+            }
+            if (memoryMegabytes == 0) {
+                builder.unlimitedMemory();
+            } else {
+                builder.memoryLimit(memoryMegabytes > Long.MAX_VALUE >> 20
+                        ? Long.MAX_VALUE : memoryMegabytes << 20);
+            }
+            if (maxOutputKilobytes == 0) {
+                builder.unlimitedOutput();
+            } else {
+                builder.maxOutput(maxOutputKilobytes > Long.MAX_VALUE >> 10
+                        ? Long.MAX_VALUE : maxOutputKilobytes << 10);
+            }
+            builder.recursionLimit(recursionLimit);
+        }
+
+        /** Positive seconds as a duration, at least a nanosecond. */
+        private static Duration duration(double seconds) {
+            return Duration.ofNanos(Math.max(1, (long) Math.min(seconds * 1e9, Long.MAX_VALUE)));
+        }
+
+        /** The one line for a limit that was hit, naming it and its option. */
+        static String limitLine(LimitExceededException e) {
+            Limit limit = e.getLimit();
+            if (limit == null) {
+                return "objcap: a limit was exceeded: " + e.getMessage();
+            }
+            String name;
+            String option;
+            switch (limit) {
+                case TIME: name = "time limit"; option = "--timeout"; break;
+                case CPU: name = "CPU time limit"; option = "--cpu"; break;
+                case MEMORY: name = "memory limit"; option = "--memory"; break;
+                case OUTPUT: name = "output limit"; option = "--max-output"; break;
+                case RECURSION: default: name = "recursion limit"; option = "--recursion"; break;
+            }
+            // The message is one line but for a RecursionError's own text.
+            String message = e.getMessage().replace('\n', ' ');
+            return "objcap: " + name + " exceeded: " + message + " [" + option + "]";
         }
 
         /** Adds --allow-module and --module-path; null, or why not (one line). */
@@ -220,7 +304,7 @@ public final class ObjcapCommand implements Callable<Integer> {
             return e.getMessage();
         }
 
-        private int run(String source, String fileName, Duration timeout) {
+        private int run(String source, String fileName) {
             Sandbox.Builder builder = Sandbox.builder().stdout(out).stderr(err);
             if (inProcess) {
                 builder.inProcess();
@@ -228,9 +312,7 @@ public final class ObjcapCommand implements Callable<Integer> {
             if (allowWeakerIsolation) {
                 builder.allowWeakerIsolation();
             }
-            if (timeout != null) {
-                builder.timeout(timeout);
-            }
+            addLimits(builder);
             Sandbox sandbox;
             try {
                 String problem = addPolicy(builder);
@@ -254,8 +336,8 @@ public final class ObjcapCommand implements Callable<Integer> {
                 err.print(e.formatTraceback());
                 return RAISED;
             } catch (LimitExceededException e) {
-                String limit = e.getLimit() == null ? "a" : e.getLimit().name().toLowerCase(Locale.ROOT);
-                err.println("objcap: " + limit + " limit was exceeded: " + e.getMessage());
+                out.flush();
+                err.println(limitLine(e));
                 return LIMIT;
             } catch (SandboxCrashedException e) {
                 out.flush();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.objcap.Limit;
 import org.objcap.LimitExceededException;
 import org.objcap.PythonException;
@@ -38,6 +39,9 @@ public final class ErrorDecoder {
 
     private static final ValueCodec PLAIN = new ValueCodec(null);
 
+    /** The Python exception that an uncaught recursion past the limit raises. */
+    private static final String RECURSION_ERROR = "RecursionError";
+
     private ErrorDecoder() {
     }
 
@@ -50,6 +54,25 @@ public final class ErrorDecoder {
      * @return the exception to throw
      */
     public static RuntimeException toException(int status, byte[] data) {
+        return toException(status, data, limit -> 0);
+    }
+
+    /**
+     * Builds the exception for a failed call of a sandbox whose limits are
+     * known, so that a {@link LimitExceededException} carries the value of
+     * the limit that was hit. An uncaught {@code RecursionError} becomes a
+     * {@link LimitExceededException} for {@link Limit#RECURSION} whose cause
+     * is the {@link PythonException}.
+     *
+     * @param status the engine's status, not {@link #OK}
+     * @param data the error map's bytes, or {@code null} if the engine could
+     *     not make one
+     * @param configured the sandbox's value of each limit in its natural
+     *     unit, 0 if none or not known
+     * @return the exception to throw
+     */
+    public static RuntimeException toException(int status, byte[] data,
+            ToLongFunction<Limit> configured) {
         Map<?, ?> error = decodeMap(data);
         String type = string(error.get("type"), null);
         String message = string(error.get("message"), "");
@@ -63,15 +86,20 @@ public final class ErrorDecoder {
                         ? "sandbox is closed: " + orDefault(message, status)
                         : orDefault(message, status));
             case PYTHON:
-                return pythonException(type, message, error);
+                PythonException python = pythonException(type, message, error);
+                if (RECURSION_ERROR.equals(python.getPythonType())
+                        && !(python instanceof PythonSyntaxException)) {
+                    return new LimitExceededException(Limit.RECURSION,
+                            configured.applyAsLong(Limit.RECURSION), false, null, python);
+                }
+                return python;
             case LIMIT:
                 Limit limit = limit(type);
                 // Name a limit this version does not know, since getLimit() cannot.
                 String suffix = limit == null && type != null ? " (" + type + ")" : "";
-                if (closed) {
-                    suffix += "; the sandbox is closed";
-                }
-                return new LimitExceededException(limit, orDefault(message, status) + suffix);
+                long value = limit == null ? 0 : configured.applyAsLong(limit);
+                return new LimitExceededException(limit, value, closed,
+                        orDefault(message, status) + suffix, null);
             case CRASHED:
                 return new SandboxCrashedException(orDefault(message, status));
             default:

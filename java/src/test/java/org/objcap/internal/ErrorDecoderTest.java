@@ -94,6 +94,70 @@ class ErrorDecoderTest {
     }
 
     @Test
+    void limitsCarryTheirConfiguredValue() {
+        Map<Limit, Long> configured = Map.of(Limit.TIME, 200L, Limit.CPU, 2000L,
+                Limit.MEMORY, 512L << 20, Limit.OUTPUT, 1000L, Limit.RECURSION, 300L);
+        Map<Limit, String> expected = Map.of(
+                Limit.TIME, "the call ran longer than its time limit (200 ms)",
+                Limit.CPU, "the call used more CPU time than its limit (2 s)",
+                Limit.MEMORY, "the sandbox needed more memory than its limit (512 MiB)",
+                Limit.OUTPUT, "the call wrote more output than its limit (1000 bytes);"
+                        + " the output was cut there");
+        for (Map.Entry<Limit, String> e : expected.entrySet()) {
+            LimitExceededException x = (LimitExceededException) ErrorDecoder.toException(5,
+                    error(5, "type", e.getKey().name(), "message", "engine words"),
+                    configured::get);
+            assertEquals(e.getKey(), x.getLimit());
+            assertEquals(configured.get(e.getKey()), x.getConfiguredValue());
+            assertEquals(e.getValue(), x.getMessage());
+            assertFalse(x.isSandboxClosed());
+            assertNull(x.getCause());
+        }
+        LimitExceededException killed = (LimitExceededException) ErrorDecoder.toException(5,
+                error(5, "closed", true, "type", "TIME", "message", "killed"), configured::get);
+        assertTrue(killed.isSandboxClosed());
+        assertEquals("the call ran longer than its time limit (200 ms); the worker was killed,"
+                + " so the sandbox is closed", killed.getMessage());
+        // A limit this version does not know keeps the engine's words and name.
+        LimitExceededException unknown = (LimitExceededException) ErrorDecoder.toException(5,
+                error(5, "type", "DISK", "message", "too much disk"), configured::get);
+        assertNull(unknown.getLimit());
+        assertEquals(0, unknown.getConfiguredValue());
+        assertEquals("too much disk (DISK)", unknown.getMessage());
+    }
+
+    @Test
+    void anUncaughtRecursionErrorIsTheRecursionLimit() {
+        byte[] data = error(3, "type", "RecursionError",
+                "message", "maximum recursion depth exceeded",
+                "traceback", List.of(Arrays.asList("r.py", 2, "down", "return down(n - 1)")));
+        LimitExceededException e = assertInstanceOf(LimitExceededException.class,
+                ErrorDecoder.toException(3, data, limit -> limit == Limit.RECURSION ? 300 : 0));
+        assertEquals(Limit.RECURSION, e.getLimit());
+        assertEquals(300, e.getConfiguredValue());
+        assertFalse(e.isSandboxClosed());
+        assertEquals("the call recursed deeper than its recursion limit (300 frames):"
+                + " RecursionError: maximum recursion depth exceeded", e.getMessage());
+        PythonException python = e.getPythonException();
+        assertSame(python, e.getCause());
+        assertEquals("RecursionError", python.getPythonType());
+        assertEquals(List.of(new PythonFrame("r.py", 2, "down", "return down(n - 1)")),
+                python.getPythonTraceback());
+        // Without known limits the value is unknown, but the limit is still named.
+        LimitExceededException plain = assertInstanceOf(LimitExceededException.class,
+                ErrorDecoder.toException(3, data));
+        assertEquals(Limit.RECURSION, plain.getLimit());
+        assertEquals(0, plain.getConfiguredValue());
+        assertEquals("the call recursed deeper than its recursion limit:"
+                + " RecursionError: maximum recursion depth exceeded", plain.getMessage());
+        // Other exceptions, subclasses named otherwise included, stay Python exceptions.
+        assertSame(PythonException.class, ErrorDecoder.toException(3,
+                error(3, "type", "MemoryError"), limit -> 1).getClass());
+        assertSame(PythonException.class, ErrorDecoder.toException(3,
+                error(3, "type", "DeepError"), limit -> 1).getClass());
+    }
+
+    @Test
     void otherStatuses() {
         assertInstanceOf(IllegalArgumentException.class, ErrorDecoder.toException(1, null));
         assertInstanceOf(IllegalStateException.class, ErrorDecoder.toException(2, null));

@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define GRACE_MS 1000        /* after the deadline, before the kill */
+#define GRACE_MS 500         /* after the deadline, before the kill */
 #define CREATE_TIMEOUT_MS 30000
 #define EXIT_WAIT_MS 200
 

@@ -604,7 +604,7 @@ public final class Sandbox implements AutoCloseable {
          * {@code except BaseException} nor a looping {@code finally} outlasts
          * it. The sandbox stays usable, except that a process-isolated
          * sandbox whose worker is stuck in one long C call ({@code 9**9**9},
-         * a catastrophic regular expression) has the worker killed one second
+         * a catastrophic regular expression) has the worker killed half a second
          * after the deadline, which closes the sandbox. An in-process sandbox
          * cannot stop such a C call: the call returns when it ends.
          *
@@ -640,8 +640,10 @@ public final class Sandbox implements AutoCloseable {
          * stream) does not count. A call past it is stopped with a
          * {@link LimitExceededException} for {@link Limit#CPU}, and the
          * sandbox stays usable. The engine checks every 10 ms. A
-         * process-isolated worker stuck in one long C call is killed only at
-         * the wall-clock limit ({@link #timeout(Duration)}), not at this one.
+         * process-isolated worker stuck in one long C call is ended by the
+         * kernel (SIGXCPU, with a granularity of one second) soon after this
+         * limit, which closes the sandbox; in-process, such a call runs on
+         * until the C code returns.
          *
          * @param cpuTime the limit per call, positive, rounded up to
          *     milliseconds (no limit at all is {@link #unlimitedCpuTime()})

@@ -338,7 +338,7 @@ class LimitsTest {
         assertLimit(Limit.TIME, 500, e);
         assertTrue(e.isSandboxClosed());
         assertTrue(e.getMessage().endsWith("the sandbox is closed"), e.getMessage());
-        // The worker is killed one second after the deadline.
+        // The worker is killed half a second after the deadline.
         assertTrue(stopped.millis() >= 450 && stopped.millis() < 500 + 1_000 + 2_000,
                 "returned after " + stopped.millis() + " ms");
         assertTrue(s.isClosed());

@@ -330,7 +330,7 @@ public final class LimitsBenchmark {
                 String.format(Locale.ROOT, "%.3fx", in.controlRatio()),
                 String.format(Locale.ROOT, "%.3fx", proc.controlRatio()));
         out.println("past the deadline: from the call to its LimitExceededException, minus "
-                + DEADLINE_MS + " ms; a killed worker is killed 1 s after the deadline."
+                + DEADLINE_MS + " ms; a stuck worker is killed 0.5 s after the deadline."
                 + " Workload: fresh sandboxes each run, in rotating order. The engine counts"
                 + " allocations with or without a limit; the ratio is the cost of enforcing"
                 + " one, to be read against the noise row.");

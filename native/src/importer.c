@@ -957,4 +957,5 @@ ocap_importer_clear(ocap_sandbox *sb)
     Py_CLEAR(im->namespace_type);
     Py_CLEAR(im->builtins);
     Py_CLEAR(im->extension_suffixes);
+    Py_CLEAR(im->array_methods);
 }

@@ -78,6 +78,7 @@ typedef struct ocap_importer {
     PyObject *namespace_type;  /* types.SimpleNamespace */
     PyObject *builtins;        /* the builtins module */
     PyObject *extension_suffixes;
+    PyObject *array_methods;   /* hardening.c: array's original methods */
     int depth;                 /* nested imports, to stop runaway recursion */
     int requester_support;     /* the import in progress is the stdlib's */
 } ocap_importer;

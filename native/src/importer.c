@@ -462,10 +462,7 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
         return NULL;
     }
     if (ocap_standin_known(cname) && !in_set(im->dangerous, name)) {
-        if (!support && strcmp(cname, "sys") != 0 &&
-            strcmp(cname, "time") != 0 && strcmp(cname, "io") != 0 &&
-            strcmp(cname, "builtins") != 0 &&
-            strcmp(cname, "traceback") != 0) {
+        if (!support && !ocap_standin_for_scripts(cname)) {
             return not_allowed(name);
         }
         return ocap_standin_build(sb, cname);
@@ -623,9 +620,7 @@ loaded_allowed(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
         return 1;
     }
     if (ocap_standin_known(cname)) {
-        return strcmp(cname, "sys") == 0 || strcmp(cname, "time") == 0 ||
-            strcmp(cname, "io") == 0 || strcmp(cname, "builtins") == 0 ||
-            strcmp(cname, "traceback") == 0;
+        return ocap_standin_for_scripts(cname);
     }
     for (int k = 0; k < OCAP_KIND_COUNT; k++) {
         if (kind_allowed(sb, k, name, top, 0)) {

@@ -229,6 +229,7 @@ int ocap_importer_is_support_globals(ocap_sandbox *sb, PyObject *globals);
 /* standins.c */
 PyObject *ocap_standin_build(ocap_sandbox *sb, const char *name);
 int ocap_standin_known(const char *name);
+int ocap_standin_for_scripts(const char *name);
 int ocap_forwarder_ready(void);
 
 /* worker_client.c */

@@ -621,6 +621,23 @@ static const char *const known[] = {
     "importlib.machinery", "builtins", "traceback", NULL
 };
 
+/* The stand-ins a script may import itself; the others (os, _thread,
+   importlib) only serve the stdlib modules that import them. */
+static const char *const for_scripts[] = {
+    "sys", "time", "io", "builtins", "traceback", NULL
+};
+
+int
+ocap_standin_for_scripts(const char *name)
+{
+    for (const char *const *k = for_scripts; *k; k++) {
+        if (strcmp(*k, name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int
 ocap_standin_known(const char *name)
 {

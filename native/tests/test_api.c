@@ -12,10 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "check.h"
+#include "harness.h"
 
-static uint8_t *out;
-static size_t out_len;
 
 /* Decodes `out` and looks up a string key of the error map. */
 static int
@@ -60,21 +58,6 @@ out_int(void)
     }
     msgpack_unpacked_destroy(&u);
     return v;
-}
-
-static void
-drop(void)
-{
-    objcap_free(out);
-    out = NULL;
-    out_len = 0;
-}
-
-static objcap_status
-run(objcap_sandbox sb, const char *src)
-{
-    drop();
-    return objcap_exec(sb, src, strlen(src), "<test>", 6, &out, &out_len);
 }
 
 static objcap_status

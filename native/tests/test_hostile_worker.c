@@ -4,14 +4,12 @@
  * host neither hangs nor crashes.  argv[1] is the fake worker.
  */
 #define _GNU_SOURCE
-#include "check.h"
+#include "harness.h"
 #include "objcap.h"
 
 #include <string.h>
 #include <sys/wait.h>
 
-static uint8_t *out;
-static size_t out_len;
 static size_t delivered;
 
 static void

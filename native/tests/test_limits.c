@@ -10,10 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "check.h"
+#include "harness.h"
 
-static uint8_t *out;
-static size_t out_len;
 static size_t output_bytes;
 
 static void
@@ -22,26 +20,12 @@ on_output(void *user, int stream, const char *data, size_t len)
     output_bytes += len;
 }
 
-static int
-says(const char *needle)
-{
-    return out != NULL && memmem(out, out_len, needle, strlen(needle)) != NULL;
-}
-
 static double
 now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static objcap_status
-run(objcap_sandbox sb, const char *src)
-{
-    objcap_free(out);
-    out = NULL;
-    return objcap_exec(sb, src, strlen(src), "<t>", 3, &out, &out_len);
 }
 
 /* {key: value} as MessagePack (value < 2**32). */

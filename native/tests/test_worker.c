@@ -13,10 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "harness.h"
 
-static uint8_t *out;
-static size_t out_len;
 static char captured[256];
 static size_t captured_len;
 
@@ -27,20 +25,6 @@ on_output(void *user, int stream, const char *data, size_t len)
         memcpy(captured + captured_len, data, len);
         captured_len += len;
     }
-}
-
-static int
-contains(const char *needle)
-{
-    return out != NULL && memmem(out, out_len, needle, strlen(needle)) != NULL;
-}
-
-static objcap_status
-run(objcap_sandbox sb, const char *src)
-{
-    objcap_free(out);
-    out = NULL;
-    return objcap_exec(sb, src, strlen(src), "<t>", 3, &out, &out_len);
 }
 
 static objcap_sandbox
@@ -87,22 +71,22 @@ main(int argc, char **argv)
     objcap_sandbox sb = create(argv[1], 3000);
     CHECK(sb != 0);
     CHECK(objcap_isolation(sb, &out, &out_len) == OBJCAP_OK &&
-          contains("process") && contains("seccomp"));
+          says("process") && says("seccomp"));
     CHECK(run(sb, "import json\nprint(json.dumps([1, 2]))") == OBJCAP_OK);
     CHECK(captured_len == 7 && memcmp(captured, "[1, 2]\n", 7) == 0);
-    CHECK(run(sb, "1/0") == OBJCAP_ERR_PYTHON && contains("ZeroDivisionError"));
-    CHECK(run(sb, "import os") == OBJCAP_ERR_PYTHON && contains("not allowed"));
+    CHECK(run(sb, "1/0") == OBJCAP_ERR_PYTHON && says("ZeroDivisionError"));
+    CHECK(run(sb, "import os") == OBJCAP_ERR_PYTHON && says("not allowed"));
 
     /* A C-stack overflow kills the worker, not the host. */
     CHECK(run(sb, "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\n"
-                  "next(x)\n") == OBJCAP_ERR_CRASHED && contains("SIGSEGV"));
+                  "next(x)\n") == OBJCAP_ERR_CRASHED && says("SIGSEGV"));
     CHECK(run(sb, "1") == OBJCAP_ERR_STATE);
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
 
     /* A C call that ignores interrupts: killed past the deadline. */
     sb = create(argv[1], 500);
     CHECK(sb != 0);
-    CHECK(run(sb, "9**9**9") == OBJCAP_ERR_LIMIT && contains("TIME"));
+    CHECK(run(sb, "9**9**9") == OBJCAP_ERR_LIMIT && says("TIME"));
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
 
     /* A C call past the CPU limit: the kernel's SIGXCPU, reported as CPU.
@@ -134,7 +118,7 @@ main(int argc, char **argv)
         out = NULL;
         CHECK(objcap_sandbox_create(options, n, NULL, NULL, &sb, &out,
                                     &out_len) == OBJCAP_OK);
-        CHECK(run(sb, "9**9**9") == OBJCAP_ERR_LIMIT && contains("CPU"));
+        CHECK(run(sb, "9**9**9") == OBJCAP_ERR_LIMIT && says("CPU"));
         CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
     }
 
@@ -150,7 +134,7 @@ main(int argc, char **argv)
                  : v[0] == 0xcd ? (long)((v[1] << 8) | v[2])
                  : (long)v[0];
         CHECK(pid > 1 && kill((pid_t)pid, SIGKILL) == 0);
-        CHECK(run(sb, "1") == OBJCAP_ERR_CRASHED && contains("SIGKILL"));
+        CHECK(run(sb, "1") == OBJCAP_ERR_CRASHED && says("SIGKILL"));
     }
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
     CHECK(!children());

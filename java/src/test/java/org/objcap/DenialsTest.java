@@ -21,8 +21,6 @@ class DenialsTest {
         try (Sandbox sandbox = Sandbox.builder().build()) {
             assertEquals(new Denials(0, List.of()), sandbox.denials());
             // Ordinary code is not refused anything.
-            // (dataclasses and typing.get_type_hints are not: the inspect
-            // module probes getattr(f, '__globals__', None), which is refused.)
             sandbox.exec("import json, re, collections, enum\n"
                     + "T = collections.namedtuple('T', 'a b')\n"
                     + "class E(enum.Enum):\n    A = 1\n"
@@ -31,6 +29,30 @@ class DenialsTest {
                     + "s = json.dumps([T(1, 2), E.A.value, sum(g(4)), re.sub('a', 'b', 'aa')])\n");
             assertEquals("[[1, 2], 1, 6, \"bb\"]", sandbox.get("s"));
             assertEquals(new Denials(0, List.of()), sandbox.denials());
+        }
+    }
+
+    @Test
+    void probesByTheStandardLibraryAreNotReported() {
+        try (Sandbox sandbox = Sandbox.builder().build()) {
+            // inspect.signature (under dataclass) and get_type_hints try
+            // getattr(f, '__globals__', None): refused, but not the script's doing.
+            sandbox.exec("import dataclasses, typing, traceback\n"
+                    + "@dataclasses.dataclass\nclass P:\n    x: int\n    y: 'int' = 2\n"
+                    + "def f(a: int) -> str:\n    return str(a)\n"
+                    + "hints = typing.get_type_hints(f)\n"
+                    + "try:\n    1 / 0\nexcept ZeroDivisionError:\n    text = traceback.format_exc()\n");
+            assertEquals(new Denials(0, List.of()), sandbox.denials());
+            // The script's own attempts of every kind are reported.
+            sandbox.exec("for attempt in ('import os', 'open(\\'/etc/passwd\\')',\n"
+                    + "                'object.__subclasses__()', '(lambda: 0).__globals__'):\n"
+                    + "    try:\n        exec(attempt)\n    except Exception:\n        pass\n");
+            Denials denials = sandbox.denials();
+            assertEquals(4, denials.count(), denials.toString());
+            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("import os")), denials.toString());
+            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("open")), denials.toString());
+            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("__subclasses__")),
+                    denials.toString());
         }
     }
 

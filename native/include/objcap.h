@@ -134,6 +134,12 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  *   "allow_dangerous" array of module names (sys, posix, ...) that the host
  *                     accepts giving away; any such name in an allow_* list
  *                     must be here too, or creation fails
+ *   "read_dirs", "write_dirs"
+ *                     arrays of directories that may be granted later,
+ *                     read-only or read-write (objcap_grant_directory).  A
+ *                     worker's Landlock rules allow exactly these, so in
+ *                     process mode a directory outside them cannot be
+ *                     granted; in-process they are not needed.
  * on_output may be NULL (output is discarded).
  */
 OBJCAP_API objcap_status objcap_sandbox_create(const uint8_t *options,
@@ -200,6 +206,84 @@ OBJCAP_API objcap_status objcap_release(objcap_sandbox sandbox,
  */
 OBJCAP_API objcap_status objcap_module_kind(const char *name, size_t len,
                                             int *kind);
+
+/*
+ * ---- Capabilities (paper 5.3) ----
+ * Authority enters a sandbox only as an object the host grants under a
+ * global name: a directory, a host function, a value.  Each grant is named
+ * by a 64-bit id and can be revoked from any thread at any time, also while
+ * the sandbox runs; after that every use of the object raises
+ * PermissionError, and files opened through a revoked directory are closed.
+ * Capability objects are C types with no introspectable state: they cannot
+ * be constructed, subclassed, copied or pickled, and reveal neither the
+ * host path nor a file descriptor.
+ */
+
+enum objcap_access { OBJCAP_READ_ONLY = 0, OBJCAP_READ_WRITE = 1 };
+
+/* Where a host function puts its result (see objcap_host_fn). */
+typedef struct objcap_reply objcap_reply;
+
+/*
+ * Called when sandboxed code calls a granted host function, on a thread of
+ * the running call, without the GIL.  args is a MessagePack array of the
+ * positional arguments.  Return OBJCAP_OK with the result (one MessagePack
+ * value, nil if none is set) given to objcap_reply_set, or
+ * OBJCAP_ERR_PYTHON with an error map {"type": str, "message": str}: the
+ * sandbox then sees a HostError carrying both.  The function must not call
+ * into the same sandbox: such a call is refused with OBJCAP_ERR_STATE.
+ */
+typedef objcap_status (*objcap_host_fn)(void *user, uint64_t function,
+                                        const uint8_t *args, size_t args_len,
+                                        objcap_reply *reply);
+
+/* Copies `data` into the reply of a running host function. */
+OBJCAP_API objcap_status objcap_reply_set(objcap_reply *reply,
+                                          const uint8_t *data, size_t len);
+
+/* Sets the function that serves the sandbox's host functions; set it
+   before the first objcap_grant_function. */
+OBJCAP_API objcap_status objcap_set_host_handler(objcap_sandbox sandbox,
+                                                 objcap_host_fn handler,
+                                                 void *user);
+
+/*
+ * Grants the directory `path` (absolute) as the global `name` (an
+ * identifier), read-only or read-write (an objcap_access).  Sandboxed code
+ * sees an object with open, listdir, exists, stat (and remove, mkdir,
+ * rename when writable); paths are resolved by the kernel beneath the
+ * directory (openat2 RESOLVE_BENEATH), so "..", absolute paths and symlinks
+ * that lead outside fail with PermissionError.  *grant receives the id.
+ */
+OBJCAP_API objcap_status objcap_grant_directory(objcap_sandbox sandbox,
+                                                const char *name,
+                                                size_t name_len,
+                                                const char *path,
+                                                size_t path_len, int access,
+                                                uint64_t *grant, uint8_t **out,
+                                                size_t *out_len);
+
+/* Grants host function number `function` (passed back to the handler) as
+   the global `name`. */
+OBJCAP_API objcap_status objcap_grant_function(objcap_sandbox sandbox,
+                                               const char *name,
+                                               size_t name_len,
+                                               uint64_t function,
+                                               uint64_t *grant, uint8_t **out,
+                                               size_t *out_len);
+
+/* Copies a value (MessagePack) into the global `name`.  Revoking it
+   removes the name before the next call, if it still holds that value;
+   copies the script made stay (a value is not a reference). */
+OBJCAP_API objcap_status objcap_grant_value(objcap_sandbox sandbox,
+                                            const char *name, size_t name_len,
+                                            const uint8_t *value,
+                                            size_t value_len, uint64_t *grant,
+                                            uint8_t **out, size_t *out_len);
+
+/* Revokes a grant; safe from any thread, also during a call.  Revoking
+   twice is fine; an unknown id is OBJCAP_ERR_ARGUMENT. */
+OBJCAP_API objcap_status objcap_revoke(objcap_sandbox sandbox, uint64_t grant);
 
 /* Frees a buffer returned by this library; NULL is fine. */
 OBJCAP_API void objcap_free(void *buffer);

@@ -170,6 +170,12 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
         else if (key_is(k, "source_paths")) {
             problem = ocap_policy_read_list(v, &policy->source_paths, 0);
         }
+        else if (key_is(k, "read_dirs")) {
+            problem = ocap_policy_read_list(v, &policy->read_dirs, 0);
+        }
+        else if (key_is(k, "write_dirs")) {
+            problem = ocap_policy_read_list(v, &policy->write_dirs, 0);
+        }
         else if (key_is(k, "recursion_limit")) {
             if (!is_uint || v->via.u64 < MIN_RECURSION_LIMIT ||
                 v->via.u64 > MAX_RECURSION_LIMIT) {
@@ -474,6 +480,136 @@ objcap_isolation(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
     }
     ocap_registry_release(sb);
     return st;
+}
+
+/* ---- capabilities ---- */
+
+static objcap_status
+grant(objcap_sandbox sandbox, ocap_grant_kind kind, const char *name,
+      size_t name_len, const void *payload, size_t payload_len,
+      uint64_t *granted, uint8_t **out, size_t *out_len)
+{
+    objcap_status st;
+    ocap_sandbox *sb = acquire(sandbox, out, out_len, &st);
+    if (sb == NULL) {
+        return st;
+    }
+    st = ocap_grant_add(sb, 0, kind, name, name_len, payload, payload_len,
+                        granted, out, out_len);
+    ocap_registry_release(sb);
+    return st;
+}
+
+static const char *
+grant_problem(const char *name, size_t name_len, uint64_t *granted)
+{
+    if (granted == NULL) {
+        return "grant must not be NULL";
+    }
+    *granted = 0;
+    const char *problem = text_problem(name, name_len, "name is NULL");
+    if (problem == NULL && name_len == 0) {
+        problem = "name is empty";
+    }
+    return problem;
+}
+
+objcap_status
+objcap_grant_directory(objcap_sandbox sandbox, const char *name,
+                       size_t name_len, const char *path, size_t path_len,
+                       int access, uint64_t *granted, uint8_t **out,
+                       size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = grant_problem(name, name_len, granted);
+    if (problem == NULL) {
+        problem = text_problem(path, path_len, "path is NULL");
+    }
+    if (problem == NULL && (path_len == 0 || path[0] != '/')) {
+        problem = "path must be absolute";
+    }
+    if (problem == NULL && access != OBJCAP_READ_ONLY &&
+        access != OBJCAP_READ_WRITE) {
+        problem = "access must be OBJCAP_READ_ONLY or OBJCAP_READ_WRITE";
+    }
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    return grant(sandbox, access == OBJCAP_READ_WRITE ? OCAP_GRANT_DIRECTORY_RW
+                                                      : OCAP_GRANT_DIRECTORY_RO,
+                 name, name_len, path, path_len, granted, out, out_len);
+}
+
+objcap_status
+objcap_grant_function(objcap_sandbox sandbox, const char *name,
+                      size_t name_len, uint64_t function, uint64_t *granted,
+                      uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = grant_problem(name, name_len, granted);
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    uint8_t number[8];
+    for (int i = 0; i < 8; i++) {
+        number[i] = (uint8_t)(function >> (8 * i));
+    }
+    return grant(sandbox, OCAP_GRANT_FUNCTION, name, name_len, number,
+                 sizeof number, granted, out, out_len);
+}
+
+objcap_status
+objcap_grant_value(objcap_sandbox sandbox, const char *name, size_t name_len,
+                   const uint8_t *value, size_t value_len, uint64_t *granted,
+                   uint8_t **out, size_t *out_len)
+{
+    if (!out_ok(out, out_len)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    const char *problem = grant_problem(name, name_len, granted);
+    if (problem == NULL && (value == NULL || value_len == 0)) {
+        problem = "value must be one MessagePack object";
+    }
+    if (problem != NULL) {
+        return bad_argument(problem, out, out_len);
+    }
+    return grant(sandbox, OCAP_GRANT_VALUE, name, name_len, value, value_len,
+                 granted, out, out_len);
+}
+
+objcap_status
+objcap_revoke(objcap_sandbox sandbox, uint64_t granted)
+{
+    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
+    if (sb == NULL) {
+        return OBJCAP_ERR_STATE;
+    }
+    objcap_status st = ocap_grant_revoke(sb, granted);
+    ocap_registry_release(sb);
+    return st;
+}
+
+objcap_status
+objcap_set_host_handler(objcap_sandbox sandbox, objcap_host_fn handler,
+                        void *user)
+{
+    if (handler == NULL) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
+    if (sb == NULL) {
+        return OBJCAP_ERR_STATE;
+    }
+    pthread_mutex_lock(&sb->grants_mu);
+    sb->host_fn = handler;
+    sb->host_user = user;
+    pthread_mutex_unlock(&sb->grants_mu);
+    ocap_registry_release(sb);
+    return OBJCAP_OK;
 }
 
 /* What the worker's confinement needs from the sandbox's options: the

@@ -60,7 +60,52 @@ typedef struct ocap_policy {
     ocap_string_list allow[OCAP_KIND_COUNT];
     ocap_string_list source_paths;
     ocap_string_list dangerous;
+    ocap_string_list read_dirs;  /* directories that may be granted */
+    ocap_string_list write_dirs;
 } ocap_policy;
+
+/* ---- capabilities (grants.c, directory.c, granted_file.c, host_function.c) */
+
+typedef enum ocap_grant_kind {
+    OCAP_GRANT_DIRECTORY_RO = 1,
+    OCAP_GRANT_DIRECTORY_RW = 2,
+    OCAP_GRANT_FUNCTION = 3,
+    OCAP_GRANT_VALUE = 4
+} ocap_grant_kind;
+
+/* A descriptor lent to Python code: closed only when nobody is inside a
+   system call with it, so that a revocation never closes a number that a
+   read in progress (or, after reuse, someone else) is using. */
+typedef struct ocap_lent_fd {
+    int fd;        /* -1 once closed */
+    int users;     /* system calls in progress */
+    int closing;   /* close when users drops to 0 */
+    int revoked;   /* it was closed by a revocation */
+    struct ocap_lent_fd *next, *prev; /* the grant's open files */
+} ocap_lent_fd;
+
+typedef struct ocap_grant {
+    uint64_t id;
+    ocap_grant_kind kind;
+    atomic_int refs;      /* the sandbox's table and each object using it */
+    pthread_mutex_t mu;   /* revoked, dir, files */
+    int revoked;
+    ocap_lent_fd dir;     /* directories: an O_PATH descriptor */
+    ocap_lent_fd *files;  /* files opened through a directory grant */
+    uint64_t function;    /* host functions: the host's number */
+    char *name;           /* the global name (for repr and messages) */
+    PyObject *value;      /* values: the object given (engine thread only) */
+    int value_removed;
+} ocap_grant;
+
+/* Per-interpreter types of the capability objects (made on first grant). */
+typedef struct ocap_cap_types {
+    PyObject *directory;
+    PyObject *file;
+    PyObject *function;
+    PyObject *host_error;
+    PyObject *io;         /* the real _io, hidden from the script */
+} ocap_cap_types;
 
 /* The importer's state: Python objects, engine thread only. */
 typedef struct ocap_importer {
@@ -94,6 +139,9 @@ struct ocap_job {
     const uint8_t *value;  /* MessagePack input: call arguments, set value */
     size_t value_len;
     uint64_t reference;    /* release only */
+    struct ocap_grant *grant; /* grants only */
+    const struct ocap_field *fields; /* a worker request's own fields */
+    size_t field_count;
     objcap_status status;  /* outputs */
     uint8_t *out;
     size_t out_len;
@@ -149,6 +197,16 @@ struct ocap_sandbox {
     int64_t memory_limit;      /* bytes, 0 = none */
     int64_t output_used;       /* this call's output so far */
     atomic_llong memory_used;  /* what this sandbox's thread holds */
+
+    /* grants.c: what the host granted, by id; host_fn serves functions */
+    pthread_mutex_t grants_mu;
+    ocap_grant **grants;
+    size_t grant_count, grant_capacity;
+    uint64_t next_grant;
+    objcap_host_fn host_fn;
+    void *host_user;
+    ocap_cap_types cap_types; /* engine thread only */
+    atomic_int values_revoked; /* a value grant waits to be removed */
 
     /* denials.c */
     pthread_mutex_t denials_mu;
@@ -247,10 +305,59 @@ objcap_status ocap_remote_call(ocap_remote *r, uint8_t type,
 objcap_status ocap_remote_isolation(ocap_remote *r, uint8_t **out,
                                     size_t *out_len);
 int ocap_remote_is_dead(ocap_remote *r);
+void ocap_remote_revoke(ocap_remote *r, uint64_t grant);
+void ocap_remote_set_owner(ocap_remote *r, ocap_sandbox *sb);
 void ocap_remote_destroy(ocap_remote *r);
 objcap_status ocap_sandbox_new_remote(ocap_remote *remote,
                                       objcap_output_fn on_output, void *user,
                                       ocap_sandbox **out);
+
+/* grants.c */
+void ocap_grants_init(ocap_sandbox *sb);
+void ocap_grants_clear_python(ocap_sandbox *sb); /* engine thread, GIL */
+void ocap_grants_free(ocap_sandbox *sb);
+objcap_status ocap_grant_add(ocap_sandbox *sb, uint64_t id,
+                             ocap_grant_kind kind, const char *name,
+                             size_t name_len, const void *payload,
+                             size_t payload_len, uint64_t *granted,
+                             uint8_t **out, size_t *out_len);
+objcap_status ocap_grant_revoke(ocap_sandbox *sb, uint64_t id);
+void ocap_grants_remove_revoked_values(ocap_sandbox *sb);
+ocap_grant *ocap_grant_ref(ocap_grant *g);
+void ocap_grant_unref(ocap_grant *g);
+int ocap_grant_is_revoked(ocap_grant *g);
+PyObject *ocap_grant_revoked_error(ocap_grant *g);
+int ocap_lent_fd_register(ocap_grant *g, ocap_lent_fd *lent, int fd);
+int ocap_lent_fd_use(ocap_grant *g, ocap_lent_fd *lent);
+void ocap_lent_fd_done(ocap_grant *g, ocap_lent_fd *lent);
+void ocap_lent_fd_close(ocap_grant *g, ocap_lent_fd *lent);
+objcap_status ocap_grant_serve_host_call(ocap_sandbox *sb, uint64_t id,
+                                         const uint8_t *args, size_t len,
+                                         uint8_t **out, size_t *out_len);
+struct objcap_reply {
+    uint8_t *data;
+    size_t len;
+};
+
+/* directory.c, granted_file.c, host_function.c: the objects */
+int ocap_cap_types_ready(ocap_sandbox *sb);
+void ocap_cap_types_clear(ocap_sandbox *sb);
+PyObject *ocap_directory_new(ocap_sandbox *sb, ocap_grant *g);
+PyObject *ocap_granted_file_open(ocap_sandbox *sb, ocap_grant *g, int fd,
+                                 PyObject *name, const char *raw_mode,
+                                 int readable, int writable);
+PyObject *ocap_host_function_new(ocap_sandbox *sb, ocap_grant *g);
+PyObject *ocap_directory_type_new(void);
+PyObject *ocap_granted_file_type_new(void);
+PyObject *ocap_host_function_type_new(void);
+PyObject *ocap_cap_refuse_copy(PyObject *self, PyObject *args);
+/* The methods every capability type has: copying and pickling refused. */
+#define OCAP_CAP_NO_COPY_METHODS                                           \
+    {"__reduce__", ocap_cap_refuse_copy, METH_VARARGS, NULL},              \
+    {"__reduce_ex__", ocap_cap_refuse_copy, METH_VARARGS, NULL},           \
+    {"__copy__", ocap_cap_refuse_copy, METH_VARARGS, NULL},                \
+    {"__deepcopy__", ocap_cap_refuse_copy, METH_VARARGS, NULL},            \
+    {"__getstate__", ocap_cap_refuse_copy, METH_VARARGS, NULL}
 
 /* Limits a call can run into (limits.c). */
 typedef enum ocap_limit {

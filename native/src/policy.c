@@ -88,23 +88,25 @@ ocap_policy_is_dangerous(const char *name, size_t len)
     return 0;
 }
 
+static void
+clear_list(ocap_string_list *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        free(list->items[i]);
+    }
+    free(list->items);
+}
+
 void
 ocap_policy_clear(ocap_policy *p)
 {
     for (int k = 0; k < OCAP_KIND_COUNT; k++) {
-        for (size_t i = 0; i < p->allow[k].count; i++) {
-            free(p->allow[k].items[i]);
-        }
-        free(p->allow[k].items);
+        clear_list(&p->allow[k]);
     }
-    for (size_t i = 0; i < p->source_paths.count; i++) {
-        free(p->source_paths.items[i]);
-    }
-    free(p->source_paths.items);
-    for (size_t i = 0; i < p->dangerous.count; i++) {
-        free(p->dangerous.items[i]);
-    }
-    free(p->dangerous.items);
+    clear_list(&p->source_paths);
+    clear_list(&p->dangerous);
+    clear_list(&p->read_dirs);
+    clear_list(&p->write_dirs);
     memset(p, 0, sizeof *p);
 }
 

@@ -5,7 +5,9 @@
  *   field   = u32 length | bytes
  * Requests carry fields (e.g. EXEC: source, filename); the worker answers
  * with any number of OUTPUT frames (u8 stream | bytes) and one RESULT
- * (u32 status | the call's out buffer).  The host trusts nothing the worker
+ * (u32 status | the call's out buffer).  While a call runs, the worker may
+ * ask the host to run a granted host function (HOST_CALL); the host answers
+ * with HOST_RESULT and the call goes on.  The host trusts nothing the worker
  * sends: sizes are bounded and buffers checked before use.
  */
 #ifndef OBJCAP_PROTOCOL_H
@@ -27,9 +29,17 @@ enum ocap_frame_type {
     OCAP_REQ_DENIALS = 8,
     OCAP_REQ_DESTROY = 9,
     OCAP_REQ_ISOLATION = 10,
+    OCAP_REQ_GRANT = 11,      /* id (u64) | kind (u8) | name | payload */
+    OCAP_REQ_HOST_RESULT = 12, /* u32 status | the host function's reply */
+    OCAP_CTL_REVOKE = 15,     /* on the control socket: grant id (u64) */
     OCAP_RESP_OUTPUT = 20,
-    OCAP_RESP_RESULT = 21
+    OCAP_RESP_RESULT = 21,
+    OCAP_RESP_HOST_CALL = 22  /* grant id (u64) | arguments (MessagePack) */
 };
+
+/* The worker's second socket: revocations arrive on it while a call runs
+   (the first socket is busy with the call). */
+#define OCAP_CONTROL_FD 3
 
 typedef struct ocap_frame {
     uint8_t type;

@@ -71,6 +71,7 @@ setup_interpreter(ocap_sandbox *sb)
 static void
 teardown_interpreter(ocap_sandbox *sb)
 {
+    ocap_grants_clear_python(sb);
     ocap_importer_clear(sb);
     Py_CLEAR(sb->globals);
     Py_CLEAR(sb->references);
@@ -144,6 +145,7 @@ engine_main(void *arg)
         PyEval_RestoreThread(sub);
         /* Drop a time-limit interrupt aimed at the previous job. */
         ocap_timeout_reset(sb);
+        ocap_grants_remove_revoked_values(sb);
         job->status = job->run(sb, job);
         if (PyErr_Occurred()) { /* a job must not leave one behind */
             PyErr_Clear();
@@ -201,6 +203,7 @@ ocap_sandbox_new(const ocap_limits *limits, ocap_policy *policy,
     pthread_condattr_destroy(&cattr);
     pthread_mutex_init(&sb->call_mu, NULL);
     pthread_mutex_init(&sb->denials_mu, NULL);
+    ocap_grants_init(sb);
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -244,6 +247,8 @@ ocap_sandbox_new_remote(ocap_remote *remote, objcap_output_fn on_output,
     pthread_cond_init(&sb->cv, NULL);
     pthread_mutex_init(&sb->call_mu, NULL);
     pthread_mutex_init(&sb->denials_mu, NULL);
+    ocap_grants_init(sb);
+    ocap_remote_set_owner(remote, sb);
     *out = sb;
     return OBJCAP_OK;
 }
@@ -264,6 +269,7 @@ ocap_sandbox_free(ocap_sandbox *sb)
     pthread_cond_destroy(&sb->cv);
     pthread_mutex_destroy(&sb->call_mu);
     pthread_mutex_destroy(&sb->denials_mu);
+    ocap_grants_free(sb);
     ocap_policy_clear(&sb->policy);
     free(sb);
 }
@@ -358,6 +364,11 @@ run_remote(ocap_sandbox *sb, ocap_job *job)
     for (int i = 0; i < 8; i++) {
         reference[i] = (uint8_t)(job->reference >> (8 * i));
     }
+    if (job->fields != NULL) {
+        return ocap_remote_call(sb->remote, job->remote_type, job->fields,
+                                job->field_count, sb->on_output, sb->user,
+                                &job->out, &job->out_len);
+    }
     ocap_field fields[2];
     size_t count = 0;
     if (job->remote_type == OCAP_REQ_RELEASE) {
@@ -382,8 +393,9 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
 {
     if (ocap_sandbox_is_own_thread(sb)) {
         return ocap_error_plain(OBJCAP_ERR_STATE, "ReentrantCall",
-                                "a sandbox cannot be called from its own "
-                                "output callback", &job->out, &job->out_len);
+                                "a sandbox cannot be called from inside its "
+                                "own output callback or host function",
+                                &job->out, &job->out_len);
     }
     if (sb->remote != NULL) {
         pthread_mutex_lock(&sb->call_mu);

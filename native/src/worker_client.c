@@ -29,6 +29,9 @@
 struct ocap_remote {
     pid_t pid;
     int fd;
+    int control_fd;          /* revocations, which must not wait for a call */
+    pthread_mutex_t control_mu;
+    ocap_sandbox *owner;     /* serves the worker's host-function calls */
     char workdir[64];
     int dead;
     char death[200];
@@ -46,6 +49,7 @@ struct ocap_remote {
 typedef struct spawn_request {
     const char *path;
     int child_fd;
+    int child_control_fd;
     const char *workdir;
     pid_t pid;
     int error;
@@ -67,6 +71,8 @@ spawn_now(spawn_request *req)
     posix_spawnattr_init(&attr);
     posix_spawn_file_actions_adddup2(&fa, req->child_fd, 0);
     posix_spawn_file_actions_adddup2(&fa, req->child_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, req->child_control_fd,
+                                     OCAP_CONTROL_FD);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addchdir_np(&fa, req->workdir);
     sigset_t none, all;
@@ -109,9 +115,11 @@ spawner_main(void *unused)
 }
 
 static int
-spawn_worker(const char *path, int child_fd, const char *workdir, pid_t *pid)
+spawn_worker(const char *path, int child_fd, int child_control_fd,
+             const char *workdir, pid_t *pid)
 {
     spawn_request req = {.path = path, .child_fd = child_fd,
+                         .child_control_fd = child_control_fd,
                          .workdir = workdir};
     pthread_mutex_lock(&spawn_mu);
     if (!spawner_running) {
@@ -221,6 +229,35 @@ timed_out(ocap_remote *r, uint8_t **out, size_t *out_len)
 
 /* ---- calls ---- */
 
+/* A host function the worker's script called: the host's table decides
+   (grants.c), the handler runs on this thread, the answer goes back.
+   0, -1 if the answer cannot be sent, -2 if the request is malformed. */
+static int
+serve_host_call(ocap_remote *r, const ocap_frame *frame)
+{
+    ocap_field f[2];
+    if (r->owner == NULL || ocap_frame_fields(frame, f, 2) < 0 ||
+        f[0].len != 8 || !ocap_wire_plausible(f[1].data, f[1].len)) {
+        return -2; /* malformed */
+    }
+    uint64_t id = 0;
+    for (int i = 7; i >= 0; i--) {
+        id = (id << 8) | ((const uint8_t *)f[0].data)[i];
+    }
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    objcap_status st = ocap_grant_serve_host_call(r->owner, id, f[1].data,
+                                                  f[1].len, &out, &out_len);
+    uint8_t status[4];
+    for (int i = 0; i < 4; i++) {
+        status[i] = (uint8_t)((uint32_t)st >> (8 * i));
+    }
+    ocap_field reply[2] = {{status, 4}, {out, out_len}};
+    int rc = ocap_frame_write(r->fd, OCAP_REQ_HOST_RESULT, reply, 2);
+    free(out);
+    return rc;
+}
+
 objcap_status
 ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
                  size_t count, objcap_output_fn on_output, void *user,
@@ -269,7 +306,18 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
             free(frame.body);
             continue;
         }
-        if (frame.type == OCAP_RESP_RESULT && frame.len >= 4) {
+        if (frame.type == OCAP_RESP_HOST_CALL && type != OCAP_REQ_CREATE) {
+            int rc = serve_host_call(r, &frame);
+            free(frame.body);
+            if (rc == 0) {
+                continue;
+            }
+            if (rc == -1) {
+                return died(r, out, out_len); /* it cannot be answered */
+            }
+            frame.body = NULL; /* malformed: it broke the protocol */
+        }
+        else if (frame.type == OCAP_RESP_RESULT && frame.len >= 4) {
             uint32_t status = (uint32_t)frame.body[0] |
                 ((uint32_t)frame.body[1] << 8) |
                 ((uint32_t)frame.body[2] << 16) |
@@ -312,9 +360,11 @@ ocap_remote_create(const char *worker_path, const uint8_t *options,
     }
     r->pid = -1;
     r->fd = -1;
+    r->control_fd = -1;
+    pthread_mutex_init(&r->control_mu, NULL);
     r->timeout_ms = timeout_ms;
     r->max_output = max_output;
-    int sv[2];
+    int sv[2], control[2];
     snprintf(r->workdir, sizeof r->workdir, "/tmp/objcap-worker-XXXXXX");
     if (mkdtemp(r->workdir) == NULL) {
         free(r);
@@ -329,14 +379,27 @@ ocap_remote_create(const char *worker_path, const uint8_t *options,
                                 "cannot create the worker's socket", out,
                                 out_len);
     }
-    int rc = spawn_worker(worker_path, sv[1], r->workdir, &r->pid);
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        rmdir(r->workdir);
+        free(r);
+        return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
+                                "cannot create the worker's socket", out,
+                                out_len);
+    }
+    int rc = spawn_worker(worker_path, sv[1], control[1], r->workdir,
+                          &r->pid);
     close(sv[1]);
+    close(control[1]);
     r->fd = sv[0];
+    r->control_fd = control[0];
     if (rc != 0) {
         char msg[300];
         snprintf(msg, sizeof msg, "cannot start the worker %s: %s",
                  worker_path, strerror(rc));
         close(r->fd);
+        close(r->control_fd);
         rmdir(r->workdir);
         free(r);
         return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError", msg, out,
@@ -388,6 +451,29 @@ ocap_remote_is_dead(ocap_remote *r)
     return r->dead;
 }
 
+void
+ocap_remote_set_owner(ocap_remote *r, ocap_sandbox *sb)
+{
+    r->owner = sb;
+}
+
+/* Sent on the control socket, which the worker reads on a thread of its
+   own, so it takes effect while a call runs; no answer is awaited. */
+void
+ocap_remote_revoke(ocap_remote *r, uint64_t grant)
+{
+    uint8_t id[8];
+    for (int i = 0; i < 8; i++) {
+        id[i] = (uint8_t)(grant >> (8 * i));
+    }
+    ocap_field field = {id, sizeof id};
+    pthread_mutex_lock(&r->control_mu);
+    if (!r->dead && r->control_fd >= 0) {
+        ocap_frame_write(r->control_fd, OCAP_CTL_REVOKE, &field, 1);
+    }
+    pthread_mutex_unlock(&r->control_mu);
+}
+
 pid_t
 ocap_remote_pid(ocap_remote *r)
 {
@@ -407,6 +493,10 @@ ocap_remote_destroy(ocap_remote *r)
         shutdown(r->fd, SHUT_RDWR);
         close(r->fd);
     }
+    if (r->control_fd >= 0) {
+        close(r->control_fd);
+    }
+    pthread_mutex_destroy(&r->control_mu);
     reap(r, EXIT_WAIT_MS, 0);
     rmdir(r->workdir);
     free(r->isolation);

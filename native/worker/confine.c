@@ -3,7 +3,9 @@
  * holds even if every Python-level layer were bypassed.
  *  - rlimits: address space, CPU seconds, open files, file size, no cores;
  *  - PR_SET_NO_NEW_PRIVS;
- *  - Landlock: read-only access to the stdlib directories, nothing else;
+ *  - Landlock: read-only access to the stdlib directories and the
+ *    directories the host may grant read-only, read-write access to those
+ *    it may grant read-write, nothing else;
  *  - seccomp (libseccomp): an allowlist; everything else fails with EPERM,
  *    and calls no legitimate path makes kill the process.
  */
@@ -29,15 +31,16 @@
 #define OPEN_FILES 64
 #define FILE_SIZE (64ull << 20)
 
+/* Keeps 0-2 and the control socket (3). */
 void
 ocap_close_inherited_fds(void)
 {
 #ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) {
+    if (syscall(SYS_close_range, 4u, ~0u, 0u) == 0) {
         return;
     }
 #endif
-    for (int fd = 3; fd < 65536; fd++) {
+    for (int fd = 4; fd < 65536; fd++) {
         close(fd);
     }
 }
@@ -82,8 +85,45 @@ handled_access(int abi)
     return all;
 }
 
+/* What a read-write grant may do beneath its directory: read, write,
+   truncate, create and remove files and directories, and rename within
+   and between granted directories; never execute or make devices, FIFOs,
+   sockets or symlinks. */
+static uint64_t
+writable_access(int abi)
+{
+    uint64_t access = LANDLOCK_ACCESS_FS_READ_FILE |
+        LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE |
+        LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+        LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG;
+    return (access | LANDLOCK_ACCESS_FS_REFER | ACCESS_FS_TRUNCATE) &
+        handled_access(abi);
+}
+
 static int
-apply_landlock(const char *const *readable)
+add_rules(int ruleset, const char *const *paths, uint64_t access)
+{
+    for (const char *const *p = paths; *p; p++) {
+        int fd = open(*p, O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+            continue; /* a directory this CPython does not have */
+        }
+        struct landlock_path_beneath_attr rule = {
+            .allowed_access = access,
+            .parent_fd = fd,
+        };
+        int ok = syscall(SYS_landlock_add_rule, ruleset,
+                         LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == 0;
+        close(fd);
+        if (!ok) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+apply_landlock(const char *const *readable, const char *const *writable)
 {
     int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
                            LANDLOCK_CREATE_RULESET_VERSION);
@@ -97,21 +137,9 @@ apply_landlock(const char *const *readable)
     if (ruleset < 0) {
         return 0;
     }
-    int ok = 1;
-    for (const char *const *p = readable; *p && ok; p++) {
-        int fd = open(*p, O_PATH | O_CLOEXEC);
-        if (fd < 0) {
-            continue; /* a directory this CPython does not have */
-        }
-        struct landlock_path_beneath_attr rule = {
-            .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
-                              LANDLOCK_ACCESS_FS_READ_DIR,
-            .parent_fd = fd,
-        };
-        ok = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
-                     &rule, 0) == 0;
-        close(fd);
-    }
+    int ok = add_rules(ruleset, readable, LANDLOCK_ACCESS_FS_READ_FILE |
+                                          LANDLOCK_ACCESS_FS_READ_DIR) == 0 &&
+        add_rules(ruleset, writable, writable_access(abi)) == 0;
     ok = ok && syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
     close(ruleset);
     return ok ? abi : -1;
@@ -138,6 +166,9 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(restart_syscall),
     SCMP_SYS(membarrier), SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
     SCMP_SYS(times), SCMP_SYS(set_tid_address),
+    /* granted directories (directory.c); Landlock bounds where */
+    SCMP_SYS(openat2), SCMP_SYS(mkdirat), SCMP_SYS(unlinkat),
+    SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(ftruncate),
 };
 
 /* No legitimate path makes these: the process dies. */
@@ -199,13 +230,13 @@ apply_seccomp(void)
 }
 
 int
-ocap_confine(const char *const *readable, unsigned long long memory_limit,
-             ocap_confinement *what)
+ocap_confine(const char *const *readable, const char *const *writable,
+             unsigned long long memory_limit, ocap_confinement *what)
 {
     memset(what, 0, sizeof *what);
     what->rlimits = apply_rlimits(memory_limit) == 0;
     what->no_new_privs = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
-    what->landlock_abi = apply_landlock(readable);
+    what->landlock_abi = apply_landlock(readable, writable);
     if (what->landlock_abi < 0) {
         return -1; /* Landlock exists but the rules did not take */
     }

@@ -11,16 +11,17 @@ typedef struct ocap_confinement {
     int seccomp;
 } ocap_confinement;
 
-/* Closes every inherited fd above 2. */
+/* Closes every inherited fd but 0-2 and the control socket (3). */
 void ocap_close_inherited_fds(void);
 
 /*
  * Applies rlimits (address space: memory_limit plus headroom for the
- * interpreter, or a fixed bound when it is 0), no_new_privs, Landlock (read-only: `readable` paths, a
- * NULL-terminated list) and the seccomp allowlist; fills *what with what
- * took effect.  Returns 0, or -1 if something that must hold did not.
+ * interpreter, or a fixed bound when it is 0), no_new_privs, Landlock
+ * (read-only beneath `readable`, read-write beneath `writable`: NULL-
+ * terminated lists) and the seccomp allowlist; fills *what with what took
+ * effect.  Returns 0, or -1 if something that must hold did not.
  */
-int ocap_confine(const char *const *readable, unsigned long long memory_limit,
-                 ocap_confinement *what);
+int ocap_confine(const char *const *readable, const char *const *writable,
+                 unsigned long long memory_limit, ocap_confinement *what);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * objcap-worker: the engine behind a main(), serving one sandbox over the
- * framed protocol on fds 0 and 1 (a socket to the host).  It starts
+ * framed protocol on fds 0 and 1 (a socket to the host), with revocations
+ * on fd 3 (a second socket, read by a thread of its own).  It starts
  * CPython, creates the sandbox, confines itself (confine.c), and only then
  * runs sandboxed code.  It exits when the host says so, or when the host
  * goes away (parent-death signal, end of stream).
@@ -106,7 +107,8 @@ preload_extensions(void)
     ocap_policy_each_extension(ocap_runtime_dynload_dir());
 }
 
-/* Landlock lets it read the stdlib and the host's source paths, no more. */
+/* Landlock lets it read the stdlib, the host's source paths and the
+   directories it may be granted, and write only those granted writable. */
 static int
 confine(const uint8_t *options, size_t len, ocap_confinement *what)
 {
@@ -121,9 +123,14 @@ confine(const uint8_t *options, size_t len, ocap_confinement *what)
     tzset(); /* reads /etc/localtime now, not after Landlock */
     preload_extensions();
     size_t n = 0;
-    const char **readable = calloc(policy.source_paths.count + 3,
+    const char **readable = calloc(policy.source_paths.count +
+                                   policy.read_dirs.count + 3,
                                    sizeof *readable);
-    if (readable == NULL) {
+    const char **writable = calloc(policy.write_dirs.count + 1,
+                                   sizeof *writable);
+    if (readable == NULL || writable == NULL) {
+        free(readable);
+        free(writable);
         ocap_policy_clear(&policy);
         return -1;
     }
@@ -132,8 +139,15 @@ confine(const uint8_t *options, size_t len, ocap_confinement *what)
     for (size_t i = 0; i < policy.source_paths.count; i++) {
         readable[n++] = policy.source_paths.items[i];
     }
-    int rc = ocap_confine(readable, memory_limit, what);
+    for (size_t i = 0; i < policy.read_dirs.count; i++) {
+        readable[n++] = policy.read_dirs.items[i];
+    }
+    for (size_t i = 0; i < policy.write_dirs.count; i++) {
+        writable[i] = policy.write_dirs.items[i];
+    }
+    int rc = ocap_confine(readable, writable, memory_limit, what);
     free(readable);
+    free(writable);
     ocap_policy_clear(&policy);
     return rc;
 }
@@ -158,6 +172,89 @@ arm_cpu_limit(void)
         limit.rlim_cur = soft;
         setrlimit(RLIMIT_CPU, &limit);
     }
+}
+
+static uint64_t
+u64_of(const ocap_field *f)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) {
+        v = (v << 8) | ((const uint8_t *)f->data)[i];
+    }
+    return v;
+}
+
+/* GRANT: id | kind | name | payload, with the id the host chose. */
+static objcap_status
+grant(const ocap_frame *frame, uint8_t **out, size_t *out_len)
+{
+    ocap_field f[4];
+    if (ocap_frame_fields(frame, f, 4) < 0 || f[0].len != 8 ||
+        f[1].len != 1) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    uint8_t kind = *(const uint8_t *)f[1].data;
+    uint64_t id = u64_of(&f[0]), granted = 0;
+    if (id == 0 || kind < OCAP_GRANT_DIRECTORY_RO || kind > OCAP_GRANT_VALUE) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
+    if (sb == NULL) {
+        return OBJCAP_ERR_STATE;
+    }
+    objcap_status st = ocap_grant_add(sb, id, (ocap_grant_kind)kind,
+                                      f[2].data, f[2].len, f[3].data,
+                                      f[3].len, &granted, out, out_len);
+    ocap_registry_release(sb);
+    return st;
+}
+
+/* The sandbox called a host function: ask the host on the call's own
+   socket and wait for its answer (the host sends nothing else meanwhile). */
+static objcap_status
+host_call(void *user, uint64_t grant_id, const uint8_t *args, size_t len,
+          objcap_reply *reply)
+{
+    uint8_t id[8];
+    for (int i = 0; i < 8; i++) {
+        id[i] = (uint8_t)(grant_id >> (8 * i));
+    }
+    ocap_field fields[2] = {{id, 8}, {args, len}};
+    if (ocap_frame_write(OUT, OCAP_RESP_HOST_CALL, fields, 2) < 0) {
+        _exit(0); /* the host is gone */
+    }
+    ocap_frame frame;
+    ocap_field f[2];
+    if (ocap_frame_read(IN, &frame, -1) != 1) {
+        _exit(0);
+    }
+    if (frame.type != OCAP_REQ_HOST_RESULT ||
+        ocap_frame_fields(&frame, f, 2) < 0 || f[0].len != 4) {
+        _exit(4); /* not our protocol */
+    }
+    const uint8_t *s = f[0].data;
+    uint32_t status = (uint32_t)s[0] | ((uint32_t)s[1] << 8) |
+        ((uint32_t)s[2] << 16) | ((uint32_t)s[3] << 24);
+    objcap_reply_set(reply, f[1].data, f[1].len);
+    free(frame.body);
+    return (objcap_status)status;
+}
+
+/* Revocations arrive on the control socket while a call may be running on
+   the main one, and take effect at once (grants.c). */
+static void *
+control_main(void *unused)
+{
+    ocap_frame frame;
+    while (ocap_frame_read(OCAP_CONTROL_FD, &frame, -1) == 1) {
+        ocap_field f;
+        if (frame.type == OCAP_CTL_REVOKE &&
+            ocap_frame_fields(&frame, &f, 1) == 0 && f.len == 8) {
+            objcap_revoke(sandbox, u64_of(&f));
+        }
+        free(frame.body);
+    }
+    return NULL;
 }
 
 static void
@@ -199,15 +296,14 @@ serve(const ocap_frame *frame)
         break;
     case OCAP_REQ_RELEASE:
         if (ocap_frame_fields(frame, f, 1) == 0 && f[0].len == 8) {
-            uint64_t ref = 0;
-            for (int i = 7; i >= 0; i--) {
-                ref = (ref << 8) | ((const uint8_t *)f[0].data)[i];
-            }
-            st = objcap_release(sandbox, ref);
+            st = objcap_release(sandbox, u64_of(&f[0]));
         }
         break;
     case OCAP_REQ_DENIALS:
         st = objcap_denials(sandbox, &out, &out_len);
+        break;
+    case OCAP_REQ_GRANT:
+        st = grant(frame, &out, &out_len);
         break;
     default:
         break;
@@ -269,6 +365,16 @@ main(int argc, char **argv)
         reply(st, out, out_len);
         return 2;
     }
+    objcap_set_host_handler(sandbox, host_call, NULL);
+    pthread_t control;
+    if (pthread_create(&control, NULL, control_main, NULL) != 0) {
+        ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
+                         "the worker could not start its control thread",
+                         &out, &out_len);
+        reply(OBJCAP_ERR_RUNTIME, out, out_len);
+        return 2;
+    }
+    pthread_detach(control);
     pack_isolation(&what, &out, &out_len);
     reply(OBJCAP_OK, out, out_len);
 

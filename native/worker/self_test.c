@@ -60,7 +60,8 @@ ocap_worker_self_test(const char *outside_dir)
     ocap_confinement what;
     const char *readable[] = {ocap_runtime_stdlib_dir(),
                               ocap_runtime_dynload_dir(), NULL};
-    if (ocap_confine(readable, 0, &what) < 0) {
+    const char *writable[] = {NULL};
+    if (ocap_confine(readable, writable, 0, &what) < 0) {
         printf("confinement failed\n");
         return 2;
     }

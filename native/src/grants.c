@@ -1,0 +1,578 @@
+/*
+ * Layer 4, capabilities (paper 5.3): the sandbox's table of grants.
+ * Authority enters a sandbox only here: the host names an object (a
+ * directory, a host function, a value), the sandbox gets it under a global
+ * name, and the host can take it back at any time, from any thread.
+ *
+ * Revocation flips state under the grant's own mutex and closes the
+ * descriptors that no system call is using; it never waits for the GIL or
+ * for the running call, so a host can revoke while a script loops.
+ */
+#include "internal.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+ocap_grants_init(ocap_sandbox *sb)
+{
+    pthread_mutex_init(&sb->grants_mu, NULL);
+    sb->next_grant = 1;
+}
+
+ocap_grant *
+ocap_grant_ref(ocap_grant *g)
+{
+    atomic_fetch_add(&g->refs, 1);
+    return g;
+}
+
+void
+ocap_grant_unref(ocap_grant *g)
+{
+    if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1) {
+        return;
+    }
+    /* Every file holds a reference: none is open any more. */
+    if (g->dir.fd >= 0) {
+        close(g->dir.fd);
+    }
+    pthread_mutex_destroy(&g->mu);
+    free(g->name);
+    free(g);
+}
+
+static ocap_grant *
+grant_new(uint64_t id, ocap_grant_kind kind, const char *name,
+          size_t name_len)
+{
+    ocap_grant *g = calloc(1, sizeof *g);
+    if (g == NULL || (g->name = malloc(name_len + 1)) == NULL) {
+        free(g);
+        return NULL;
+    }
+    memcpy(g->name, name, name_len);
+    g->name[name_len] = '\0';
+    g->id = id;
+    g->kind = kind;
+    g->dir.fd = -1;
+    atomic_init(&g->refs, 1);
+    pthread_mutex_init(&g->mu, NULL);
+    return g;
+}
+
+/* Takes over the caller's reference. */
+static objcap_status
+table_add(ocap_sandbox *sb, ocap_grant *g)
+{
+    pthread_mutex_lock(&sb->grants_mu);
+    if (sb->grant_count == sb->grant_capacity) {
+        size_t capacity = sb->grant_capacity ? sb->grant_capacity * 2 : 8;
+        ocap_grant **grown = realloc(sb->grants, capacity * sizeof *grown);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&sb->grants_mu);
+            ocap_grant_unref(g);
+            return OBJCAP_ERR_NOMEM;
+        }
+        sb->grants = grown;
+        sb->grant_capacity = capacity;
+    }
+    sb->grants[sb->grant_count++] = g;
+    pthread_mutex_unlock(&sb->grants_mu);
+    return OBJCAP_OK;
+}
+
+/* The grant with this id, with a reference for the caller, or NULL. */
+static ocap_grant *
+table_find(ocap_sandbox *sb, uint64_t id)
+{
+    ocap_grant *found = NULL;
+    pthread_mutex_lock(&sb->grants_mu);
+    for (size_t i = 0; i < sb->grant_count; i++) {
+        if (sb->grants[i]->id == id) {
+            found = ocap_grant_ref(sb->grants[i]);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&sb->grants_mu);
+    return found;
+}
+
+/* ---- descriptors lent to Python code ---- */
+
+/* With g->mu held. */
+static void
+close_now(ocap_grant *g, ocap_lent_fd *lent)
+{
+    close(lent->fd);
+    lent->fd = -1;
+    if (lent != &g->dir) {
+        if (lent->prev) {
+            lent->prev->next = lent->next;
+        }
+        else if (g->files == lent) {
+            g->files = lent->next;
+        }
+        if (lent->next) {
+            lent->next->prev = lent->prev;
+        }
+        lent->next = lent->prev = NULL;
+    }
+}
+
+/* Registers a file opened through the grant; -1 if it was revoked in the
+   meantime (the descriptor is then closed). */
+int
+ocap_lent_fd_register(ocap_grant *g, ocap_lent_fd *lent, int fd)
+{
+    pthread_mutex_lock(&g->mu);
+    lent->fd = fd;
+    lent->users = lent->closing = lent->revoked = 0;
+    lent->prev = NULL;
+    lent->next = NULL;
+    if (g->revoked) {
+        close(fd);
+        lent->fd = -1;
+        lent->revoked = 1;
+        pthread_mutex_unlock(&g->mu);
+        return -1;
+    }
+    lent->next = g->files;
+    if (g->files) {
+        g->files->prev = lent;
+    }
+    g->files = lent;
+    pthread_mutex_unlock(&g->mu);
+    return 0;
+}
+
+/* The descriptor to use for one system call, or -1 if it is closed. */
+int
+ocap_lent_fd_use(ocap_grant *g, ocap_lent_fd *lent)
+{
+    pthread_mutex_lock(&g->mu);
+    int fd = -1;
+    if (lent->fd >= 0 && !lent->closing) {
+        lent->users++;
+        fd = lent->fd;
+    }
+    pthread_mutex_unlock(&g->mu);
+    return fd;
+}
+
+void
+ocap_lent_fd_done(ocap_grant *g, ocap_lent_fd *lent)
+{
+    pthread_mutex_lock(&g->mu);
+    if (--lent->users == 0 && lent->closing && lent->fd >= 0) {
+        close_now(g, lent);
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
+void
+ocap_lent_fd_close(ocap_grant *g, ocap_lent_fd *lent)
+{
+    pthread_mutex_lock(&g->mu);
+    if (lent->fd >= 0 && !lent->closing) {
+        lent->closing = 1;
+        if (lent->users == 0) {
+            close_now(g, lent);
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void
+revoke_lent(ocap_grant *g, ocap_lent_fd *lent)
+{
+    lent->revoked = 1;
+    if (lent->fd >= 0 && !lent->closing) {
+        lent->closing = 1;
+        if (lent->users == 0) {
+            close_now(g, lent);
+        }
+    }
+}
+
+int
+ocap_grant_is_revoked(ocap_grant *g)
+{
+    pthread_mutex_lock(&g->mu);
+    int revoked = g->revoked;
+    pthread_mutex_unlock(&g->mu);
+    return revoked;
+}
+
+PyObject *
+ocap_grant_revoked_error(ocap_grant *g)
+{
+    PyErr_Format(PyExc_PermissionError, "the grant '%s' was revoked",
+                 g->name);
+    return NULL;
+}
+
+/* ---- granting ---- */
+
+static int
+is_beneath(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') {
+        n--;
+    }
+    return strncmp(path, dir, n) == 0 &&
+        (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+/* In a worker, Landlock allows exactly the directories named at creation:
+   one outside them is refused now rather than failing on every use. */
+static const char *
+worker_may_grant(ocap_sandbox *sb, const char *path, int writable)
+{
+    if (!ocap_worker_side) {
+        return NULL;
+    }
+    char *real = realpath(path, NULL);
+    if (real == NULL) {
+        return "the directory does not exist";
+    }
+    int covered = 0;
+    for (int pass = 0; pass < 2 && !covered; pass++) {
+        const ocap_string_list *list = pass == 0 ? &sb->policy.write_dirs
+                                                 : &sb->policy.read_dirs;
+        if (pass == 1 && writable) {
+            break;
+        }
+        for (size_t i = 0; i < list->count && !covered; i++) {
+            char *allowed = realpath(list->items[i], NULL);
+            covered = allowed != NULL && is_beneath(real, allowed);
+            free(allowed);
+        }
+    }
+    free(real);
+    return covered ? NULL
+                   : "in process mode a directory can be granted only if it "
+                     "was named at creation (read_dirs/write_dirs): the "
+                     "worker's Landlock rules are fixed when it starts";
+}
+
+/* Runs on the engine thread: makes the object and binds the name. */
+static objcap_status
+grant_job(ocap_sandbox *sb, ocap_job *job)
+{
+    ocap_grant *g = job->grant;
+    PyObject *name = PyUnicode_DecodeUTF8(job->text, (Py_ssize_t)job->text_len,
+                                          "strict");
+    if (name == NULL) {
+        return ocap_error_from_python(sb, &job->out, &job->out_len);
+    }
+    if (!PyUnicode_IsIdentifier(name) ||
+        (job->text_len >= 2 && job->text[0] == '_' && job->text[1] == '_')) {
+        Py_DECREF(name);
+        return ocap_error_plain(OBJCAP_ERR_ARGUMENT, "ArgumentError",
+                                "a grant's name must be a Python identifier "
+                                "not starting with two underscores",
+                                &job->out, &job->out_len);
+    }
+    PyObject *object = NULL;
+    if (ocap_cap_types_ready(sb) == 0) {
+        switch (g->kind) {
+        case OCAP_GRANT_DIRECTORY_RO:
+        case OCAP_GRANT_DIRECTORY_RW:
+            object = ocap_directory_new(sb, g);
+            break;
+        case OCAP_GRANT_FUNCTION:
+            object = ocap_host_function_new(sb, g);
+            break;
+        case OCAP_GRANT_VALUE: {
+            ocap_value_error err;
+            objcap_status st = ocap_value_from_buffer(sb, job->value,
+                                                      job->value_len, &object,
+                                                      &err);
+            if (st == OBJCAP_ERR_VALUE) {
+                Py_DECREF(name);
+                return ocap_error_plain(st, "ValueConversionError",
+                                        err.message, &job->out, &job->out_len);
+            }
+            if (object != NULL) {
+                g->value = Py_NewRef(object);
+            }
+            break;
+        }
+        }
+    }
+    if (object == NULL || PyDict_SetItem(sb->globals, name, object) < 0) {
+        Py_XDECREF(object);
+        Py_DECREF(name);
+        return ocap_error_from_python(sb, &job->out, &job->out_len);
+    }
+    Py_DECREF(object);
+    Py_DECREF(name);
+    return OBJCAP_OK;
+}
+
+static objcap_status
+grant_remote(ocap_sandbox *sb, ocap_grant *g, const char *name,
+             size_t name_len, const void *payload, size_t payload_len,
+             uint8_t **out, size_t *out_len)
+{
+    uint8_t id[8], kind = (uint8_t)g->kind;
+    for (int i = 0; i < 8; i++) {
+        id[i] = (uint8_t)(g->id >> (8 * i));
+    }
+    /* A worker's function grant is served back here by grant id. */
+    const void *body = g->kind == OCAP_GRANT_FUNCTION ? id : payload;
+    size_t body_len = g->kind == OCAP_GRANT_FUNCTION ? 8 : payload_len;
+    ocap_field fields[4] = {{id, 8}, {&kind, 1}, {name, name_len},
+                            {body, body_len}};
+    ocap_job job = {.remote_type = OCAP_REQ_GRANT, .fields = fields,
+                    .field_count = 4};
+    objcap_status st = ocap_sandbox_run(sb, &job);
+    *out = job.out;
+    *out_len = job.out_len;
+    return st;
+}
+
+/*
+ * Grants one capability.  id 0: a new id (the host's table); else the id
+ * the host chose (a worker mirrors its host's table).  payload: the
+ * directory's path, the function's number (8 bytes, little-endian) or the
+ * value (MessagePack).
+ */
+objcap_status
+ocap_grant_add(ocap_sandbox *sb, uint64_t id, ocap_grant_kind kind,
+               const char *name, size_t name_len, const void *payload,
+               size_t payload_len, uint64_t *granted, uint8_t **out,
+               size_t *out_len)
+{
+    if (id == 0) {
+        pthread_mutex_lock(&sb->grants_mu);
+        id = sb->next_grant++;
+        pthread_mutex_unlock(&sb->grants_mu);
+    }
+    ocap_grant *g = grant_new(id, kind, name, name_len);
+    if (g == NULL) {
+        return ocap_error_plain(OBJCAP_ERR_NOMEM, "MemoryError",
+                                "out of memory", out, out_len);
+    }
+    if (kind == OCAP_GRANT_FUNCTION && payload_len == 8) {
+        for (int i = 7; i >= 0; i--) {
+            g->function = (g->function << 8) | ((const uint8_t *)payload)[i];
+        }
+    }
+    objcap_status st;
+    if (sb->remote != NULL) {
+        st = grant_remote(sb, g, name, name_len, payload, payload_len, out,
+                          out_len);
+    }
+    else {
+        int is_dir = kind == OCAP_GRANT_DIRECTORY_RO ||
+            kind == OCAP_GRANT_DIRECTORY_RW;
+        const char *problem = NULL;
+        if (is_dir) {
+            char *path = strndup(payload, payload_len);
+            problem = path == NULL ? "out of memory"
+                : worker_may_grant(sb, path, kind == OCAP_GRANT_DIRECTORY_RW);
+            if (problem == NULL) {
+                g->dir.fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (g->dir.fd < 0) {
+                    problem = errno == ENOTDIR ? "the path is not a directory"
+                                               : "the directory cannot be "
+                                                 "opened";
+                }
+            }
+            free(path);
+        }
+        if (problem != NULL) {
+            ocap_grant_unref(g);
+            return ocap_error_plain(OBJCAP_ERR_ARGUMENT, "ArgumentError",
+                                    problem, out, out_len);
+        }
+        ocap_job job = {.run = grant_job, .text = name, .text_len = name_len,
+                        .value = payload, .value_len = payload_len,
+                        .grant = g};
+        st = ocap_sandbox_run(sb, &job);
+        *out = job.out;
+        *out_len = job.out_len;
+    }
+    if (st != OBJCAP_OK) {
+        ocap_grant_unref(g);
+        return st;
+    }
+    st = table_add(sb, g);
+    if (st != OBJCAP_OK) {
+        return ocap_error_plain(st, "MemoryError", "out of memory", out,
+                                out_len);
+    }
+    *granted = id;
+    return OBJCAP_OK;
+}
+
+objcap_status
+ocap_grant_revoke(ocap_sandbox *sb, uint64_t id)
+{
+    ocap_grant *g = table_find(sb, id);
+    if (g == NULL) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    pthread_mutex_lock(&g->mu);
+    g->revoked = 1;
+    if (g->dir.fd >= 0) {
+        revoke_lent(g, &g->dir);
+    }
+    for (ocap_lent_fd *f = g->files, *next; f != NULL; f = next) {
+        next = f->next;
+        revoke_lent(g, f);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (g->kind == OCAP_GRANT_VALUE) {
+        atomic_store(&sb->values_revoked, 1);
+    }
+    if (sb->remote != NULL) {
+        ocap_remote_revoke(sb->remote, id);
+    }
+    ocap_grant_unref(g);
+    return OBJCAP_OK;
+}
+
+/* Engine thread, GIL held, before a job: a revoked value leaves the
+   globals if the name still holds it. */
+void
+ocap_grants_remove_revoked_values(ocap_sandbox *sb)
+{
+    if (!atomic_exchange(&sb->values_revoked, 0)) {
+        return;
+    }
+    pthread_mutex_lock(&sb->grants_mu);
+    size_t n = sb->grant_count;
+    ocap_grant **copy = malloc((n ? n : 1) * sizeof *copy);
+    for (size_t i = 0; copy != NULL && i < n; i++) {
+        copy[i] = ocap_grant_ref(sb->grants[i]);
+    }
+    pthread_mutex_unlock(&sb->grants_mu);
+    if (copy == NULL) {
+        atomic_store(&sb->values_revoked, 1); /* try again next time */
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ocap_grant *g = copy[i];
+        if (g->kind == OCAP_GRANT_VALUE && g->value != NULL &&
+            ocap_grant_is_revoked(g)) {
+            PyObject *bound = PyDict_GetItemString(sb->globals, g->name);
+            if (bound == g->value &&
+                PyDict_DelItemString(sb->globals, g->name) < 0) {
+                PyErr_Clear();
+            }
+            Py_CLEAR(g->value);
+        }
+        ocap_grant_unref(g);
+    }
+    free(copy);
+}
+
+/* ---- host functions ---- */
+
+objcap_status
+objcap_reply_set(objcap_reply *reply, const uint8_t *data, size_t len)
+{
+    if (reply == NULL || (data == NULL && len != 0)) {
+        return OBJCAP_ERR_ARGUMENT;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy == NULL) {
+        return OBJCAP_ERR_NOMEM;
+    }
+    if (len) {
+        memcpy(copy, data, len);
+    }
+    free(reply->data);
+    reply->data = copy;
+    reply->len = len;
+    return OBJCAP_OK;
+}
+
+/*
+ * Calls the host for function grant `id`, without the GIL: from a
+ * HostFunction object in this process, or for a worker's request.  The
+ * host's table decides, so a subverted worker cannot call a function that
+ * was revoked or never granted.
+ */
+objcap_status
+ocap_grant_serve_host_call(ocap_sandbox *sb, uint64_t id, const uint8_t *args,
+                           size_t len, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    ocap_grant *g = table_find(sb, id);
+    const char *problem = NULL;
+    if (g == NULL || g->kind != OCAP_GRANT_FUNCTION) {
+        problem = "no such host function";
+    }
+    else if (ocap_grant_is_revoked(g)) {
+        problem = "the host function was revoked";
+    }
+    pthread_mutex_lock(&sb->grants_mu);
+    objcap_host_fn fn = sb->host_fn;
+    void *user = sb->host_user;
+    pthread_mutex_unlock(&sb->grants_mu);
+    if (problem == NULL && fn == NULL) {
+        problem = "the host set no handler for host functions";
+    }
+    if (problem != NULL) {
+        ocap_grant_unref(g);
+        return ocap_error_plain(OBJCAP_ERR_STATE, "PermissionError", problem,
+                                out, out_len);
+    }
+    objcap_reply reply = {NULL, 0};
+    objcap_status st = fn(user, g->function, args, len, &reply);
+    ocap_grant_unref(g);
+    if (st != OBJCAP_OK && st != OBJCAP_ERR_PYTHON) {
+        free(reply.data);
+        return ocap_error_plain(OBJCAP_ERR_PYTHON, "HostError",
+                                "the host function failed", out, out_len);
+    }
+    if (reply.data == NULL) {
+        /* No result: None (MessagePack nil). */
+        reply.data = malloc(1);
+        if (reply.data == NULL) {
+            return OBJCAP_ERR_NOMEM;
+        }
+        reply.data[0] = 0xc0;
+        reply.len = 1;
+    }
+    *out = reply.data;
+    *out_len = reply.len;
+    return st;
+}
+
+/* ---- ending ---- */
+
+/* Engine thread, GIL held, while the interpreter ends. */
+void
+ocap_grants_clear_python(ocap_sandbox *sb)
+{
+    pthread_mutex_lock(&sb->grants_mu);
+    for (size_t i = 0; i < sb->grant_count; i++) {
+        Py_CLEAR(sb->grants[i]->value);
+    }
+    pthread_mutex_unlock(&sb->grants_mu);
+    ocap_cap_types_clear(sb);
+}
+
+void
+ocap_grants_free(ocap_sandbox *sb)
+{
+    for (size_t i = 0; i < sb->grant_count; i++) {
+        ocap_grant_unref(sb->grants[i]);
+    }
+    free(sb->grants);
+    sb->grants = NULL;
+    sb->grant_count = sb->grant_capacity = 0;
+    pthread_mutex_destroy(&sb->grants_mu);
+}

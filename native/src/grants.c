@@ -532,7 +532,7 @@ ocap_grant_serve_host_call(ocap_sandbox *sb, uint64_t id, const uint8_t *args,
     objcap_reply reply = {NULL, 0};
     objcap_status st = fn(user, g->function, args, len, &reply);
     ocap_grant_unref(g);
-    if (st != OBJCAP_OK && st != OBJCAP_ERR_PYTHON) {
+    if (st != OBJCAP_OK && st != OBJCAP_ERR_PYTHON && st != OBJCAP_ERR_STATE) {
         free(reply.data);
         return ocap_error_plain(OBJCAP_ERR_PYTHON, "HostError",
                                 "the host function failed", out, out_len);

@@ -458,7 +458,11 @@ ocap_remote_set_owner(ocap_remote *r, ocap_sandbox *sb)
 }
 
 /* Sent on the control socket, which the worker reads on a thread of its
-   own, so it takes effect while a call runs; no answer is awaited. */
+   own, so it takes effect while a call runs.  The worker echoes it once
+   applied: when revoke returns, the capability is dead.  A worker that does
+   not answer in time is killed, which revokes everything. */
+#define REVOKE_TIMEOUT_MS 2000
+
 void
 ocap_remote_revoke(ocap_remote *r, uint64_t grant)
 {
@@ -469,7 +473,28 @@ ocap_remote_revoke(ocap_remote *r, uint64_t grant)
     ocap_field field = {id, sizeof id};
     pthread_mutex_lock(&r->control_mu);
     if (!r->dead && r->control_fd >= 0) {
-        ocap_frame_write(r->control_fd, OCAP_CTL_REVOKE, &field, 1);
+        int ok = ocap_frame_write(r->control_fd, OCAP_CTL_REVOKE, &field,
+                                  1) == 0;
+        int64_t deadline = ocap_now_ms() + REVOKE_TIMEOUT_MS;
+        while (ok) {
+            ocap_frame ack;
+            ok = ocap_frame_read(r->control_fd, &ack, deadline) == 1;
+            if (!ok) {
+                break;
+            }
+            ocap_field f;
+            int done = ack.type == OCAP_CTL_REVOKE &&
+                ocap_frame_fields(&ack, &f, 1) == 0 && f.len == 8 &&
+                memcmp(f.data, id, 8) == 0;
+            free(ack.body);
+            if (done) {
+                break;
+            }
+        }
+        if (!ok && r->pid > 0) {
+            /* The call in progress sees it die and reaps it. */
+            kill(r->pid, SIGKILL);
+        }
     }
     pthread_mutex_unlock(&r->control_mu);
 }

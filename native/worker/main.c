@@ -251,6 +251,8 @@ control_main(void *unused)
         if (frame.type == OCAP_CTL_REVOKE &&
             ocap_frame_fields(&frame, &f, 1) == 0 && f.len == 8) {
             objcap_revoke(sandbox, u64_of(&f));
+            /* The host waits for this: after revoke() nothing may use it. */
+            ocap_frame_write(OCAP_CONTROL_FD, OCAP_CTL_REVOKE, &f, 1);
         }
         free(frame.body);
     }

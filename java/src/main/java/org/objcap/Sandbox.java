@@ -6,10 +6,12 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
 import org.objcap.internal.ErrorDecoder;
@@ -77,7 +79,11 @@ public final class Sandbox implements AutoCloseable {
         return t;
     });
 
-    /** Which sandbox's output the current (engine) thread is delivering. */
+    /**
+     * Which sandbox the current thread is serving from inside a call: its
+     * output, or one of its host functions. Such a thread must not call the
+     * sandbox (the call it serves holds it) nor close it.
+     */
     private static final ThreadLocal<Object> DELIVERING_FOR = new ThreadLocal<>();
 
     private final long handle;
@@ -89,6 +95,9 @@ public final class Sandbox implements AutoCloseable {
     private final ValueCodec codec = new ValueCodec(new References());
     private final Cleaner.Cleanable destroyer;
     private final DenialLog denialLog = new DenialLog();
+    private final HostFunctions hostFunctions;
+    private final Map<String, Grant> grants = new ConcurrentHashMap<>();
+    private boolean hostHandlerSet; // guarded by grants
     /** The native sandbox is destroyed (by close() or after it broke). */
     private volatile boolean closed;
     /** The engine said the sandbox can no longer be used (its worker is gone). */
@@ -100,6 +109,8 @@ public final class Sandbox implements AutoCloseable {
         this.isolation = isolation;
         this.limits = limits;
         this.destroyer = CLEANER.register(this, new Destroyer(handle));
+        this.hostFunctions = new HostFunctions(codec, () -> DELIVERING_FOR.set(outputToken),
+                DELIVERING_FOR::remove);
     }
 
     /**
@@ -234,6 +245,90 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
+     * Grants a capability to the running sandbox under a global name (see
+     * {@link Capability}); it is there for the next call. Waits for a
+     * running call to end.
+     *
+     * <p>In process mode a directory can be granted here only if it is at
+     * or beneath a directory granted through the builder with at least the
+     * same access, because the worker's Landlock rules, which cover exactly
+     * the builder's directories, are fixed when it starts.
+     *
+     * @param name a Python identifier not starting with two underscores; a
+     *     global of that name is replaced
+     * @param capability what to grant
+     * @return the grant, to revoke it
+     * @throws IllegalArgumentException if the name is not such an
+     *     identifier, the value cannot be converted, or (in process mode)
+     *     the directory is outside the builder's directories
+     * @throws IllegalStateException if the sandbox is closed, or if called
+     *     from inside one of its own host functions or output
+     */
+    public Grant grant(String name, Capability capability) {
+        checkGrantName(name);
+        Objects.requireNonNull(capability, "capability");
+        ensureOpen();
+        byte[] n = Wtf8.encode(name);
+        long[] id = new long[1];
+        long function = 0;
+        LongFunction<NativeEngine.Result> call;
+        if (capability instanceof Capability.Directory dir) {
+            byte[] path = Wtf8.encode(dir.path().toString());
+            boolean writable = dir.access() == Access.READ_WRITE;
+            call = h -> NativeEngine.grantDirectory(h, n, path, writable, id);
+        } else if (capability instanceof Capability.Function f) {
+            ensureHostHandler();
+            long number = hostFunctions.add(f.function());
+            function = number;
+            call = h -> NativeEngine.grantFunction(h, n, number, id);
+        } else {
+            byte[] value = codec.encode(((Capability.Value) capability).value());
+            call = h -> NativeEngine.grantValue(h, n, value, id);
+        }
+        try {
+            run(call, false);
+        } catch (RuntimeException e) {
+            if (function != 0) {
+                hostFunctions.remove(function);
+            }
+            throw e;
+        }
+        Grant grant = new Grant(this, handle, id[0], name, capability);
+        grants.put(name, grant);
+        return grant;
+    }
+
+    /**
+     * The capabilities granted so far, by name (the latest grant of each
+     * name), revoked ones included.
+     *
+     * @return an unmodifiable snapshot
+     */
+    public Map<String, Grant> grants() {
+        return Map.copyOf(grants);
+    }
+
+    private static void checkGrantName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty() || name.startsWith("__")) {
+            throw new IllegalArgumentException("a grant's name must be a Python identifier "
+                    + "not starting with two underscores: '" + name + "'");
+        }
+    }
+
+    private void ensureHostHandler() {
+        synchronized (grants) {
+            if (!hostHandlerSet) {
+                int status = NativeEngine.setHostHandler(handle, hostFunctions);
+                if (status != ErrorDecoder.OK) {
+                    throw ErrorDecoder.toException(status, null);
+                }
+                hostHandlerSet = true;
+            }
+        }
+    }
+
+    /**
      * Reports what the sandbox refused so far: attempts to reach files,
      * processes, frames, module globals and the like, counted by its audit
      * hook. May be called while another call runs in the sandbox. Each new
@@ -294,7 +389,8 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         if (DELIVERING_FOR.get() == outputToken) {
-            throw new IllegalStateException("a sandbox cannot be closed from its own output");
+            throw new IllegalStateException("a sandbox cannot be closed from inside its own "
+                    + "host function or output");
         }
         destroy();
     }
@@ -324,6 +420,12 @@ public final class Sandbox implements AutoCloseable {
     private void ensureOpen() {
         if (isClosed()) {
             throw new IllegalStateException("sandbox is closed");
+        }
+        if (DELIVERING_FOR.get() == outputToken) {
+            // The call being served holds the sandbox: waiting for it here
+            // would never end.
+            throw new IllegalStateException("a sandbox cannot be called from inside its own "
+                    + "host function or output");
         }
     }
 
@@ -531,8 +633,31 @@ public final class Sandbox implements AutoCloseable {
         private long outputBytes = DEFAULT_MAX_OUTPUT;
         private int recursionLimit = DEFAULT_RECURSION_LIMIT;
         private final ModulePolicy policy = new ModulePolicy();
+        private final Map<String, Capability> grants = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Grants a capability under a global name when the sandbox is built
+         * (see {@link Capability} and {@link Capabilities}); the grant is
+         * then in {@link Sandbox#grants()}, to revoke it. In process mode the
+         * worker's Landlock rules allow exactly the directories granted
+         * here, each with its access.
+         *
+         * @param name a Python identifier not starting with two underscores
+         * @param capability what to grant
+         * @return this builder
+         * @throws IllegalArgumentException if the name is empty, starts with
+         *     two underscores or was already granted
+         */
+        public Builder grant(String name, Capability capability) {
+            checkGrantName(name);
+            Objects.requireNonNull(capability, "capability");
+            if (grants.putIfAbsent(name, capability) != null) {
+                throw new IllegalArgumentException("'" + name + "' is granted twice");
+            }
+            return this;
         }
 
         /**
@@ -918,7 +1043,14 @@ public final class Sandbox implements AutoCloseable {
                 NativeEngine.destroy(handle[0]);
                 throw e;
             }
-            return new Sandbox(handle[0], token, isolation, limits());
+            Sandbox sandbox = new Sandbox(handle[0], token, isolation, limits());
+            try {
+                grants.forEach(sandbox::grant);
+            } catch (RuntimeException e) {
+                sandbox.close();
+                throw e;
+            }
+            return sandbox;
         }
 
         private static Isolation readIsolation(long handle) {
@@ -936,6 +1068,17 @@ public final class Sandbox implements AutoCloseable {
             }
             options.putAll(limitOptions());
             policy.addTo(options);
+            // A worker's Landlock rules: exactly the granted directories.
+            List<String> readDirs = new ArrayList<>();
+            List<String> writeDirs = new ArrayList<>();
+            for (Capability c : grants.values()) {
+                if (c instanceof Capability.Directory dir) {
+                    (dir.access() == Access.READ_WRITE ? writeDirs : readDirs)
+                            .add(dir.path().toString());
+                }
+            }
+            options.put("read_dirs", readDirs);
+            options.put("write_dirs", writeDirs);
             return new ValueCodec(null).encode(options);
         }
 

@@ -48,7 +48,18 @@ public final class NativeEngine {
 
     private static final AtomicLong NEXT_SINK = new AtomicLong();
 
+    /** The one host-function callback of all sandboxes (see CALLBACK). */
+    private static final HostCallback HOST_CALLBACK = new HostDispatch();
+
+    /** Host handlers by the id passed as the callback's user pointer. */
+    private static final Map<Long, HostHandler> HANDLERS = new ConcurrentHashMap<>();
+
+    /** Handler ids by sandbox handle, forgotten when the sandbox is destroyed. */
+    private static final Map<Long, Long> HANDLER_OF_SANDBOX = new ConcurrentHashMap<>();
+
     static {
+        Native.setCallbackThreadInitializer(HOST_CALLBACK,
+                new CallbackThreadInitializer(true, false, "objcap-sandbox"));
         // Daemon: an engine thread must not keep the JVM alive. No detach:
         // the engine thread calls back often, and attaching each time is
         // slow; JNA detaches it when the thread ends.
@@ -250,6 +261,138 @@ public final class NativeEngine {
          * @param buffer a buffer returned by the library, or NULL
          */
         void objcap_free(Pointer buffer);
+
+        /**
+         * {@code objcap_set_host_handler}.
+         *
+         * @param sandbox the handle
+         * @param handler the callback
+         * @param user passed to it
+         * @return the status
+         */
+        int objcap_set_host_handler(long sandbox, HostCallback handler, Pointer user);
+
+        /**
+         * {@code objcap_reply_set}.
+         *
+         * @param reply the reply of a running host function
+         * @param data MessagePack bytes
+         * @param len their length
+         * @return the status
+         */
+        int objcap_reply_set(Pointer reply, Pointer data, long len);
+
+        /**
+         * {@code objcap_grant_directory}.
+         *
+         * @param sandbox the handle
+         * @param name UTF-8 global name
+         * @param nameLen its length
+         * @param path UTF-8 absolute path
+         * @param pathLen its length
+         * @param access 0 read-only, 1 read-write
+         * @param grant receives the grant's id
+         * @param out error buffer
+         * @param outLen its length
+         * @return the status
+         */
+        int objcap_grant_directory(long sandbox, Pointer name, long nameLen, Pointer path,
+                long pathLen, int access, LongByReference grant, PointerByReference out,
+                LongByReference outLen);
+
+        /**
+         * {@code objcap_grant_function}.
+         *
+         * @param sandbox the handle
+         * @param name UTF-8 global name
+         * @param nameLen its length
+         * @param function the number passed back to the host handler
+         * @param grant receives the grant's id
+         * @param out error buffer
+         * @param outLen its length
+         * @return the status
+         */
+        int objcap_grant_function(long sandbox, Pointer name, long nameLen, long function,
+                LongByReference grant, PointerByReference out, LongByReference outLen);
+
+        /**
+         * {@code objcap_grant_value}.
+         *
+         * @param sandbox the handle
+         * @param name UTF-8 global name
+         * @param nameLen its length
+         * @param value MessagePack value
+         * @param valueLen its length
+         * @param grant receives the grant's id
+         * @param out error buffer
+         * @param outLen its length
+         * @return the status
+         */
+        int objcap_grant_value(long sandbox, Pointer name, long nameLen, Pointer value,
+                long valueLen, LongByReference grant, PointerByReference out,
+                LongByReference outLen);
+
+        /**
+         * {@code objcap_revoke}.
+         *
+         * @param sandbox the handle
+         * @param grant the grant's id
+         * @return the status
+         */
+        int objcap_revoke(long sandbox, long grant);
+    }
+
+    /** The engine's host-function callback ({@code objcap_host_fn}). */
+    public interface HostCallback extends Callback {
+        /**
+         * Runs a host function.
+         *
+         * @param user the handler id given with the callback
+         * @param function the function's number
+         * @param args MessagePack array of the arguments
+         * @param len its length
+         * @param reply where the result goes ({@code objcap_reply_set})
+         * @return {@code OBJCAP_OK}, or {@code OBJCAP_ERR_PYTHON} with an
+         *     error map as the reply
+         */
+        int invoke(Pointer user, long function, Pointer args, long len, Pointer reply);
+    }
+
+    /** Serves one sandbox's host functions. */
+    @FunctionalInterface
+    public interface HostHandler {
+        /**
+         * Runs host function {@code function}.
+         *
+         * @param function the number it was granted with
+         * @param args MessagePack array of the arguments
+         * @return {@code OBJCAP_OK} with a MessagePack value, or
+         *     {@code OBJCAP_ERR_PYTHON} with an error map
+         *     {@code {"type", "message"}}
+         */
+        Result call(long function, byte[] args);
+    }
+
+    private static final class HostDispatch implements HostCallback {
+        @Override
+        public int invoke(Pointer user, long function, Pointer args, long len, Pointer reply) {
+            try {
+                HostHandler handler = HANDLERS.get(Pointer.nativeValue(user));
+                if (handler == null || len < 0 || len > Integer.MAX_VALUE) {
+                    return ErrorDecoder.STATE;
+                }
+                byte[] bytes = args == null ? new byte[0] : args.getByteArray(0, (int) len);
+                Result result = handler.call(function, bytes);
+                byte[] data = result.data() == null ? new byte[0] : result.data();
+                try (Memory m = copy(data)) {
+                    lib().objcap_reply_set(reply, m, data.length);
+                }
+                return result.status();
+            } catch (RuntimeException | Error e) {
+                // Nothing may unwind into the engine's C frames.
+                return ErrorDecoder.STATE;
+            }
+        }
     }
 
     /** {@code objcap_output_fn}. Public because JNA calls it reflectively. */
@@ -394,7 +537,107 @@ public final class NativeEngine {
         if (sinkId != null) {
             SINKS.remove(sinkId);
         }
+        Long handlerId = HANDLER_OF_SANDBOX.remove(sandbox);
+        if (handlerId != null) {
+            HANDLERS.remove(handlerId);
+        }
         return status;
+    }
+
+    /**
+     * Sets the handler of a sandbox's host functions
+     * ({@code objcap_set_host_handler}).
+     *
+     * @param sandbox the handle
+     * @param handler serves its host functions until it is destroyed
+     * @return the status
+     */
+    public static int setHostHandler(long sandbox, HostHandler handler) {
+        long id = NEXT_SINK.incrementAndGet();
+        HANDLERS.put(id, handler);
+        int status = lib().objcap_set_host_handler(sandbox, HOST_CALLBACK, new Pointer(id));
+        if (status == ErrorDecoder.OK) {
+            HANDLER_OF_SANDBOX.put(sandbox, id);
+        } else {
+            HANDLERS.remove(id);
+        }
+        return status;
+    }
+
+    /**
+     * Grants a directory ({@code objcap_grant_directory}).
+     *
+     * @param sandbox the handle
+     * @param name UTF-8 global name
+     * @param path UTF-8 absolute path
+     * @param writable read-write rather than read-only
+     * @param grant receives the grant's id
+     * @return the result
+     */
+    public static Result grantDirectory(long sandbox, byte[] name, byte[] path, boolean writable,
+            long[] grant) {
+        PointerByReference out = new PointerByReference();
+        LongByReference outLen = new LongByReference();
+        LongByReference id = new LongByReference();
+        try (Memory n = copy(name); Memory p = copy(path)) {
+            int status = lib().objcap_grant_directory(sandbox, n, name.length, p, path.length,
+                    writable ? 1 : 0, id, out, outLen);
+            grant[0] = id.getValue();
+            return new Result(status, take(out, outLen));
+        }
+    }
+
+    /**
+     * Grants a host function ({@code objcap_grant_function}).
+     *
+     * @param sandbox the handle
+     * @param name UTF-8 global name
+     * @param function the number the handler receives
+     * @param grant receives the grant's id
+     * @return the result
+     */
+    public static Result grantFunction(long sandbox, byte[] name, long function, long[] grant) {
+        PointerByReference out = new PointerByReference();
+        LongByReference outLen = new LongByReference();
+        LongByReference id = new LongByReference();
+        try (Memory n = copy(name)) {
+            int status = lib().objcap_grant_function(sandbox, n, name.length, function, id, out,
+                    outLen);
+            grant[0] = id.getValue();
+            return new Result(status, take(out, outLen));
+        }
+    }
+
+    /**
+     * Grants a value ({@code objcap_grant_value}).
+     *
+     * @param sandbox the handle
+     * @param name UTF-8 global name
+     * @param value MessagePack value
+     * @param grant receives the grant's id
+     * @return the result
+     */
+    public static Result grantValue(long sandbox, byte[] name, byte[] value, long[] grant) {
+        PointerByReference out = new PointerByReference();
+        LongByReference outLen = new LongByReference();
+        LongByReference id = new LongByReference();
+        try (Memory n = copy(name); Memory v = copy(value)) {
+            int status = lib().objcap_grant_value(sandbox, n, name.length, v, value.length, id,
+                    out, outLen);
+            grant[0] = id.getValue();
+            return new Result(status, take(out, outLen));
+        }
+    }
+
+    /**
+     * Revokes a grant ({@code objcap_revoke}); safe while a call runs.
+     *
+     * @param sandbox the handle
+     * @param grant the grant's id
+     * @return the status
+     */
+    public static int revoke(long sandbox, long grant) {
+        return lib().objcap_revoke(sandbox, grant);
     }
 
     /**

@@ -100,7 +100,11 @@ class EscapeCorpusTest {
     /**
      * Runs an attack in a fresh sandbox of the given mode with CANARY (an
      * existing file holding a random token) and MARKER (a path that must not
-     * come to exist).
+     * come to exist). Every attack also holds capabilities to abuse: DATA, a
+     * read-write directory beside the canary's and the marker's (holding
+     * {@code link_to_canary}, a symbolic link to the canary, and
+     * {@code plain.txt}), READONLY, the same directory read-only, and ECHO,
+     * a host function that returns its arguments.
      *
      * @param mode {@link Isolation#IN_PROCESS} or {@link Isolation#PROCESS}
      * @param tokenToo also hand the script the token, as TOKEN (for checks
@@ -116,8 +120,14 @@ class EscapeCorpusTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         String exception = "";
         boolean crashed = false;
+        Path data = Files.createTempDirectory(root, "data");
+        Files.createSymbolicLink(data.resolve("link_to_canary"), canary);
+        Files.writeString(data.resolve("plain.txt"), "plain\n");
         Sandbox.Builder builder = Sandbox.builder().timeout(Duration.ofSeconds(10))
-                .stdout(out).stderr(err);
+                .stdout(out).stderr(err)
+                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE))
+                .grant("READONLY", Capabilities.directory(data, Access.READ_ONLY))
+                .grant("ECHO", Capabilities.function(args -> args));
         if (Isolation.IN_PROCESS.equals(mode)) {
             builder.inProcess();
         }

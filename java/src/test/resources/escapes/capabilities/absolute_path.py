@@ -1,0 +1,2 @@
+# expect: blocked
+print('ESCAPED', DATA.open(CANARY).read())

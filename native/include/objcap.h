@@ -16,7 +16,10 @@
  *    with objcap_free().  On any status but OBJCAP_OK, `out` holds an error
  *    description instead (see "Error format"), or NULL if none could be made.
  *  - Any thread may call any function.  Calls to one sandbox are
- *    serialized; Python runs on a thread owned by the sandbox.
+ *    serialized.  A call runs on the calling thread if its stack has room
+ *    for the sandbox's recursion limit (16 MiB plus 512 KiB at the default
+ *    1000), which saves a thread hand-off; otherwise on a thread the
+ *    sandbox owns, with such a stack.
  *
  * Value format (MessagePack)
  *   nil, bool, int (64-bit), float64, str (UTF-8; lone surrogates are
@@ -96,7 +99,9 @@ typedef uint64_t objcap_sandbox;
 
 /*
  * Receives what sandboxed code writes to stdout/stderr, as UTF-8, while it
- * runs, on the sandbox's own thread.  It must not call into the same
+ * runs, on the thread running the call (the caller's own thread when its
+ * stack has room for the recursion limit, else the sandbox's thread).  It
+ * must not call into the same
  * sandbox (such a call is refused with OBJCAP_ERR_STATE).
  */
 typedef void (*objcap_output_fn)(void *user, int stream, const char *data,

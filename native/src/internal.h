@@ -149,6 +149,7 @@ struct ocap_job {
 };
 
 #define OCAP_RECENT_DENIALS 32
+#define OCAP_CALLER_STATES 8
 
 struct ocap_sandbox {
     objcap_sandbox handle;
@@ -180,9 +181,17 @@ struct ocap_sandbox {
     objcap_output_fn on_output;
     void *user;
 
-    /* Python state: touched only on the engine thread with the GIL held */
-    PyThreadState *tstate;
-    unsigned long thread_ident;
+    /* Python state: touched only with the GIL held */
+    PyThreadState *tstate;     /* the engine thread's */
+    PyThreadState *running;    /* the thread state running a job, if any */
+    unsigned long running_ident;
+    struct {                   /* thread states of calling threads */
+        pthread_t thread;
+        PyThreadState *ts;
+    } callers[OCAP_CALLER_STATES];
+    int caller_count, caller_next;
+    PyObject *context;         /* contextvars and thread dict, carried */
+    PyObject *thread_dict;     /* from thread to thread between jobs */
     PyObject *globals;     /* __main__.__dict__ */
     PyObject *references;  /* {int: object} handed out as references */
     uint64_t next_reference;
@@ -240,6 +249,19 @@ objcap_status ocap_sandbox_new(const ocap_limits *limits,
 void ocap_sandbox_free(ocap_sandbox *sb);
 objcap_status ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job);
 int ocap_sandbox_is_own_thread(ocap_sandbox *sb);
+
+/* watchdog.c: the time and CPU limits of calls run on their caller's
+   thread (the caller's stack holds it) */
+typedef struct ocap_watch {
+    ocap_sandbox *sb;
+    int64_t start_ms;
+    clockid_t clock;
+    int64_t cpu_start;
+    int64_t interrupted_at;
+    struct ocap_watch *next, *prev;
+} ocap_watch;
+int ocap_watch_start(ocap_watch *w, ocap_sandbox *sb);
+void ocap_watch_stop(ocap_watch *w);
 
 /* trust.c */
 void ocap_trust_set_sandbox(ocap_sandbox *sb);

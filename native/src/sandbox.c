@@ -1,9 +1,13 @@
 /*
- * A sandbox is a sub-interpreter that lives on a thread of its own, with a
- * stack sized for its recursion limit.  Callers hand that thread one job at
- * a time; the thread takes the GIL only while it runs the job, so the GIL
- * and thread states never leave this file and no caller thread ever runs
- * Python.
+ * A sandbox is a sub-interpreter made on a thread of its own, with a stack
+ * sized for its recursion limit.  A call runs on the caller's thread when
+ * that thread's stack has as much room (a Java thread started with -Xss16m,
+ * the worker's serving thread): then there is no hand-off, which is most of
+ * a short call's cost, and the watchdog (watchdog.c) enforces its limits.
+ * Otherwise the caller hands the job to the sandbox's thread and waits,
+ * enforcing the limits itself.  Either way one job runs at a time, with a
+ * thread state of the sandbox's interpreter, and the GIL and thread states
+ * never leave this file.
  */
 #include "internal.h"
 #include "protocol.h"
@@ -18,6 +22,9 @@
    paths (repr, __getattr__, sort keys...) recurse; budget per level. */
 #define STACK_PER_LEVEL (16 * 1024)
 #define MIN_STACK (16u * 1024 * 1024)
+/* Room left below the budget on a caller's thread: guard pages, the JVM's
+   own stack zones, the frames above the call. */
+#define STACK_MARGIN (512u * 1024)
 
 /* True on the sandbox's own thread, or on the thread inside one of its
    calls (a worker sandbox delivers output on the caller's thread). */
@@ -68,9 +75,64 @@ setup_interpreter(ocap_sandbox *sb)
     return 0;
 }
 
+/* The sandbox's contextvars and thread-local dict follow it from thread
+   to thread: a call sees what the previous call left, whichever thread
+   ran that one. */
+static void
+adopt_state(ocap_sandbox *sb, PyThreadState *ts)
+{
+    if (sb->context != NULL && ts->context != sb->context) {
+        Py_XSETREF(ts->context, Py_NewRef(sb->context));
+        ts->context_ver++;
+    }
+    if (sb->thread_dict != NULL && ts->dict != sb->thread_dict) {
+        Py_XSETREF(ts->dict, Py_NewRef(sb->thread_dict));
+    }
+}
+
+static void
+keep_state(ocap_sandbox *sb, PyThreadState *ts)
+{
+    Py_XSETREF(sb->context, Py_XNewRef(ts->context));
+    Py_XSETREF(sb->thread_dict, Py_XNewRef(ts->dict));
+}
+
+/* Runs a job on this thread, whose thread state ts holds the GIL. */
+static void
+run_job_here(ocap_sandbox *sb, ocap_job *job, PyThreadState *ts)
+{
+    sb->running = ts;
+    sb->running_ident = PyThread_get_thread_ident();
+    adopt_state(sb, ts);
+    /* Drop a limit's interrupt aimed at an earlier job. */
+    ocap_timeout_reset(sb);
+    ocap_grants_remove_revoked_values(sb);
+    job->status = job->run(sb, job);
+    if (PyErr_Occurred()) { /* a job must not leave one behind */
+        PyErr_Clear();
+    }
+    keep_state(sb, ts);
+    sb->running = NULL;
+}
+
+/* The thread states calling threads used; with the GIL, from another
+   thread state of the interpreter. */
+static void
+forget_caller_states(ocap_sandbox *sb)
+{
+    for (int i = 0; i < sb->caller_count; i++) {
+        PyThreadState_Clear(sb->callers[i].ts);
+        PyThreadState_Delete(sb->callers[i].ts);
+    }
+    sb->caller_count = 0;
+}
+
 static void
 teardown_interpreter(ocap_sandbox *sb)
 {
+    forget_caller_states(sb);
+    Py_CLEAR(sb->context);
+    Py_CLEAR(sb->thread_dict);
     ocap_grants_clear_python(sb);
     ocap_importer_clear(sb);
     Py_CLEAR(sb->globals);
@@ -114,7 +176,6 @@ engine_main(void *arg)
         return NULL;
     }
     sb->tstate = sub;
-    sb->thread_ident = PyThread_get_thread_ident();
     if (setup_interpreter(sb) < 0) {
         PyErr_Clear();
         ocap_trust_set_sandbox(NULL);
@@ -143,13 +204,7 @@ engine_main(void *arg)
         pthread_mutex_unlock(&sb->mu);
 
         PyEval_RestoreThread(sub);
-        /* Drop a time-limit interrupt aimed at the previous job. */
-        ocap_timeout_reset(sb);
-        ocap_grants_remove_revoked_values(sb);
-        job->status = job->run(sb, job);
-        if (PyErr_Occurred()) { /* a job must not leave one behind */
-            PyErr_Clear();
-        }
+        run_job_here(sb, job, sub);
         PyEval_SaveThread();
 
         pthread_mutex_lock(&sb->mu);
@@ -388,6 +443,102 @@ run_remote(ocap_sandbox *sb, ocap_job *job)
                             &job->out_len);
 }
 
+/* How much stack this thread has below the current frame. */
+static size_t
+stack_room(void)
+{
+    static _Thread_local char *low;
+    static _Thread_local int known;
+    if (!known) {
+        known = 1;
+        pthread_attr_t attr;
+        void *addr;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+                low = addr;
+            }
+            pthread_attr_destroy(&attr);
+        }
+    }
+    char here;
+    return low != NULL && &here > low ? (size_t)(&here - low) : 0;
+}
+
+/*
+ * This thread's thread state of the sandbox's interpreter, kept between
+ * calls (making one per call costs more than the call: its frame stack is
+ * mapped and unmapped each time).  A thread id reused by a new thread gets
+ * the old state, whose id is then right again.  The oldest of a full set
+ * is dropped.  With call_mu held, without the GIL; *evicted receives a
+ * state to delete once the GIL is held.
+ */
+static PyThreadState *
+caller_state(ocap_sandbox *sb, PyThreadState **evicted)
+{
+    *evicted = NULL;
+    pthread_t self = pthread_self();
+    for (int i = 0; i < sb->caller_count; i++) {
+        if (pthread_equal(sb->callers[i].thread, self)) {
+            return sb->callers[i].ts;
+        }
+    }
+    PyThreadState *ts = PyThreadState_New(sb->tstate->interp);
+    if (ts == NULL) {
+        return NULL;
+    }
+    int slot = sb->caller_count;
+    if (slot == OCAP_CALLER_STATES) {
+        slot = sb->caller_next;
+        sb->caller_next = (sb->caller_next + 1) % OCAP_CALLER_STATES;
+        *evicted = sb->callers[slot].ts;
+    }
+    else {
+        sb->caller_count++;
+    }
+    sb->callers[slot].thread = self;
+    sb->callers[slot].ts = ts;
+    return ts;
+}
+
+/*
+ * Runs the job on the calling thread; the thread is the sandbox's for the
+ * call's duration (audit hook, memory accounting).  -1 if it cannot (then
+ * nothing ran).
+ */
+static int
+run_on_caller(ocap_sandbox *sb, ocap_job *job)
+{
+    ocap_watch watch;
+    int watched = sb->timeout_ms > 0 || sb->cpu_ms > 0;
+    if (watched && ocap_watch_start(&watch, sb) < 0) {
+        return -1;
+    }
+    ocap_sandbox *outer = ocap_trust_sandbox();
+    ocap_trust_set_sandbox(sb);
+    PyThreadState *evicted;
+    PyThreadState *ts = caller_state(sb, &evicted);
+    if (ts == NULL) {
+        ocap_trust_set_sandbox(outer);
+        if (watched) {
+            ocap_watch_stop(&watch);
+        }
+        return -1;
+    }
+    PyEval_RestoreThread(ts);
+    if (evicted != NULL) {
+        PyThreadState_Clear(evicted);
+        PyThreadState_Delete(evicted);
+    }
+    run_job_here(sb, job, ts);
+    PyEval_SaveThread();
+    ocap_trust_set_sandbox(outer);
+    if (watched) {
+        ocap_watch_stop(&watch);
+    }
+    return 0;
+}
+
 objcap_status
 ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
 {
@@ -409,11 +560,19 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
     atomic_store(&sb->limit_hit, OCAP_LIMIT_NONE);
     sb->output_used = 0;
     job->done = 0;
-    pthread_mutex_lock(&sb->mu);
-    sb->job = job;
-    pthread_cond_broadcast(&sb->cv);
-    pthread_mutex_unlock(&sb->mu);
-    wait_for_job(sb, job);
+    int ran = 0;
+    if (stack_room() >= sb->stack_size + STACK_MARGIN) {
+        set_caller(sb, 1);
+        ran = run_on_caller(sb, job) == 0;
+        set_caller(sb, 0);
+    }
+    if (!ran) {
+        pthread_mutex_lock(&sb->mu);
+        sb->job = job;
+        pthread_cond_broadcast(&sb->cv);
+        pthread_mutex_unlock(&sb->mu);
+        wait_for_job(sb, job);
+    }
     objcap_status status = job->status;
     ocap_limit hit = (ocap_limit)atomic_load(&sb->limit_hit);
     if (hit != OCAP_LIMIT_NONE) {

@@ -1,7 +1,8 @@
 /*
  * The per-call wall-clock bound, in-process.  At the deadline the waiting
- * caller takes the GIL with a thread state of the sandbox's interpreter and
- * (1) raises TimeLimitExceeded (a BaseException) in the sandbox's thread and
+ * caller (or the watchdog, for a call run on its caller's thread) takes the
+ * GIL with a thread state of the sandbox's interpreter and (1) raises
+ * TimeLimitExceeded (a BaseException) in the thread running the call and
  * (2) installs a C trace function there that raises it again on every
  * event, so neither `except BaseException: pass` in a loop nor a `finally`
  * that loops can outlast it (CPYTHON-NOTES.md, "Stopping runaway code").
@@ -46,7 +47,7 @@ ocap_limit_stop_here(ocap_sandbox *sb, ocap_limit why)
 {
     atomic_store(&sb->limit_hit, why);
     ocap_trust_enter(); /* installing a trace raises sys.settrace */
-    if (_PyEval_SetTrace(sb->tstate, raise_on_every_event,
+    if (_PyEval_SetTrace(PyThreadState_Get(), raise_on_every_event,
                          sb->time_limit_exc) < 0) {
         PyErr_Clear();
     }
@@ -63,13 +64,11 @@ ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
         return;
     }
     PyEval_RestoreThread(ts);
-    pthread_mutex_lock(&sb->mu);
-    int running = sb->job != NULL && !sb->job->done;
-    pthread_mutex_unlock(&sb->mu);
-    if (running) {
+    /* Set and cleared with the GIL held, by the thread running the job. */
+    if (sb->running != NULL) {
         /* Both are cleared when the next job starts. */
-        PyThreadState_SetAsyncExc(sb->thread_ident, sb->time_limit_exc);
-        if (_PyEval_SetTrace(sb->tstate, raise_on_every_event,
+        PyThreadState_SetAsyncExc(sb->running_ident, sb->time_limit_exc);
+        if (_PyEval_SetTrace(sb->running, raise_on_every_event,
                              sb->time_limit_exc) < 0) {
             PyErr_Clear();
         }
@@ -80,14 +79,14 @@ ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
     PyThreadState_DeleteCurrent();
 }
 
-/* On the engine thread, GIL held, before a job runs. */
+/* On the thread about to run a job, GIL held. */
 void
 ocap_timeout_reset(ocap_sandbox *sb)
 {
-    PyThreadState_SetAsyncExc(sb->thread_ident, NULL);
+    PyThreadState_SetAsyncExc(sb->running_ident, NULL);
     /* Removing a trace raises sys.settrace: objcap's own, trusted call. */
     ocap_trust_enter();
-    if (_PyEval_SetTrace(sb->tstate, NULL, NULL) < 0) {
+    if (_PyEval_SetTrace(sb->running, NULL, NULL) < 0) {
         PyErr_Clear();
     }
     ocap_trust_leave();

@@ -373,11 +373,18 @@ run_mode(const char *worker)
     objcap_sandbox_destroy(sb);
 }
 
+static void
+in_process(void)
+{
+    run_mode(NULL);
+}
+
 int
 main(int argc, char **argv)
 {
     make_tree();
     run_mode(NULL);
+    on_big_stack(in_process); /* calls run on the calling thread */
     if (argc > 1) {
         run_mode(argv[1]);
     }

@@ -1,6 +1,9 @@
 /*
  * Limits as a C host sees them, in-process: each bomb returns promptly
  * with OBJCAP_ERR_LIMIT naming the limit, and the sandbox stays usable.
+ * Everything runs twice: from the main thread (calls are handed to the
+ * sandbox's thread, the caller enforces the limits) and from a thread with
+ * a big stack (calls run right there, the watchdog enforces them).
  */
 #define _GNU_SOURCE
 #include "objcap.h"
@@ -49,8 +52,8 @@ create(const char *key, uint32_t value)
                                  &out_len) == OBJCAP_OK ? sb : 0;
 }
 
-int
-main(void)
+static void
+limits(void)
 {
     objcap_sandbox sb = create("memory_limit", 200u << 20);
     CHECK(sb != 0);
@@ -95,7 +98,44 @@ main(void)
     CHECK(run(sb, "import time\ntime.sleep(1000)") == OBJCAP_ERR_LIMIT &&
           says("TIME"));
     CHECK(now() - t < 3);
+    /* Neither a handler of everything nor a looping finally outlasts it. */
+    t = now();
+    CHECK(run(sb, "while True:\n    try:\n        while True:\n"
+                  "            pass\n    except BaseException:\n"
+                  "        pass\n") == OBJCAP_ERR_LIMIT && says("TIME"));
+    CHECK(now() - t < 3);
+    CHECK(run(sb, "ok = 1") == OBJCAP_OK);
     objcap_sandbox_destroy(sb);
-    objcap_free(out);
+}
+
+/* What a call leaves in contextvars is there for the next call, whichever
+   thread makes it. */
+static objcap_sandbox shared;
+
+static void
+set_precision(void)
+{
+    CHECK(run(shared, "import decimal\ndecimal.getcontext().prec = 5\n") ==
+          OBJCAP_OK);
+}
+
+static void
+check_precision(void)
+{
+    CHECK(run(shared, "assert decimal.getcontext().prec == 5\n") ==
+          OBJCAP_OK);
+}
+
+int
+main(void)
+{
+    limits();
+    on_big_stack(limits);
+    shared = create("recursion_limit", 1000);
+    on_big_stack(set_precision);
+    check_precision();
+    on_big_stack(check_precision);
+    objcap_sandbox_destroy(shared);
+    drop();
     return check_summary();
 }

@@ -26,6 +26,9 @@
 #define IN 0
 #define OUT 1
 
+/* Above the interpreter's budget: the serving loop's own frames. */
+#define SERVER_STACK_EXTRA (1u << 20)
+
 static objcap_sandbox sandbox;
 static int64_t cpu_ms; /* per call, from the options */
 
@@ -259,6 +262,23 @@ control_main(void *unused)
     return NULL;
 }
 
+static void serve(const ocap_frame *frame);
+
+static void *
+serve_loop(void *unused)
+{
+    for (;;) {
+        ocap_frame frame;
+        int rc = ocap_frame_read(IN, &frame, -1);
+        if (rc != 1 || frame.type == OCAP_REQ_DESTROY) {
+            _exit(0); /* no interpreter teardown: the process ends */
+        }
+        serve(&frame);
+        free(frame.body);
+    }
+    return NULL;
+}
+
 static void
 serve(const ocap_frame *frame)
 {
@@ -377,15 +397,23 @@ main(int argc, char **argv)
         return 2;
     }
     pthread_detach(control);
+    /* Requests are served on a thread with the interpreter's stack, so that
+       each call runs right there (sandbox.c) instead of being handed to the
+       sandbox's own thread: one wake-up fewer per call. */
+    ocap_sandbox *sb = ocap_registry_acquire(sandbox);
+    size_t stack = sb != NULL ? sb->stack_size : 0;
+    ocap_registry_release(sb);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, stack + SERVER_STACK_EXTRA);
+    pthread_t server;
+    int rc = pthread_create(&server, &attr, serve_loop, NULL);
+    pthread_attr_destroy(&attr);
     pack_isolation(&what, &out, &out_len);
     reply(OBJCAP_OK, out, out_len);
-
-    for (;;) {
-        int rc = ocap_frame_read(IN, &frame, -1);
-        if (rc != 1 || frame.type == OCAP_REQ_DESTROY) {
-            _exit(0); /* no interpreter teardown: the process ends */
-        }
-        serve(&frame);
-        free(frame.body);
+    if (rc != 0) {
+        serve_loop(NULL); /* on this thread: calls then go to the engine's */
     }
+    pthread_join(server, NULL);
+    return 0;
 }

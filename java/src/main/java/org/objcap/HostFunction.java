@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <p>Arguments and the result cross by value, converted as for
  * {@link Sandbox#call(String, Object...)}. It runs while the sandbox's call
- * waits, on a thread of that call (in-process: the sandbox's own thread),
+ * waits, on the thread running that call,
  * and its time counts toward the call's time limit. It must not call the
  * same sandbox: such a call fails with {@link IllegalStateException}, which
  * the script then sees as a {@code HostError}.

@@ -701,7 +701,8 @@ public final class Sandbox implements AutoCloseable {
          * Sets where the sandbox's {@code sys.stdout} goes (default
          * {@code System.out} as of {@link #build()}).
          *
-         * @param out the stream; written and flushed on the sandbox's thread
+         * @param out the stream; written and flushed on the thread running
+         *     the call
          * @return this builder
          */
         public Builder stdout(OutputStream out) {
@@ -713,7 +714,8 @@ public final class Sandbox implements AutoCloseable {
          * Sets where the sandbox's {@code sys.stderr} goes (default
          * {@code System.err} as of {@link #build()}).
          *
-         * @param err the stream; written and flushed on the sandbox's thread
+         * @param err the stream; written and flushed on the thread running
+         *     the call
          * @return this builder
          */
         public Builder stderr(OutputStream err) {

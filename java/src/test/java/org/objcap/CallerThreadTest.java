@@ -1,0 +1,161 @@
+package org.objcap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * In-process calls from a Java thread whose stack has room for the
+ * sandbox's recursion budget run on that thread itself, with no hand-off
+ * to the sandbox's own thread (the fast path; the other tests mostly run
+ * on threads with the default 1 MiB stack, i.e. the hand-off path). Every
+ * promise holds there too: limits stop runaway code (a watchdog thread
+ * enforces them), output streams, host functions call back, re-entrant
+ * calls are refused, deep recursion stays a RecursionError, and state
+ * carries over to calls made from other threads.
+ */
+@Timeout(120)
+class CallerThreadTest {
+    private static final long BIG_STACK = 64L << 20;
+
+    /** Runs body on a thread with a big stack, rethrowing what it threw. */
+    private static void onBigStack(ThrowingRunnable body) throws Throwable {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "big-stack", BIG_STACK);
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Throwable;
+    }
+
+    private static Sandbox.Builder builder() {
+        return Sandbox.builder().inProcess().stdout(OutputStream.nullOutputStream())
+                .stderr(OutputStream.nullOutputStream());
+    }
+
+    @Test
+    void limitsStopRunawayCode() throws Throwable {
+        onBigStack(() -> {
+            try (Sandbox s = builder().timeout(Duration.ofMillis(300)).build()) {
+                long start = System.nanoTime();
+                LimitExceededException e = assertThrows(LimitExceededException.class,
+                        () -> s.exec("while True:\n    try:\n        while True:\n"
+                                + "            pass\n    except BaseException:\n        pass\n"));
+                assertEquals(Limit.TIME, e.getLimit());
+                assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000);
+                assertEquals(2L, s.eval("1 + 1"), "usable after the limit");
+            }
+            try (Sandbox s = builder().cpuTime(Duration.ofMillis(300)).unlimitedTime().build()) {
+                LimitExceededException e = assertThrows(LimitExceededException.class,
+                        () -> s.exec("while True:\n    pass\n"));
+                assertEquals(Limit.CPU, e.getLimit());
+            }
+            try (Sandbox s = builder().memoryLimit(64L << 20).build()) {
+                LimitExceededException e = assertThrows(LimitExceededException.class,
+                        () -> s.exec("x = []\nwhile True:\n    x.append(bytearray(10**6))\n"));
+                assertEquals(Limit.MEMORY, e.getLimit());
+            }
+            try (Sandbox s = builder().recursionLimit(200).build()) {
+                LimitExceededException e = assertThrows(LimitExceededException.class,
+                        () -> s.exec("def f(n):\n    return f(n + 1)\nf(0)\n"));
+                assertEquals(Limit.RECURSION, e.getLimit());
+            }
+        });
+    }
+
+    @Test
+    void outputAndHostFunctionsComeBackOnTheCallingThread() throws Throwable {
+        onBigStack(() -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Thread caller = Thread.currentThread();
+            AtomicReference<Thread> servedOn = new AtomicReference<>();
+            Sandbox[] self = new Sandbox[1];
+            try (Sandbox s = Sandbox.builder().inProcess().stdout(out)
+                    .grant("where", Capabilities.function(args -> {
+                        servedOn.set(Thread.currentThread());
+                        return args.get(0);
+                    }))
+                    .grant("again", Capabilities.function(args -> self[0].eval("1")))
+                    .build()) {
+                self[0] = s;
+                s.exec("print('hello')\nr = where(7)\n"
+                        + "try:\n    again()\nexcept HostError as e:\n    why = e.host_type\n");
+                assertEquals("hello\n", out.toString(StandardCharsets.UTF_8));
+                assertEquals(7L, s.get("r"));
+                assertEquals(caller, servedOn.get());
+                assertEquals("java.lang.IllegalStateException", s.get("why"));
+            }
+        });
+    }
+
+    @Test
+    void stateCarriesOverBetweenThreads() throws Throwable {
+        try (Sandbox s = builder().build()) {
+            onBigStack(() -> s.exec("import decimal\ndecimal.getcontext().prec = 5\nn = 1\n"));
+            // From a thread with a small stack: the hand-off path.
+            assertEquals(5L, s.eval("decimal.getcontext().prec"));
+            s.exec("decimal.getcontext().prec = 7\n");
+            onBigStack(() -> assertEquals(7L, s.eval("decimal.getcontext().prec")));
+            onBigStack(() -> assertEquals(List.of(1L, 7L),
+                    s.eval("[n, decimal.getcontext().prec]")));
+        }
+    }
+
+    @Test
+    void deepRecursionInCIsARecursionError() throws Throwable {
+        onBigStack(() -> {
+            try (Sandbox s = builder().build()) {
+                // repr of a deeply nested list recurses in C, not in Python frames.
+                LimitExceededException e = assertThrows(LimitExceededException.class,
+                        () -> s.exec("x = []\nfor _ in range(100000):\n    x = [x]\nrepr(x)\n"));
+                assertEquals(Limit.RECURSION, e.getLimit());
+                assertEquals("RecursionError", ((PythonException) e.getCause()).getPythonType());
+            }
+        });
+    }
+
+    @Test
+    void revocationWorksWhileTheCallerRuns() throws Throwable {
+        onBigStack(() -> {
+            try (Sandbox s = builder()
+                    .grant("f", Capabilities.function(args -> 1)).build()) {
+                Grant g = s.grants().get("f");
+                Thread revoker = new Thread(() -> {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    g.revoke();
+                });
+                revoker.start();
+                s.exec("import time\nend = time.monotonic() + 20\nwhy = None\n"
+                        + "while time.monotonic() < end:\n"
+                        + "    try:\n        f()\n"
+                        + "    except PermissionError:\n        why = 'revoked'\n        break\n");
+                revoker.join();
+                assertEquals("revoked", s.get("why"));
+            }
+        });
+    }
+}

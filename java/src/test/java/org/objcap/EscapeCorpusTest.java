@@ -50,7 +50,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EscapeCorpusTest {
     private static final String HEADER = "# expect: blocked";
     private static final String MODES = "# modes:";
-    private static final List<String> ALL_MODES = List.of(Isolation.IN_PROCESS, Isolation.PROCESS);
+    /**
+     * In-process attacks run twice: from a test thread (1 MiB stack: the
+     * call is handed to the sandbox's own thread) and from a thread with a
+     * big stack (the call runs on that thread itself).
+     */
+    private static final String CALLER_THREAD = "in-process-caller-thread";
+    private static final List<String> ALL_MODES = List.of(Isolation.IN_PROCESS, CALLER_THREAD,
+            Isolation.PROCESS);
     private static final Map<String, Tally> TALLIES = new ConcurrentHashMap<>();
 
     /** What happened to the attacks of one mode. */
@@ -128,18 +135,24 @@ class EscapeCorpusTest {
                 .grant("DATA", Capabilities.directory(data, Access.READ_WRITE))
                 .grant("READONLY", Capabilities.directory(data, Access.READ_ONLY))
                 .grant("ECHO", Capabilities.function(args -> args));
-        if (Isolation.IN_PROCESS.equals(mode)) {
+        boolean inProcess = !Isolation.PROCESS.equals(mode);
+        if (inProcess) {
             builder.inProcess();
         }
         try (Sandbox sandbox = builder.build()) {
-            assertEquals(mode, sandbox.isolation().mode());
+            assertEquals(inProcess ? Isolation.IN_PROCESS : Isolation.PROCESS,
+                    sandbox.isolation().mode());
             sandbox.set("CANARY", canary.toString());
             sandbox.set("MARKER", marker.toString());
             if (tokenToo) {
                 sandbox.set("TOKEN", token);
             }
             try {
-                sandbox.exec(source, fileName);
+                if (CALLER_THREAD.equals(mode)) {
+                    execOnBigStack(sandbox, source, fileName);
+                } else {
+                    sandbox.exec(source, fileName);
+                }
             } catch (PythonException e) {
                 exception = e + "\n" + e.formatTraceback();
             } catch (LimitExceededException e) {
@@ -204,12 +217,35 @@ class EscapeCorpusTest {
      * {@code # modes: a, b} run in every mode, others in those it names.
      */
     static boolean runsIn(String source, String mode) {
+        String runner = CALLER_THREAD.equals(mode) ? Isolation.IN_PROCESS : mode;
         String second = source.lines().skip(1).findFirst().orElse("");
         if (!second.startsWith(MODES)) {
             return true;
         }
         return Arrays.stream(second.substring(MODES.length()).split(","))
-                .map(String::strip).anyMatch(mode::equals);
+                .map(String::strip).anyMatch(runner::equals);
+    }
+
+    /** Runs exec on a thread whose stack lets the call run right there. */
+    private static void execOnBigStack(Sandbox sandbox, String source, String fileName) {
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                sandbox.exec(source, fileName);
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        }, "attack", 64L << 20);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
     }
 
     @AfterAll

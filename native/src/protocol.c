@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,24 +18,6 @@ ocap_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* send() with MSG_NOSIGNAL: a dead peer must not SIGPIPE the host. */
-static int
-write_all(int fd, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 static void
 put_u32(uint8_t *p, uint32_t v)
@@ -52,9 +35,42 @@ get_u32(const uint8_t *p)
         ((uint32_t)p[3] << 24);
 }
 
+/* sendmsg() of the whole frame at once: the reader wakes once per frame,
+   not once per piece. */
+static int
+send_all(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t sent = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR) {
+            continue;
+        }
+        if (sent <= 0) {
+            return -1;
+        }
+        while (n > 0 && (size_t)sent >= iov->iov_len) {
+            sent -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (uint8_t *)iov->iov_base + sent;
+            iov->iov_len -= (size_t)sent;
+        }
+    }
+    return 0;
+}
+
+#define MAX_FIELDS 8
+
 int
 ocap_frame_write(int fd, uint8_t type, const ocap_field *fields, size_t count)
 {
+    if (count > MAX_FIELDS) {
+        errno = EINVAL;
+        return -1;
+    }
     size_t total = 1;
     for (size_t i = 0; i < count; i++) {
         if (fields[i].len > OCAP_MAX_FRAME) {
@@ -67,21 +83,20 @@ ocap_frame_write(int fd, uint8_t type, const ocap_field *fields, size_t count)
         errno = EMSGSIZE;
         return -1;
     }
-    uint8_t header[5];
+    uint8_t header[5], lens[MAX_FIELDS][4];
+    struct iovec iov[1 + 2 * MAX_FIELDS];
+    int n = 0;
     put_u32(header, (uint32_t)total);
     header[4] = type;
-    if (write_all(fd, header, sizeof header) < 0) {
-        return -1;
-    }
+    iov[n++] = (struct iovec){header, sizeof header};
     for (size_t i = 0; i < count; i++) {
-        uint8_t len[4];
-        put_u32(len, (uint32_t)fields[i].len);
-        if (write_all(fd, len, 4) < 0 ||
-            (fields[i].len && write_all(fd, fields[i].data, fields[i].len) < 0)) {
-            return -1;
+        put_u32(lens[i], (uint32_t)fields[i].len);
+        iov[n++] = (struct iovec){lens[i], 4};
+        if (fields[i].len) {
+            iov[n++] = (struct iovec){(void *)fields[i].data, fields[i].len};
         }
     }
-    return 0;
+    return send_all(fd, iov, n);
 }
 
 int
@@ -94,10 +109,8 @@ ocap_frame_write_raw(int fd, uint8_t type, const void *body, size_t len)
     uint8_t header[5];
     put_u32(header, (uint32_t)(len + 1));
     header[4] = type;
-    if (write_all(fd, header, sizeof header) < 0) {
-        return -1;
-    }
-    return len ? write_all(fd, body, len) : 0;
+    struct iovec iov[2] = {{header, sizeof header}, {(void *)body, len}};
+    return send_all(fd, iov, len ? 2 : 1);
 }
 
 /* 1 read everything, 0 clean end of stream at the start, -1 otherwise. */
@@ -108,6 +121,19 @@ read_all(int fd, void *data, size_t len, int64_t deadline_ms, int at_start)
     size_t got = 0;
     while (got < len) {
         if (deadline_ms >= 0) {
+            /* What has arrived is read without a poll() first. */
+            ssize_t n = recv(fd, p + got, len - got, MSG_DONTWAIT);
+            if (n > 0) {
+                got += (size_t)n;
+                continue;
+            }
+            if (n == 0) {
+                errno = EPIPE;
+                return at_start && got == 0 ? 0 : -1;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                return -1;
+            }
             int64_t left = deadline_ms - ocap_now_ms();
             if (left <= 0) {
                 errno = ETIMEDOUT;

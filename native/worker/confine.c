@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -217,6 +218,10 @@ apply_seccomp(void)
     /* Replies go out on the socket it was given: no new destinations. */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
                            SCMP_A4(SCMP_CMP_EQ, 0));
+    /* Frames go out whole with sendmsg (protocol.c); the worker has no
+       other socket, and the host reads no ancillary data. */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
+                           SCMP_A2(SCMP_CMP_EQ, MSG_NOSIGNAL));
     /* Thread names, and nothing else of prctl. */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
                            SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));

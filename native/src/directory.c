@@ -74,22 +74,25 @@ raise_errno(int err, PyObject *path)
     return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
 }
 
-/* The path argument as UTF-8: a str with no NUL. */
-static const char *
-path_text(PyObject *path)
+/* The path argument as the file system's bytes: a str with no NUL,
+   encoded as os.fsencode would (names listdir returned that are not UTF-8
+   come back as they were).  A new reference, or NULL. */
+static PyObject *
+path_bytes(PyObject *path)
 {
     if (!PyUnicode_Check(path)) {
         PyErr_Format(PyExc_TypeError, "a path must be str, not %.100s",
                      Py_TYPE(path)->tp_name);
         return NULL;
     }
-    Py_ssize_t len;
-    const char *text = PyUnicode_AsUTF8AndSize(path, &len);
-    if (text != NULL && (Py_ssize_t)strlen(text) != len) {
+    PyObject *bytes = PyUnicode_EncodeFSDefault(path);
+    if (bytes != NULL &&
+        strlen(PyBytes_AS_STRING(bytes)) != (size_t)PyBytes_GET_SIZE(bytes)) {
+        Py_DECREF(bytes);
         PyErr_SetString(PyExc_ValueError, "embedded null character in path");
         return NULL;
     }
-    return text;
+    return bytes;
 }
 
 /* The directory's descriptor for one operation, or -1 with PermissionError
@@ -125,20 +128,23 @@ require_writable(directory_object *self)
 static int
 open_path(directory_object *self, PyObject *path, int flags, mode_t mode)
 {
-    const char *text = path_text(path);
-    if (text == NULL) {
+    PyObject *bytes = path_bytes(path);
+    if (bytes == NULL) {
         return -1;
     }
     int dirfd = enter(self);
     if (dirfd < 0) {
+        Py_DECREF(bytes);
         return -1;
     }
+    const char *text = PyBytes_AS_STRING(bytes);
     int fd, err;
     Py_BEGIN_ALLOW_THREADS
     fd = open_beneath(dirfd, text, flags, mode);
     err = errno;
     Py_END_ALLOW_THREADS
     leave(self);
+    Py_DECREF(bytes);
     if (fd < 0) {
         raise_errno(err, path);
     }
@@ -146,15 +152,17 @@ open_path(directory_object *self, PyObject *path, int flags, mode_t mode)
 }
 
 /* For operations on a last component: the parent's descriptor (opened
-   beneath the grant) and the component, which must be a plain name. */
+   beneath the grant) and the component, which must be a plain name.  The
+   grant stays in use (a revocation waits) until the caller leaves. */
 static int
 open_parent(directory_object *self, PyObject *path, char **name)
 {
-    const char *text = path_text(path);
-    if (text == NULL) {
+    PyObject *bytes = path_bytes(path);
+    if (bytes == NULL) {
         return -1;
     }
-    char *copy = strdup(text);
+    char *copy = strdup(PyBytes_AS_STRING(bytes));
+    Py_DECREF(bytes);
     if (copy == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -187,8 +195,8 @@ open_parent(directory_object *self, PyObject *path, char **name)
     fd = open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0);
     err = errno;
     Py_END_ALLOW_THREADS
-    leave(self);
     if (fd < 0) {
+        leave(self);
         free(copy);
         raise_errno(err, path);
         return -1;
@@ -282,6 +290,10 @@ wrap(ocap_sandbox *sb, PyObject *raw, const open_mode *m, const char *mode,
      PyObject *encoding, PyObject *errors, PyObject *newline)
 {
     PyObject *io = sb->cap_types.io;
+    if (io == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the sandbox is closing");
+        return NULL;
+    }
     const char *buffered = (m->readable && m->writable) ? "BufferedRandom"
                          : m->readable ? "BufferedReader" : "BufferedWriter";
     PyObject *type = PyObject_GetAttrString(io, buffered);
@@ -409,13 +421,19 @@ directory_listdir(directory_object *self, PyObject *args, PyObject *kwargs)
             return NULL;
         }
     }
+    if (enter(self) < 0) { /* held while the entries are read */
+        Py_XDECREF(dot);
+        return NULL;
+    }
     int fd = open_path(self, path, O_RDONLY | O_DIRECTORY, 0);
     Py_XDECREF(dot);
     if (fd < 0) {
+        leave(self);
         return NULL;
     }
     DIR *dir = fdopendir(fd);
     if (dir == NULL) {
+        leave(self);
         close(fd);
         return PyErr_NoMemory();
     }
@@ -447,6 +465,7 @@ directory_listdir(directory_object *self, PyObject *args, PyObject *kwargs)
         qsort(names, count, sizeof *names, name_order);
     }
     Py_END_ALLOW_THREADS
+    leave(self);
     PyObject *list = failed ? PyErr_NoMemory() : PyList_New((Py_ssize_t)count);
     for (size_t i = 0; i < count; i++) {
         if (list != NULL) {
@@ -471,20 +490,23 @@ PyDoc_STRVAR(exists_doc,
 static PyObject *
 directory_exists(directory_object *self, PyObject *path)
 {
-    const char *text = path_text(path);
-    if (text == NULL) {
+    PyObject *bytes = path_bytes(path);
+    if (bytes == NULL) {
         return NULL;
     }
     int dirfd = enter(self);
     if (dirfd < 0) {
+        Py_DECREF(bytes);
         return NULL;
     }
+    const char *text = PyBytes_AS_STRING(bytes);
     int fd, err;
     Py_BEGIN_ALLOW_THREADS
     fd = open_beneath(dirfd, text, O_PATH, 0);
     err = errno;
     Py_END_ALLOW_THREADS
     leave(self);
+    Py_DECREF(bytes);
     if (fd >= 0) {
         close(fd);
         Py_RETURN_TRUE;
@@ -521,9 +543,12 @@ directory_stat(directory_object *self, PyObject *path)
     if (kwargs == NULL) {
         return NULL;
     }
-    PyObject *empty = PyTuple_New(0);
-    PyObject *result = empty ? PyObject_Call(
-        self->sb->importer.namespace_type, empty, kwargs) : NULL;
+    PyObject *namespace = self->sb->importer.namespace_type;
+    PyObject *empty = namespace ? PyTuple_New(0) : NULL;
+    PyObject *result = empty ? PyObject_Call(namespace, empty, kwargs) : NULL;
+    if (namespace == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the sandbox is closing");
+    }
     Py_XDECREF(empty);
     Py_DECREF(kwargs);
     return result;
@@ -549,6 +574,7 @@ directory_mkdir(directory_object *self, PyObject *path)
     rc = mkdirat(parent, name, 0777);
     err = errno;
     Py_END_ALLOW_THREADS
+    leave(self);
     close(parent);
     free(name);
     if (rc != 0) {
@@ -580,6 +606,7 @@ directory_remove(directory_object *self, PyObject *path)
     }
     err = errno;
     Py_END_ALLOW_THREADS
+    leave(self);
     close(parent);
     free(name);
     if (rc != 0) {
@@ -608,6 +635,7 @@ directory_rename(directory_object *self, PyObject *args)
     }
     int dst_parent = open_parent(self, dst, &dst_name);
     if (dst_parent < 0) {
+        leave(self);
         close(src_parent);
         free(src_name);
         return NULL;
@@ -617,6 +645,8 @@ directory_rename(directory_object *self, PyObject *args)
     rc = renameat(src_parent, src_name, dst_parent, dst_name);
     err = errno;
     Py_END_ALLOW_THREADS
+    leave(self);
+    leave(self);
     close(src_parent);
     close(dst_parent);
     free(src_name);

@@ -33,8 +33,9 @@ typedef struct {
 static PyObject *
 unsupported(granted_file *self, const char *message)
 {
-    PyObject *type = PyObject_GetAttrString(self->sb->cap_types.io,
-                                            "UnsupportedOperation");
+    PyObject *io = self->sb->cap_types.io;
+    PyObject *type = io ? PyObject_GetAttrString(io, "UnsupportedOperation")
+                        : NULL;
     PyErr_SetString(type ? type : PyExc_OSError, message);
     Py_XDECREF(type);
     return NULL;

@@ -43,6 +43,7 @@ ocap_grant_unref(ocap_grant *g)
         close(g->dir.fd);
     }
     pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->idle);
     free(g->name);
     free(g);
 }
@@ -63,6 +64,7 @@ grant_new(uint64_t id, ocap_grant_kind kind, const char *name,
     g->dir.fd = -1;
     atomic_init(&g->refs, 1);
     pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->idle, NULL);
     return g;
 }
 
@@ -104,6 +106,22 @@ table_find(ocap_sandbox *sb, uint64_t id)
 }
 
 /* ---- descriptors lent to Python code ---- */
+
+/* With g->mu held: whether a system call still holds one of the grant's
+   descriptors. */
+static int
+in_use(ocap_grant *g)
+{
+    if (g->dir.users > 0) {
+        return 1;
+    }
+    for (ocap_lent_fd *f = g->files; f != NULL; f = f->next) {
+        if (f->users > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* With g->mu held. */
 static void
@@ -169,8 +187,11 @@ void
 ocap_lent_fd_done(ocap_grant *g, ocap_lent_fd *lent)
 {
     pthread_mutex_lock(&g->mu);
-    if (--lent->users == 0 && lent->closing && lent->fd >= 0) {
-        close_now(g, lent);
+    if (--lent->users == 0) {
+        if (lent->closing && lent->fd >= 0) {
+            close_now(g, lent);
+        }
+        pthread_cond_broadcast(&g->idle);
     }
     pthread_mutex_unlock(&g->mu);
 }
@@ -430,6 +451,11 @@ ocap_grant_revoke(ocap_sandbox *sb, uint64_t id)
         next = f->next;
         revoke_lent(g, f);
     }
+    /* A barrier: a read, write or change already in the kernel finishes
+       before revoke returns, and nothing starts after it. */
+    while (in_use(g)) {
+        pthread_cond_wait(&g->idle, &g->mu);
+    }
     pthread_mutex_unlock(&g->mu);
     if (g->kind == OCAP_GRANT_VALUE) {
         atomic_store(&sb->values_revoked, 1);
@@ -553,16 +579,20 @@ ocap_grant_serve_host_call(ocap_sandbox *sb, uint64_t id, const uint8_t *args,
 
 /* ---- ending ---- */
 
-/* Engine thread, GIL held, while the interpreter ends. */
+/* Engine thread, GIL held, first thing while the interpreter ends: every
+   grant is revoked, so that finalizers which still run sandboxed code
+   (__del__, a generator's finally) get PermissionError from a capability
+   rather than reach state that is being torn down. */
 void
 ocap_grants_clear_python(ocap_sandbox *sb)
 {
     pthread_mutex_lock(&sb->grants_mu);
-    for (size_t i = 0; i < sb->grant_count; i++) {
+    size_t n = sb->grant_count;
+    pthread_mutex_unlock(&sb->grants_mu);
+    for (size_t i = 0; i < n; i++) {
+        ocap_grant_revoke(sb, sb->grants[i]->id);
         Py_CLEAR(sb->grants[i]->value);
     }
-    pthread_mutex_unlock(&sb->grants_mu);
-    ocap_cap_types_clear(sb);
 }
 
 void

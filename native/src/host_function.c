@@ -62,7 +62,10 @@ raise_host_error(ocap_sandbox *sb, const uint8_t *data, size_t len)
     PyObject *message_text = text_of(message, "");
     msgpack_unpacked_destroy(&u);
     PyObject *exc = NULL;
-    if (type_text != NULL && message_text != NULL) {
+    if (sb->cap_types.host_error == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the sandbox is closing");
+    }
+    else if (type_text != NULL && message_text != NULL) {
         exc = PyObject_CallOneArg(sb->cap_types.host_error, message_text);
     }
     if (exc != NULL && PyObject_SetAttrString(exc, "host_type",

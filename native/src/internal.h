@@ -89,6 +89,7 @@ typedef struct ocap_grant {
     ocap_grant_kind kind;
     atomic_int refs;      /* the sandbox's table and each object using it */
     pthread_mutex_t mu;   /* revoked, dir, files */
+    pthread_cond_t idle;  /* a lent descriptor's last user is done */
     int revoked;
     ocap_lent_fd dir;     /* directories: an O_PATH descriptor */
     ocap_lent_fd *files;  /* files opened through a directory grant */

@@ -5,6 +5,7 @@
  * own table, usable only by that sandbox.
  */
 #include "internal.h"
+#include "protocol.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,10 @@ pack_bigint(PyObject *obj, msgpack_packer *pk)
 static objcap_status
 pack_reference(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk)
 {
+    if (sb->references == NULL) { /* the sandbox is ending */
+        PyErr_SetString(PyExc_RuntimeError, "the sandbox is closing");
+        return OBJCAP_ERR_PYTHON;
+    }
     uint64_t id = ++sb->next_reference;
     PyObject *key = PyLong_FromUnsignedLongLong(id);
     if (key == NULL || PyDict_SetItem(sb->references, key, obj) < 0) {
@@ -114,10 +119,51 @@ pack_as_ext(ocap_sandbox *sb, PyObject *obj, int8_t ext, msgpack_packer *pk,
     return st;
 }
 
+/*
+ * What one value may take once encoded: a list that holds the same 1 MiB
+ * string a thousand times costs the sandbox 1 MiB but its copy 1 GiB, in
+ * memory nobody charges (the host's, or unmetered buffers).  The sandbox's
+ * memory limit bounds it, else the largest frame a worker may send.
+ * Counted per item as the encoding goes, before the bytes are written.
+ */
+static _Thread_local size_t pack_left;
+
+static int
+spend(size_t bytes)
+{
+    if (bytes > pack_left) {
+        pack_left = 0;
+        return -1;
+    }
+    pack_left -= bytes;
+    return 0;
+}
+
+static size_t
+encoded_size(PyObject *obj)
+{
+    if (PyUnicode_CheckExact(obj)) {
+        /* UTF-8 takes at most 3 bytes per code point here (WTF-8 too). */
+        return 5 + 3 * (size_t)PyUnicode_GET_LENGTH(obj);
+    }
+    if (PyBytes_CheckExact(obj)) {
+        return 5 + (size_t)PyBytes_GET_SIZE(obj);
+    }
+    if (PyLong_CheckExact(obj)) {
+        return 9 + (size_t)_PyLong_NumBits(obj) / 8;
+    }
+    return 9;
+}
+
 objcap_status
 ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
                 int depth, ocap_value_error *err)
 {
+    if (spend(encoded_size(obj)) < 0) {
+        return value_error(err, "the value is too large to copy out of the "
+                           "sandbox (its encoding would pass the sandbox's "
+                           "memory limit)");
+    }
     if (obj == Py_None) {
         msgpack_pack_nil(pk);
         return OBJCAP_OK;
@@ -192,6 +238,8 @@ objcap_status
 ocap_value_to_buffer(ocap_sandbox *sb, PyObject *obj, uint8_t **out,
                      size_t *out_len, ocap_value_error *err)
 {
+    pack_left = sb->memory_limit > 0 ? (size_t)sb->memory_limit
+                                     : (size_t)OCAP_MAX_FRAME;
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;

@@ -337,6 +337,9 @@ int
 main(int argc, char **argv)
 {
     ocap_close_inherited_fds();
+    /* Past the file-size rlimit a write fails with EFBIG (an OSError in
+       the script) instead of killing the worker. */
+    signal(SIGXFSZ, SIG_IGN);
     /* Die with the host.  The parent may already be gone: check. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (argc >= 3 && strcmp(argv[1], "--parent") == 0 &&

@@ -460,6 +460,50 @@ class CapabilityTest {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
+    void aValueThatExpandsWhenCopiedIsRefused(Mode mode) {
+        // 1 MiB in the sandbox, 900 MiB once copied out: bounded by the
+        // sandbox's memory limit, whether it goes to a host function or
+        // comes back from a call (a red team blew the host's memory up).
+        Sandbox s = open(builder(mode).memoryLimit(64L << 20)
+                .grant("echo", Capabilities.function(args -> args)));
+        s.exec("blob = b'A' * (1 << 20)\n"
+                + "r = outcome(echo, [blob] * 900)\n"
+                + "def bomb():\n    return [blob] * 900\n");
+        assertEquals("TypeError", s.get("r"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> s.call("bomb"));
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        assertEquals(3L, s.eval("len(echo(1, 2, 3))"), "still usable");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void namesThatAreNotUtf8RoundTrip(Mode mode) {
+        Sandbox s = open(mode, Access.READ_WRITE);
+        s.exec("with data.open('bad\\udcffname', 'w') as f:\n    f.write('x')\n"
+                + "name = [n for n in data.listdir() if n.startswith('bad')][0]\n"
+                + "r = [ascii(name), data.exists(name), data.open(name).read()]\n"
+                + "data.remove(name)\n");
+        assertEquals(List.of("'bad\\udcffname'", true, "x"), s.get("r"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aFileTooLargeIsAnOSErrorNotADeadWorker(Mode mode) {
+        Sandbox s = open(mode, Access.READ_WRITE);
+        // A worker may write files of up to 64 MiB (its rlimit); past that
+        // the write fails (EFBIG) instead of the kernel killing the worker.
+        s.exec("f = data.open('big.bin', 'wb')\n"
+                + "r = outcome(f.truncate, 65 << 20) if " + (mode == Mode.PROCESS ? "True" : "False")
+                + " else 'OSError'\n"
+                + "f.close()\n");
+        assertEquals("OSError", s.get("r"));
+        assertEquals(2L, s.eval("1 + 1"));
+        assertFalse(s.isClosed());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
     void grantNamesAreChecked(Mode mode) {
         Sandbox s = open(builder(mode));
         assertThrows(IllegalArgumentException.class,

@@ -365,7 +365,10 @@ public final class Sandbox implements AutoCloseable {
         if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
             broken = true;
         }
-        return ErrorDecoder.toException(result.status(), result.data(), limits::of);
+        RuntimeException failure =
+                ErrorDecoder.toException(result.status(), result.data(), limits::of);
+        SandboxLog.failed(this, failure);
+        return failure;
     }
 
     /**
@@ -918,7 +921,9 @@ public final class Sandbox implements AutoCloseable {
                 NativeEngine.destroy(handle[0]);
                 throw e;
             }
-            return new Sandbox(handle[0], token, isolation, limits());
+            Sandbox sandbox = new Sandbox(handle[0], token, isolation, limits());
+            SandboxLog.created(sandbox, isolation);
+            return sandbox;
         }
 
         private static Isolation readIsolation(long handle) {

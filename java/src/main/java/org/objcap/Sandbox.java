@@ -71,11 +71,7 @@ public final class Sandbox implements AutoCloseable {
     private static final String DEFAULT_FILE_NAME = "<sandbox>";
 
     /** Destroys sandboxes that were never closed once they are unreachable. */
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "objcap-sandbox-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final Cleaner CLEANER = CleanerThreads.create("objcap-sandbox-cleaner");
 
     /** Which sandbox's output the current (engine) thread is delivering. */
     private static final ThreadLocal<Object> DELIVERING_FOR = new ThreadLocal<>();

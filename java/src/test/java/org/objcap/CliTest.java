@@ -250,6 +250,15 @@ class CliTest {
             assertTrue(out().contains(option), out());
         }
         assertTrue(out().contains("default: 512"), out());
+        assertTrue(out().contains("objcap run @policy.txt script.py"), "the @file example");
+        out.reset();
+        assertEquals(0, run("repl", "--help"));
+        assertTrue(out().startsWith("Usage: objcap repl "), out());
+        assertTrue(out().contains("--quiet") && out().contains("--timeout=SECONDS"), out());
+        assertTrue(out().contains("Ctrl-D exits"), out());
+        out.reset();
+        assertEquals(0, run("--help"));
+        assertTrue(out().contains("  run   ") && out().contains("  repl  "), out());
         out.reset();
         assertEquals(0, run("--version"));
         assertTrue(out().startsWith("objcap 0.1.0"), out());

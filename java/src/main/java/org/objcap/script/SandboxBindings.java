@@ -107,7 +107,8 @@ public final class SandboxBindings extends AbstractMap<String, Object>
      *
      * @param name a Python identifier, or a key that starts with {@code javax.script.}
      * @param value the value, converted as {@link Sandbox#set(String, Object)} does
-     * @return {@code null}: the previous value is not copied out
+     * @return {@code null} for a global (the previous value is not copied
+     *     out); the previous value for a reserved key
      * @throws IllegalArgumentException if the name cannot be a Python global,
      *     or the value cannot be converted to Python
      * @throws IllegalStateException if these bindings are closed

@@ -31,8 +31,14 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
     public static final String IN_PROCESS = "in-process";
 
     /**
-     * Checks the mode.
+     * Creates a report, checking the mode.
      *
+     * @param mode {@value #PROCESS} or {@value #IN_PROCESS}
+     * @param pid the worker's process id, or -1 in-process
+     * @param seccomp whether the worker runs under a seccomp filter
+     * @param landlockAbi the Landlock ABI version, 0 for none
+     * @param noNewPrivileges whether the worker has {@code no_new_privs} set
+     * @param rlimits whether the worker runs under resource limits
      * @throws NullPointerException if {@code mode} is null
      */
     public Isolation {

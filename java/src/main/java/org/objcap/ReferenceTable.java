@@ -17,11 +17,7 @@ import java.util.Set;
  * call) but queued, and released by the next call on the sandbox.
  */
 final class ReferenceTable {
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "objcap-reference-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final Cleaner CLEANER = CleanerThreads.create("objcap-reference-cleaner");
 
     private final Sandbox sandbox;
     private final Map<Long, WeakReference<PythonReference>> live = new HashMap<>();

@@ -73,11 +73,7 @@ public final class Sandbox implements AutoCloseable {
     private static final String DEFAULT_FILE_NAME = "<sandbox>";
 
     /** Destroys sandboxes that were never closed once they are unreachable. */
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "objcap-sandbox-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final Cleaner CLEANER = CleanerThreads.create("objcap-sandbox-cleaner");
 
     /**
      * Which sandbox the current thread is serving from inside a call: its
@@ -467,7 +463,10 @@ public final class Sandbox implements AutoCloseable {
         if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
             broken = true;
         }
-        return ErrorDecoder.toException(result.status(), result.data(), limits::of);
+        RuntimeException failure =
+                ErrorDecoder.toException(result.status(), result.data(), limits::of);
+        SandboxLog.failed(this, failure);
+        return failure;
     }
 
     /**
@@ -1052,6 +1051,7 @@ public final class Sandbox implements AutoCloseable {
                 sandbox.close();
                 throw e;
             }
+            SandboxLog.created(sandbox, isolation);
             return sandbox;
         }
 

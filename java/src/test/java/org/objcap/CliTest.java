@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.FutureTask;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.objcap.cli.ObjcapCommand;
@@ -249,8 +250,98 @@ class CliTest {
             assertTrue(out().contains(option), out());
         }
         assertTrue(out().contains("default: 512"), out());
+        assertTrue(out().contains("objcap run @policy.txt script.py"), "the @file example");
+        out.reset();
+        assertEquals(0, run("repl", "--help"));
+        assertTrue(out().startsWith("Usage: objcap repl "), out());
+        assertTrue(out().contains("--quiet") && out().contains("--timeout=SECONDS"), out());
+        assertTrue(out().contains("Ctrl-D exits"), out());
+        out.reset();
+        assertEquals(0, run("--help"));
+        assertTrue(out().contains("  run   ") && out().contains("  repl  "), out());
         out.reset();
         assertEquals(0, run("--version"));
         assertTrue(out().startsWith("objcap 0.1.0"), out());
+    }
+
+    @Test
+    void aTypoInAFlagSaysWhichFlagWasMeant() throws IOException {
+        Path p = script("ok.py", "print(1)\n");
+        assertEquals(2, run("run", "--timout", "1", p.toString()));
+        assertEquals("objcap run: unknown option --timout; did you mean --timeout?\n", err());
+        assertEquals("", out(), "no usage dump");
+    }
+
+    @Test
+    void badCommandLinesGetOneLineThatPointsAtTheFix() {
+        assertEquals(2, run("run"));
+        assertEquals("objcap run: which script? Give a .py file, or - for standard input."
+                + " See objcap run --help.\n", err());
+        err.reset();
+        assertEquals(2, run("frobnicate"));
+        assertEquals("objcap: unknown command 'frobnicate'; the commands are run and repl."
+                + " See objcap --help.\n", err());
+        err.reset();
+        assertEquals(2, run("run", "--memory", "lots", "x.py"));
+        assertEquals("objcap run: --memory lots: give a whole number, 0 or more (0: no limit)."
+                + " See objcap run --help.\n", err());
+        err.reset();
+        assertEquals(2, run("run", "--timeout"));
+        assertEquals("objcap run: --timeout needs a value (SECONDS). See objcap run --help.\n",
+                err());
+    }
+
+    @Test
+    void anArgumentFileHoldsAPolicy() throws IOException {
+        Path policy = Files.writeString(dir.resolve("policy.txt"),
+                "# the policy for slow scripts\n--timeout 0.5\n--allow-module shlex\n");
+        Path p = script("slow.py", "import shlex\nprint(shlex.split('a b'))\nwhile True:\n"
+                + "    pass\n");
+        assertEquals(3, run("run", "@" + policy, p.toString()), err());
+        assertEquals("['a', 'b']\n", out());
+        assertTrue(err().contains("(500 ms) [--timeout]"), err());
+        err.reset();
+        assertEquals(2, run("run", "@" + dir.resolve("nope.txt"), p.toString()));
+        assertTrue(err().startsWith("objcap: cannot read the argument file "), err());
+    }
+
+    @Test
+    void sysExitExitsWithItsStatusAsInPython() throws IOException {
+        assertEquals(5, run("run", script("five.py", "import sys\nsys.exit(5)\n").toString()));
+        assertEquals(0, run("run", script("zero.py", "import sys\nsys.exit()\n").toString()));
+        assertEquals("", err());
+        assertEquals(1, run("run", script("bye.py", "raise SystemExit('bye')\n").toString()));
+        assertEquals("bye\n", err());
+    }
+
+    @Test
+    void aRefusedImportPointsAtAllowModule() throws IOException {
+        assertEquals(1, run("run", script("os.py", "import shlex\n").toString()));
+        assertTrue(err().endsWith("ModuleNotFoundError: import of 'shlex' is not allowed in this"
+                + " sandbox\nobjcap: --allow-module NAME lets the code import a module (but not"
+                + " one that gives authority away, like os or sys)\n"), err());
+    }
+
+    @Test
+    void versionNamesTheEmbeddedCPython() {
+        assertEquals(0, run("--version"));
+        assertTrue(out().matches("objcap \\S+ \\(CPython 3\\.\\d+\\.\\d+[^)]*\\)\nJava .*\n"),
+                out());
+    }
+
+    @Test
+    void verboseLogsEachSandboxItsRefusalsAndItsLimits() throws IOException {
+        Path p = script("probe.py", "try:\n    import os\nexcept ImportError:\n    pass\n"
+                + "while True:\n    pass\n");
+        assertEquals(3, run("run", "-v", "--timeout", "0.3", p.toString()));
+        List<String> lines = err().lines().collect(Collectors.toList());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("objcap: Sandbox\\[process \\d+ .*created.*")),
+                err());
+        assertTrue(lines.stream().anyMatch(l -> l.endsWith(": refused import os")), err());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("objcap: Sandbox\\[.*: the call ran longer.*")),
+                err());
+        err.reset();
+        assertEquals(3, run("run", "--timeout", "0.3", p.toString()));
+        assertEquals(1, err().lines().count(), "without -v only the command's own line: " + err());
     }
 }

@@ -6,15 +6,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The objcap-worker children of this JVM, zombies included. */
-final class WorkerProcesses {
+/** The objcap-worker children of this JVM, zombies included (public for other test packages). */
+public final class WorkerProcesses {
     private static final String NAME = "objcap-worker";
 
     private WorkerProcesses() {
     }
 
     /** The pids of this JVM's children named objcap-worker, running or not yet reaped. */
-    static List<Long> pids() {
+    public static List<Long> pids() {
         return ProcessHandle.current().children().map(ProcessHandle::pid)
                 .filter(WorkerProcesses::isWorker).sorted().collect(Collectors.toList());
     }

@@ -39,6 +39,8 @@ public final class NativeEngine {
      * engine holds its function pointer.
      */
     private static final OutputCallback CALLBACK = new SinkCallback();
+    /** Start-up is logged here; sandboxes log through the same name. */
+    private static final System.Logger LOGGER = System.getLogger("org.objcap");
 
     /** Sinks by the id passed as the callback's user pointer. */
     private static final Map<Long, OutputSink> SINKS = new ConcurrentHashMap<>();
@@ -477,6 +479,9 @@ public final class NativeEngine {
             LongByReference outLen = new LongByReference();
             int status = lib().objcap_runtime_start(null, out, outLen);
             runtime = new Result(status, take(out, outLen));
+            LOGGER.log(runtime.ok() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                    "embedded CPython {0}: objcap {1}", runtime.ok() ? "started" : "failed to start",
+                    version());
         }
         return runtime;
     }

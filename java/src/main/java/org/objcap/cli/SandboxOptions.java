@@ -1,0 +1,207 @@
+package org.objcap.cli;
+
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.objcap.Sandbox;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The policy options that {@code objcap run} and {@code objcap repl} share:
+ * where the interpreter runs, its limits and its modules. Every default is
+ * the API's ({@link Sandbox.Builder}).
+ */
+final class SandboxOptions {
+    /** How the engine names a dangerous module it refused to whitelist. */
+    private static final Pattern DANGEROUS =
+            Pattern.compile("module '([^']+)' gives authority away");
+
+    @Option(names = "--in-process",
+            description = "Run the interpreter inside this JVM instead of in a confined "
+                    + "worker process (faster to start; a crash takes the JVM down, so "
+                    + "only for code that is fallible, not malicious).")
+    boolean inProcess;
+
+    @Option(names = "--allow-weaker-isolation",
+            description = "Run the worker process even if the kernel lacks seccomp or "
+                    + "Landlock (else that is refused).")
+    boolean allowWeakerIsolation;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", converter = Seconds.class,
+            defaultValue = "" + Sandbox.DEFAULT_TIMEOUT_SECONDS,
+            description = "Stop the code after this many seconds of wall-clock time "
+                    + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+    double timeoutSeconds;
+
+    @Option(names = "--cpu", paramLabel = "SECONDS", converter = Seconds.class,
+            defaultValue = "" + Sandbox.DEFAULT_CPU_TIME_SECONDS,
+            description = "Stop the code after this many seconds of CPU time "
+                    + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+    double cpuSeconds;
+
+    @Option(names = "--memory", paramLabel = "MB", converter = Amount.class,
+            description = "Let the code hold at most this many MiB of memory "
+                    + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+    long memoryMegabytes = Sandbox.DEFAULT_MEMORY_LIMIT >> 20;
+
+    @Option(names = "--max-output", paramLabel = "KB", converter = Amount.class,
+            description = "Cut the output (stdout and stderr together) after this many KiB "
+                    + "and stop the code (default: ${DEFAULT-VALUE}; 0: no limit).")
+    long maxOutputKilobytes = Sandbox.DEFAULT_MAX_OUTPUT >> 10;
+
+    @Option(names = "--recursion", paramLabel = "N", converter = Recursion.class,
+            description = "Python's recursion limit, 50 to 100000 (default: ${DEFAULT-VALUE}).")
+    int recursionLimit = Sandbox.DEFAULT_RECURSION_LIMIT;
+
+    @Option(names = "--allow-module", paramLabel = "NAME",
+            description = "Let the code import this module too (repeatable). Modules "
+                    + "that give authority away wholesale (os, sys, ...) are refused.")
+    List<String> allowModules = new ArrayList<>();
+
+    @Option(names = "--module-path", paramLabel = "DIR",
+            description = "Let the code import the .py modules and packages in this "
+                    + "directory (repeatable).")
+    List<String> modulePaths = new ArrayList<>();
+
+    @Option(names = {"-v", "--verbose"},
+            description = "Log start-up, each refusal, limits and crashes to stderr.")
+    boolean verbose;
+
+    /**
+     * Builds a sandbox with these options.
+     *
+     * @throws UsageException if the policy is refused (a bad module or directory)
+     * @throws org.objcap.SandboxException if the sandbox cannot be made
+     */
+    Sandbox build(OutputStream out, OutputStream err) throws UsageException {
+        Sandbox.Builder builder = Sandbox.builder().stdout(out).stderr(err);
+        if (inProcess) {
+            builder.inProcess();
+        }
+        if (allowWeakerIsolation) {
+            builder.allowWeakerIsolation();
+        }
+        addLimits(builder);
+        addModules(builder);
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(refused(e));
+        }
+    }
+
+    /** Applies the limit options; 0 lifts a limit. */
+    private void addLimits(Sandbox.Builder builder) {
+        if (timeoutSeconds == 0) {
+            builder.unlimitedTime();
+        } else {
+            builder.timeout(duration(timeoutSeconds));
+        }
+        if (cpuSeconds == 0) {
+            builder.unlimitedCpuTime();
+        } else {
+            builder.cpuTime(duration(cpuSeconds));
+        }
+        if (memoryMegabytes == 0) {
+            builder.unlimitedMemory();
+        } else {
+            builder.memoryLimit(memoryMegabytes > Long.MAX_VALUE >> 20
+                    ? Long.MAX_VALUE : memoryMegabytes << 20);
+        }
+        if (maxOutputKilobytes == 0) {
+            builder.unlimitedOutput();
+        } else {
+            builder.maxOutput(maxOutputKilobytes > Long.MAX_VALUE >> 10
+                    ? Long.MAX_VALUE : maxOutputKilobytes << 10);
+        }
+        builder.recursionLimit(recursionLimit);
+    }
+
+    /** Adds --allow-module and --module-path. */
+    private void addModules(Sandbox.Builder builder) throws UsageException {
+        for (String dir : modulePaths) {
+            try {
+                builder.allowSourcePath(Path.of(dir));
+            } catch (IllegalArgumentException e) { // also InvalidPathException
+                throw new UsageException("--module-path " + dir + ": not an existing directory");
+            }
+        }
+        for (String name : allowModules) {
+            try {
+                builder.allowModule(name);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--allow-module " + name + ": " + e.getMessage()
+                        + " (check the name)");
+            }
+        }
+    }
+
+    /** The one-line message for a policy the engine refused. */
+    private String refused(IllegalArgumentException e) {
+        Matcher m = DANGEROUS.matcher(String.valueOf(e.getMessage()));
+        if (m.find() && !allowModules.isEmpty()) {
+            return "--allow-module " + m.group(1) + ": that module gives authority away "
+                    + "wholesale and cannot be allowed from the command line; remove it";
+        }
+        return e.getMessage();
+    }
+
+    /** Positive seconds as a duration, at least a nanosecond. */
+    private static Duration duration(double seconds) {
+        return Duration.ofNanos(Math.max(1, (long) Math.min(seconds * 1e9, Long.MAX_VALUE)));
+    }
+
+    /** Seconds: a number, 0 or more. */
+    static final class Seconds implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            try {
+                double seconds = Double.parseDouble(value);
+                if (seconds >= 0 && !Double.isInfinite(seconds)) { // NaN fails too
+                    return seconds;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("give a number of seconds, 0 or more (0: no limit)");
+        }
+    }
+
+    /** MiB or KiB: a whole number, 0 or more. */
+    static final class Amount implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                long amount = Long.parseLong(value);
+                if (amount >= 0) {
+                    return amount;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("give a whole number, 0 or more (0: no limit)");
+        }
+    }
+
+    /** A recursion limit the builder takes. */
+    static final class Recursion implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                int limit = Integer.parseInt(value);
+                if (limit >= 50 && limit <= 100_000) {
+                    return limit;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("give a whole number from 50 to 100000");
+        }
+    }
+}

@@ -54,6 +54,34 @@ class CliTest {
     }
 
     @Test
+    void readAndWriteGrantDirectories() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Path outDir = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(in.resolve("n.txt"), "41");
+        Path p = script("grants.py", "n = int(src.open('n.txt').read())\n"
+                + "with dst.open('m.txt', 'w') as f:\n    f.write(str(n + 1))\n"
+                + "try:\n    src.open('x', 'w')\nexcept PermissionError:\n"
+                + "    print('read-only')\n");
+        assertEquals(0, run("run", "--read", "src=" + in, "--write", "dst=" + outDir,
+                "--in-process", p.toString()), err());
+        assertEquals("read-only\n", out());
+        assertEquals("42", Files.readString(outDir.resolve("m.txt")));
+    }
+
+    @Test
+    void aBadGrantSaysHowToWriteIt() throws IOException {
+        Path p = script("ok.py", "pass\n");
+        assertEquals(2, run("run", "--read", "nodir", p.toString()));
+        assertTrue(err().contains("expected NAME=DIR"), err());
+        err.reset();
+        assertEquals(2, run("run", "--read", "d=" + dir.resolve("missing"), p.toString()));
+        assertTrue(err().contains("is not an existing directory"), err());
+        err.reset();
+        assertEquals(2, run("run", "--write", "not-a-name=" + dir, p.toString()));
+        assertTrue(err().contains("is not a usable Python name"), err());
+    }
+
+    @Test
     void successIsZero() throws IOException {
         Path p = script("ok.py", "print('hi from the cli', 6 * 7)\n");
         assertEquals(0, run("run", p.toString()), err());

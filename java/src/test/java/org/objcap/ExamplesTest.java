@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.objcap.cli.ObjcapCommand;
 
 /**
@@ -42,6 +43,31 @@ class ExamplesTest {
         for (String example : new String[] {"rule-app", "jsr223"}) {
             assertEquals(readme, objcapDependency(Path.of("examples", example, "pom.xml")),
                     example);
+        }
+    }
+
+    @Test
+    void theDataProcessingExampleReadsOneGrantAndWritesAnother(@TempDir Path reports)
+            throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = ObjcapCommand.execute(new String[] {"run",
+            "--read", "orders=examples/data-processing/orders",
+            "--write", "reports=" + reports, "examples/data-processing/summarize.py"},
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+        assertEquals("ada        8 items    309.00\n"
+                + "grace      4 items    201.60\n"
+                + "linus      1 items     49.50\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals("customer,items,total\r\nada,8,309.00\r\ngrace,4,201.60\r\n"
+                + "linus,1,49.50\r\n", Files.readString(reports.resolve("summary.csv")));
+        assertTrue(Files.readString(reports.resolve("summary.json"))
+                .contains("\"total\": 309.0"));
+        // Nothing was written next to the orders: that grant is read-only.
+        try (var files = Files.list(Path.of("examples/data-processing/orders"))) {
+            assertEquals(2, files.count());
         }
     }
 

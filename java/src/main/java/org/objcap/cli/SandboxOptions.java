@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.objcap.Access;
+import org.objcap.Capabilities;
+import org.objcap.Capability;
 import org.objcap.Sandbox;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -69,6 +72,16 @@ final class SandboxOptions {
                     + "directory (repeatable).")
     List<String> modulePaths = new ArrayList<>();
 
+    @Option(names = "--read", paramLabel = "NAME=DIR",
+            description = "Give the code the directory DIR, read-only, as the object NAME "
+                    + "(NAME.open(path), NAME.listdir(), ...; repeatable).")
+    List<String> readGrants = new ArrayList<>();
+
+    @Option(names = "--write", paramLabel = "NAME=DIR",
+            description = "Give the code the directory DIR, read-write, as the object NAME "
+                    + "(also NAME.open(path, 'w'), mkdir, remove, rename; repeatable).")
+    List<String> writeGrants = new ArrayList<>();
+
     @Option(names = {"-v", "--verbose"},
             description = "Log start-up, each refusal, limits and crashes to stderr.")
     boolean verbose;
@@ -89,6 +102,8 @@ final class SandboxOptions {
         }
         addLimits(builder);
         addModules(builder);
+        addGrants(builder, "--read", readGrants, Access.READ_ONLY);
+        addGrants(builder, "--write", writeGrants, Access.READ_WRITE);
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
@@ -138,6 +153,36 @@ final class SandboxOptions {
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--allow-module " + name + ": " + e.getMessage()
                         + " (check the name)");
+            }
+        }
+    }
+
+    /** Adds --read and --write: NAME=DIR, each a directory capability. */
+    private static void addGrants(Sandbox.Builder builder, String flag, List<String> grants,
+            Access access) throws UsageException {
+        for (String grant : grants) {
+            int eq = grant.indexOf('=');
+            if (eq <= 0 || eq == grant.length() - 1) {
+                throw new UsageException(flag + " " + grant + ": expected NAME=DIR, e.g. "
+                        + flag + " data=./input");
+            }
+            String name = grant.substring(0, eq);
+            String dir = grant.substring(eq + 1);
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*") || name.startsWith("__")) {
+                throw new UsageException(flag + " " + grant + ": " + name
+                        + " is not a usable Python name (letters, digits, _)");
+            }
+            Capability directory;
+            try {
+                directory = Capabilities.directory(Path.of(dir), access);
+            } catch (IllegalArgumentException e) { // also InvalidPathException
+                throw new UsageException(flag + " " + grant + ": " + dir
+                        + " is not an existing directory");
+            }
+            try {
+                builder.grant(name, directory);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(flag + " " + grant + ": " + e.getMessage());
             }
         }
     }

@@ -131,7 +131,7 @@ ocap_source_line(ocap_sandbox *sb, PyObject *filename, long line)
 static PyObject *
 source_line(ocap_sandbox *sb, PyObject *filename, long line)
 {
-    if (sb == NULL || filename == NULL || line < 1) {
+    if (sb == NULL || sb->sources == NULL || filename == NULL || line < 1) {
         return NULL;
     }
     PyObject *source = PyDict_GetItemWithError(sb->sources, filename);

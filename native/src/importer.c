@@ -137,7 +137,8 @@ ocap_importer_is_support_globals(ocap_sandbox *sb, PyObject *globals)
 static int
 is_support_requester(ocap_sandbox *sb, PyObject *globals)
 {
-    if (globals == NULL || !PyDict_Check(globals)) {
+    if (globals == NULL || !PyDict_Check(globals) ||
+        sb->importer.support_globals == NULL) { /* the sandbox is ending */
         return 0;
     }
     PyObject *key = PyLong_FromVoidPtr(globals);
@@ -748,6 +749,11 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
     ocap_sandbox *sb = ocap_trust_sandbox();
     if (sb == NULL) {
         PyErr_SetString(PyExc_ImportError, "no sandbox on this thread");
+        return NULL;
+    }
+    if (sb->importer.modules == NULL) {
+        /* A finalizer that imports while the interpreter ends. */
+        PyErr_SetString(PyExc_ImportError, "the sandbox is closing");
         return NULL;
     }
     if (level < 0) {

@@ -388,7 +388,10 @@ gate_file_types(void)
     return 0;
 }
 
-/* Creates a file object of a gated type from objcap's own C code. */
+/* Creates a file object of a gated type from objcap's own C code.  On a
+   CPython with cpython-patches 0001 the FileIO type cannot be called even
+   from here: make raw files with _io.open(..., buffering=0) (which works on
+   both) or PyFile_Init. */
 PyObject *
 ocap_bare_trusted_call(PyObject *callable, PyObject *args, PyObject *kwargs)
 {

@@ -6,8 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.objcap.SandboxAssert.assertRaises;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,163 +36,21 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class Figure1DelegateTest {
     /** Trusted set-up, run by the host: Figure 1 with the bug fixed. */
-    private static final String SETUP = String.join("\n",
-            "def protected_open(open_fxn, restricted_dir,",
-            "                   path_join, path_resolver):",
-            "    # Define a closure.",
-            "    def open(path, flags='r'):",
-            "        # Construct an absolute path.",
-            "        joined_path = path_join(restricted_dir, path)",
-            "        abs_path = path_resolver(joined_path)",
-            "        # Verify the path does not violate the directory restriction",
-            "        # (the paper's startswith alone let a sibling directory pass).",
-            "        if not (abs_path == restricted_dir or",
-            "                abs_path.startswith(restricted_dir + '/')):",
-            "            msg = ('path leads outside of allowed '",
-            "                   'directory')",
-            "            raise ValueError(msg)",
-            "        # Return the file object.",
-            "        return open_fxn(abs_path, flags)",
-            "    # Return the closure.",
-            "    return open",
-            "",
-            // os.path is not importable in a sandbox: the same two functions,
-            // each returning an exact str whatever str subclass comes in.
-            "def join(a, b):",
-            "    return b if b.startswith('/') else a + '/' + b",
-            "",
-            "def normpath(path):",
-            "    parts = []",
-            "    for part in ''.join([path]).split('/'):",
-            "        if part == '..':",
-            "            parts = parts[:-1]",
-            "        elif part not in ('', '.'):",
-            "            parts.append(part)",
-            "    return '/' + '/'.join(parts)",
-            "",
-            // Stands in for the host's open capability: whoever holds it
-            // opens any path.
-            "def capability(path, flags='r'):",
-            "    return ('opened', path, flags)",
-            "",
-            "open_delegate = protected_open(capability, '/tmp/restricted',",
-            "                               join, normpath)",
-            "",
-            "# Prevent functions from being exposed through open_delegate's",
-            "# globals (the script shares this module).",
-            "del join, normpath, capability, protected_open",
-            "");
+    private static final String SETUP = resource("protected_open.py");
 
     /**
      * The untrusted script: every way it knows to get the capability or to
      * open outside {@code /tmp/restricted}. Prints ESCAPED when one works.
      */
-    private static final String ATTACK = String.join("\n",
-            "import types",
-            "",
-            "def is_capability(obj):",
-            "    try:",
-            "        return obj('/etc/passwd') == ('opened', '/etc/passwd', 'r')",
-            "    except Exception:",
-            "        return False",
-            "",
-            "def try_cells(cells, how):",
-            "    for cell in cells or ():",
-            "        try:",
-            "            if is_capability(cell.cell_contents):",
-            "                print('ESCAPED', how)",
-            "        except AttributeError:",
-            "            pass",
-            "",
-            "# 1. Paths out of the directory, the paper's sibling bug included.",
-            "for path in ('../restricted_evil/x', '/tmp/restricted_evil/x',",
-            "             '../../etc/passwd', '/etc/passwd', '..', 'a/../../x'):",
-            "    try:",
-            "        print('ESCAPED path', path, open_delegate(path))",
-            "    except ValueError:",
-            "        pass",
-            "",
-            "# 2. The closure, directly and through the member descriptor.",
-            "try:",
-            "    try_cells(open_delegate.__closure__, 'via __closure__')",
-            "except AttributeError:",
-            "    pass",
-            "try:",
-            "    d = type(open_delegate).__dict__['__closure__']",
-            "    try_cells(d.__get__(open_delegate), 'via the descriptor')",
-            "except (AttributeError, KeyError):",
-            "    pass",
-            "",
-            "# 3. Globals, code and code swapping: a function with the same free",
-            "#    variables whose code returns open_fxn.",
-            "for name in ('__globals__', '__builtins__'):",
-            "    try:",
-            "        for value in getattr(open_delegate, name).values():",
-            "            if is_capability(value):",
-            "                print('ESCAPED via', name)",
-            "    except AttributeError:",
-            "        pass",
-            "# The twin's code comes from compile()'s constants, not __code__.",
-            "twin = compile('''",
-            "def twin():",
-            "    open_fxn = restricted_dir = path_join = path_resolver = None",
-            "    def open(path, flags='r'):",
-            "        return (open_fxn, restricted_dir, path_join, path_resolver)",
-            "    return open",
-            "''', 'twin', 'exec')",
-            "codes = [c for c in twin.co_consts if isinstance(c, type(twin))]",
-            "code = [c for c in codes[0].co_consts if isinstance(c, type(twin))][0]",
-            "assert code.co_freevars == ('open_fxn', 'path_join', 'path_resolver',",
-            "                            'restricted_dir'), code.co_freevars",
-            "try:",
-            "    open_delegate.__code__ = code",
-            "    for value in open_delegate('x'):",
-            "        if is_capability(value):",
-            "            print('ESCAPED by swapping __code__')",
-            "except (AttributeError, PermissionError):",
-            "    pass",
-            "try:",
-            "    f = types.FunctionType(code, {}, 'f', None,",
-            "                           open_delegate.__closure__)",
-            "    print('ESCAPED with a new function over its cells', f('x'))",
-            "except (AttributeError, TypeError):",
-            "    pass",
-            "",
-            "# 4. The delegate's frame, from code it calls back (a str subclass",
-            "#    whose methods run inside path_join): frame -> f_back -> f_locals.",
-            "class Evil(str):",
-            "    def startswith(self, *args):",
-            "        try:",
-            "            raise RuntimeError",
-            "        except RuntimeError as e:",
-            "            try:",
-            "                frame = e.__traceback__.tb_frame",
-            "                while frame is not None:",
-            "                    for value in frame.f_locals.values():",
-            "                        if is_capability(value):",
-            "                            print('ESCAPED through a frame')",
-            "                    frame = frame.f_back",
-            "            except AttributeError:",
-            "                pass",
-            "        return False",
-            "try:",
-            "    open_delegate(Evil('x'))",
-            "except ValueError:",
-            "    pass",
-            "",
-            "# 5. Pickling and copying hand out the same function, not its state.",
-            "import copy",
-            "for dup in (copy.copy(open_delegate), copy.deepcopy(open_delegate)):",
-            "    if dup is not open_delegate:",
-            "        print('ESCAPED a copy', dup)",
-            "try:",
-            "    for part in open_delegate.__reduce_ex__(2):",
-            "        if is_capability(part):",
-            "            print('ESCAPED via __reduce_ex__')",
-            "except TypeError:",
-            "    pass",
-            "print('done')",
-            "");
+    private static final String ATTACK = resource("attack.py");
+
+    private static String resource(String name) {
+        try (InputStream in = Figure1DelegateTest.class.getResourceAsStream("/figure1/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private static Sandbox open(String mode, ByteArrayOutputStream out) {
         Sandbox.Builder b = Sandbox.builder().stdout(out);
@@ -210,6 +74,31 @@ class Figure1DelegateTest {
             String printed = out.toString(StandardCharsets.UTF_8);
             assertFalse(printed.contains("ESCAPED"), printed);
             assertTrue(printed.endsWith("done\n"), printed);
+        }
+    }
+
+    /**
+     * Outside a sandbox (the interpreter objcap was built against, run as a
+     * program, no audit hook) the language alone decides: on a stock CPython
+     * the script takes the capability five ways; on a patched one only
+     * through a frame, which is why objcap's hook keeps frames out of reach.
+     */
+    @Test
+    void outsideASandboxTheLanguageAloneDecides() throws Exception {
+        String python = System.getProperty("objcap.python", "");
+        Assumptions.assumeFalse(python.isEmpty(), "-Dobjcap.python is not set (Maven sets it)");
+        Process p = new ProcessBuilder(python, "-I", "-S", "-c", SETUP + "\n" + ATTACK)
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), printed);
+        assertEquals(0, p.exitValue(), printed);
+        if (PatchedCPython.active()) {
+            assertEquals("ESCAPED through a frame\ndone\n", printed);
+        } else {
+            assertEquals("ESCAPED via __closure__\nESCAPED via the descriptor\n"
+                    + "ESCAPED through a frame\nESCAPED with a new function over its cells\n"
+                    + "ESCAPED by swapping __code__\ndone\n", printed);
         }
     }
 

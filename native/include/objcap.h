@@ -107,7 +107,8 @@ typedef uint64_t objcap_sandbox;
 typedef void (*objcap_output_fn)(void *user, int stream, const char *data,
                                  size_t len);
 
-/* The library's version, e.g. "0.1.0 (CPython 3.11.2)"; never NULL. */
+/* The library's version, e.g. "0.1.0 (CPython 3.11.2; cpython-patches:
+   none)"; never NULL. */
 OBJCAP_API const char *objcap_version(void);
 
 /*

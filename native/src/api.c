@@ -74,7 +74,7 @@ run_job(objcap_sandbox handle, ocap_job *job, uint8_t **out, size_t *out_len)
 const char *
 objcap_version(void)
 {
-    return OBJCAP_VERSION " (CPython " PY_VERSION ")";
+    return ocap_runtime_version();
 }
 
 objcap_status

@@ -11,11 +11,69 @@
  * Static types are shared by every interpreter on 3.11 and their dicts are
  * per interpreter on 3.12+, so ocap_bare_patch_types() runs for every
  * interpreter and is idempotent.
+ *
+ * A CPython rebuilt with cpython-patches/ does some of this itself, more
+ * robustly than surgery on its internals can.  Each patch exports a marker
+ * symbol; where one is present the matching surgery is skipped and the
+ * rest (and layers 2-6) stays.
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <structmember.h>
+
+/* ---- markers of a patched CPython ---- */
+
+/* Weak: a stock libpython defines none of them, and they stay NULL. */
+extern PyObject *PyFile_Init(PyObject *args, PyObject *kwargs)
+    __attribute__((weak));
+extern const int _Py_objcap_closed_constructors __attribute__((weak));
+extern const int _Py_objcap_audited_reads __attribute__((weak));
+extern const int _Py_objcap_fork_exec_audit __attribute__((weak));
+extern const int _Py_objcap_private_closures __attribute__((weak));
+
+static int
+patched_file_init(void)
+{
+    return PyFile_Init != NULL;
+}
+
+static int
+patched_constructors(void)
+{
+    return &_Py_objcap_closed_constructors != NULL;
+}
+
+static int
+patched_audited_reads(void)
+{
+    return &_Py_objcap_audited_reads != NULL;
+}
+
+static char patch_names[160];
+static pthread_once_t patch_names_once = PTHREAD_ONCE_INIT;
+
+static void
+name_patches(void)
+{
+    char buf[sizeof patch_names];
+    snprintf(buf, sizeof buf, "%s%s%s%s%s",
+             patched_file_init() ? " file-init" : "",
+             patched_constructors() ? " closed-constructors" : "",
+             patched_audited_reads() ? " audited-reads" : "",
+             &_Py_objcap_fork_exec_audit != NULL ? " fork-exec-audit" : "",
+             &_Py_objcap_private_closures != NULL ? " private-closures" : "");
+    snprintf(patch_names, sizeof patch_names, "%s", buf[0] ? buf + 1 : "none");
+}
+
+/* The patches found in this libpython, by name, or "none". */
+const char *
+ocap_bare_cpython_patches(void)
+{
+    pthread_once(&patch_names_once, name_patches);
+    return patch_names;
+}
 
 /* ---- builtins ---- */
 
@@ -197,9 +255,12 @@ audit_function_members(void)
     PyObject *dict = type_dict(&PyFunction_Type);
     for (PyMemberDef *m = audited_function_members; m->name; m++) {
         PyObject *current = PyDict_GetItemString(dict, m->name);
-        if (current != NULL && PyObject_TypeCheck(current, &PyMemberDescr_Type)
-            && (((PyMemberDescrObject *)current)->d_member->flags
-                & PY_AUDIT_READ)) {
+        /* Absent: a patched CPython keeps closures private; adding the
+           member back would undo that. */
+        if (current == NULL ||
+            (PyObject_TypeCheck(current, &PyMemberDescr_Type)
+             && (((PyMemberDescrObject *)current)->d_member->flags
+                 & PY_AUDIT_READ))) {
             continue;
         }
         /* Still a member descriptor, so `import types` keeps working. */
@@ -297,6 +358,10 @@ gate_file_types(void)
         return -1;
     }
     for (gated_type *g = gated; g->name; g++) {
+        /* Patched: Python cannot create or initialize a FileIO at all. */
+        if (patched_file_init() && strcmp(g->name, "_io.FileIO") == 0) {
+            continue;
+        }
         PyObject *t = PyObject_GetAttrString(io, g->name + 4);
         if (t == NULL) {
             return -1;
@@ -323,7 +388,10 @@ gate_file_types(void)
     return 0;
 }
 
-/* Creates a file object of a gated type from objcap's own C code. */
+/* Creates a file object of a gated type from objcap's own C code.  On a
+   CPython with cpython-patches 0001 the FileIO type cannot be called even
+   from here: make raw files with _io.open(..., buffering=0) (which works on
+   both) or PyFile_Init. */
 PyObject *
 ocap_bare_trusted_call(PyObject *callable, PyObject *args, PyObject *kwargs)
 {
@@ -336,8 +404,10 @@ ocap_bare_trusted_call(PyObject *callable, PyObject *args, PyObject *kwargs)
 int
 ocap_bare_patch_types(void)
 {
-    if (patch_subclasses() < 0 || close_constructors() < 0 ||
-        audit_function_members() < 0 || gate_file_types() < 0) {
+    if (patch_subclasses() < 0 ||
+        (!patched_constructors() && close_constructors() < 0) ||
+        (!patched_audited_reads() && audit_function_members() < 0) ||
+        gate_file_types() < 0) {
         return -1;
     }
     PyType_Modified(&PyType_Type);

@@ -237,6 +237,7 @@ objcap_status ocap_runtime_start(const char *stdlib_dir, char *msg,
 PyInterpreterState *ocap_runtime_main_interpreter(void);
 const char *ocap_runtime_stdlib_dir(void);
 const char *ocap_runtime_dynload_dir(void);
+const char *ocap_runtime_version(void);
 
 /* sandbox.c */
 typedef struct ocap_limits {
@@ -284,6 +285,7 @@ objcap_status ocap_denials_report(ocap_sandbox *sb, uint8_t **out,
 /* bare.c */
 int ocap_bare_patch_builtins(PyObject *builtins_dict);
 int ocap_bare_patch_types(void);
+const char *ocap_bare_cpython_patches(void);
 PyObject *ocap_bare_trusted_call(PyObject *callable, PyObject *args,
                                  PyObject *kwargs);
 

@@ -141,3 +141,22 @@ ocap_runtime_dynload_dir(void)
 {
     return OBJCAP_DYNLOAD_DIR;
 }
+
+/* objcap_version(): the library, its CPython and which cpython-patches that
+   CPython carries (bare.c skips the surgery they make unnecessary). */
+static char version[256];
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static void
+fill_version(void)
+{
+    snprintf(version, sizeof version, "%s (CPython %s; cpython-patches: %s)",
+             OBJCAP_VERSION, PY_VERSION, ocap_bare_cpython_patches());
+}
+
+const char *
+ocap_runtime_version(void)
+{
+    pthread_once(&version_once, fill_version);
+    return version;
+}

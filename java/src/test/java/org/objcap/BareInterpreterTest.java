@@ -151,6 +151,12 @@ class BareInterpreterTest {
     void fileObjectsCannotBeBuilt(String construction) {
         sandbox.exec("import io");
         PythonException e = assertRaises(sandbox, "TypeError", construction);
+        if (PatchedCPython.active() && construction.contains("FileIO")) {
+            // cpython-patches 0001: CPython itself refuses, objcap need not.
+            assertTrue(e.getPythonMessage().matches("cannot create '(_io\\.FileIO|F)' instances"),
+                    e.getPythonMessage());
+            return;
+        }
         assertTrue(e.getPythonMessage().startsWith("cannot create or initialize '"),
                 e.getPythonMessage());
         assertTrue(e.getPythonMessage().endsWith("objects in this sandbox; files come from"
@@ -180,7 +186,13 @@ class BareInterpreterTest {
                 + "agen = ag()\n");
         String attribute = read.substring(read.indexOf('.') + 1);
         PythonException e = assertRaises(sandbox, "AttributeError", read);
-        assertEquals("'" + attribute + "' is not available in this sandbox", e.getPythonMessage());
+        if (PatchedCPython.active() && attribute.equals("__closure__")) {
+            // cpython-patches 0005: functions have no __closure__ at all.
+            assertEquals("'function' object has no attribute '__closure__'", e.getPythonMessage());
+        } else {
+            assertEquals("'" + attribute + "' is not available in this sandbox",
+                    e.getPythonMessage());
+        }
         sandbox.exec("coro.close()");
     }
 

@@ -556,10 +556,11 @@ directory_stat(directory_object *self, PyObject *path)
 
 /* ---- changing the tree (read-write grants) ---- */
 
-PyDoc_STRVAR(mkdir_doc, "mkdir(path)\n--\n\nMakes a directory.");
+/* mkdir and remove: one system call on the last component of a path. */
+typedef enum { MAKE_DIRECTORY, REMOVE_ENTRY } entry_change;
 
 static PyObject *
-directory_mkdir(directory_object *self, PyObject *path)
+change_entry(directory_object *self, PyObject *path, entry_change what)
 {
     char *name;
     if (require_writable(self) < 0) {
@@ -571,7 +572,15 @@ directory_mkdir(directory_object *self, PyObject *path)
     }
     int rc, err;
     Py_BEGIN_ALLOW_THREADS
-    rc = mkdirat(parent, name, 0777);
+    if (what == MAKE_DIRECTORY) {
+        rc = mkdirat(parent, name, 0777);
+    }
+    else {
+        rc = unlinkat(parent, name, 0);
+        if (rc != 0 && errno == EISDIR) {
+            rc = unlinkat(parent, name, AT_REMOVEDIR);
+        }
+    }
     err = errno;
     Py_END_ALLOW_THREADS
     leave(self);
@@ -583,6 +592,14 @@ directory_mkdir(directory_object *self, PyObject *path)
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(mkdir_doc, "mkdir(path)\n--\n\nMakes a directory.");
+
+static PyObject *
+directory_mkdir(directory_object *self, PyObject *path)
+{
+    return change_entry(self, path, MAKE_DIRECTORY);
+}
+
 PyDoc_STRVAR(remove_doc,
 "remove(path)\n--\n\n"
 "Removes a file, a symlink (not its target) or an empty directory.");
@@ -590,29 +607,7 @@ PyDoc_STRVAR(remove_doc,
 static PyObject *
 directory_remove(directory_object *self, PyObject *path)
 {
-    char *name;
-    if (require_writable(self) < 0) {
-        return NULL;
-    }
-    int parent = open_parent(self, path, &name);
-    if (parent < 0) {
-        return NULL;
-    }
-    int rc, err;
-    Py_BEGIN_ALLOW_THREADS
-    rc = unlinkat(parent, name, 0);
-    if (rc != 0 && errno == EISDIR) {
-        rc = unlinkat(parent, name, AT_REMOVEDIR);
-    }
-    err = errno;
-    Py_END_ALLOW_THREADS
-    leave(self);
-    close(parent);
-    free(name);
-    if (rc != 0) {
-        return raise_errno(err, path);
-    }
-    Py_RETURN_NONE;
+    return change_entry(self, path, REMOVE_ENTRY);
 }
 
 PyDoc_STRVAR(rename_doc,

@@ -196,17 +196,8 @@ file_write(granted_file *self, PyObject *arg)
 }
 
 static PyObject *
-file_seek(granted_file *self, PyObject *args)
+move_to(granted_file *self, long long offset, int whence)
 {
-    long long offset;
-    int whence = SEEK_SET;
-    if (!PyArg_ParseTuple(args, "L|i:seek", &offset, &whence)) {
-        return NULL;
-    }
-    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) {
-        PyErr_SetString(PyExc_ValueError, "invalid whence");
-        return NULL;
-    }
     int fd = use(self);
     if (fd < 0) {
         return NULL;
@@ -222,20 +213,24 @@ file_seek(granted_file *self, PyObject *args)
 }
 
 static PyObject *
-file_tell(granted_file *self, PyObject *unused)
+file_seek(granted_file *self, PyObject *args)
 {
-    int fd = use(self);
-    if (fd < 0) {
+    long long offset;
+    int whence = SEEK_SET;
+    if (!PyArg_ParseTuple(args, "L|i:seek", &offset, &whence)) {
         return NULL;
     }
-    off_t at = lseek(fd, 0, SEEK_CUR);
-    int err = errno;
-    done(self);
-    if (at < 0) {
-        errno = err;
-        return fail();
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) {
+        PyErr_SetString(PyExc_ValueError, "invalid whence");
+        return NULL;
     }
-    return PyLong_FromLongLong((long long)at);
+    return move_to(self, offset, whence);
+}
+
+static PyObject *
+file_tell(granted_file *self, PyObject *unused)
+{
+    return move_to(self, 0, SEEK_CUR);
 }
 
 static PyObject *

@@ -80,11 +80,14 @@ class BenchmarkSmokeTest {
     @Test
     void startUpAndCheckoutWereTimedInBothModes() {
         StartupBenchmark.Result r = results.startup();
-        for (Map<Mode, Sample> figure : List.of(r.build(), r.close(), r.checkout())) {
+        for (Map<Mode, Sample> figure : List.of(r.build(), r.importJson(), r.close(),
+                r.checkout(), r.checkoutToResult())) {
             assertEquals(Set.of(Mode.values()), figure.keySet());
             figure.values().forEach(s -> assertTrue(s.median() > 0 && s.count() == 3, s::toString));
         }
         assertTrue(r.plain() != null && r.plain().median() > 0, String.valueOf(r.plain()));
+        assertTrue(r.plainImportJson() != null && r.plainImportJson().median() > 0,
+                String.valueOf(r.plainImportJson()));
     }
 
     @Test

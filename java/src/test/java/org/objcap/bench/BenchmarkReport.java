@@ -23,7 +23,8 @@ import org.objcap.internal.NativeEngine;
  * </pre>
  */
 public final class BenchmarkReport {
-    private static final String OVERHEAD = "Interpreter overhead (run time ÷ plain CPython)";
+    private static final String OVERHEAD = "Interpreter overhead (CPU time ÷ plain CPython; "
+            + "÷ plain libpython in brackets)";
     private static final String LATENCY = "Call latency (JMH, median round trip)";
     private static final String STARTUP = "Start-up (median)";
     private static final String MEMORY = "Memory added per live sandbox (RSS; PSS)";
@@ -133,15 +134,15 @@ public final class BenchmarkReport {
         for (OverheadBenchmark.Result r : results) {
             rows.add(Report.Row.of(OVERHEAD, "overhead: " + r.workload(),
                     ratio(r, Mode.IN_PROCESS), ratio(r, Mode.PROCESS),
-                    format("%.3f s", r.plain().median()), target,
+                    format("%.3f s (libpython %.3f s)", r.plain().median(),
+                            r.libpython().median()), target,
                     r.ratio(Mode.IN_PROCESS) / OverheadBenchmark.TARGET_RATIO,
                     r.ratio(Mode.PROCESS) / OverheadBenchmark.TARGET_RATIO));
         }
     }
 
     private static String ratio(OverheadBenchmark.Result r, Mode m) {
-        Sample s = m == Mode.IN_PROCESS ? r.inProcess() : r.process();
-        return format("%.3f× (%.3f s)", r.ratio(m), s.median());
+        return format("%.3f× (%.3f×)", r.ratio(m), r.libpythonRatio(m));
     }
 
     private static void latencyRows(List<CallLatencyBenchmark.Result> results,
@@ -263,10 +264,13 @@ public final class BenchmarkReport {
                 + "times on a shared machine are noise; compare the columns of one run.",
                 loadBefore, loadAfter));
         notes.add(format("Overhead: each workload of bench/workloads times run(SIZE) inside the "
-                + "interpreter after one untimed run(SMOKE); a fresh interpreter per run, in "
-                + "rotating order, median of %d; plain CPython is %s -I -S reading the same "
-                + "program on stdin; sandboxes have the default limits.", plan.overheadRuns(),
-                PlainPython.path()));
+                + "interpreter by time.thread_time() (CPU time: on a shared machine wall time "
+                + "measures the neighbours), after one untimed run(SMOKE); a fresh interpreter "
+                + "per run, in rotating order, median of %d. Plain CPython is %s -I -S "
+                + "reading the same program on stdin; plain libpython is the libpython3.11.so "
+                + "that objcap loads, in a host that does nothing else (%s): Debian links "
+                + "python3.11 statically, so the two differ. Sandboxes have the default limits.",
+                plan.overheadRuns(), PlainPython.path(), PlainPython.embedPath().getFileName()));
         notes.add(plan.quickLatency() ? "Latency: JMH sample mode, one 100 ms iteration in this "
                 + "JVM (smoke run); p90 in brackets." : "Latency: JMH sample mode, one forked JVM, "
                 + "3 × 1 s warm-up, 5 × 1 s measurement; p90 in brackets.");

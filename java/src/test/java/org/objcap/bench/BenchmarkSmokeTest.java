@@ -43,7 +43,7 @@ class BenchmarkSmokeTest {
         assertEquals(names, results.overhead().stream().map(OverheadBenchmark.Result::workload)
                 .collect(Collectors.toSet()));
         for (OverheadBenchmark.Result r : results.overhead()) {
-            for (Sample s : List.of(r.inProcess(), r.process(), r.plain())) {
+            for (Sample s : List.of(r.inProcess(), r.process(), r.plain(), r.libpython())) {
                 assertTrue(s.median() > 0 && s.count() == 1, r.toString());
             }
             assertFalse(r.value().isBlank(), r.toString());

@@ -47,7 +47,7 @@ public final class BenchmarkReport {
     public record Plan(int overheadRuns, boolean smokeWorkloads, boolean quickLatency,
             int startups, int[] memoryCounts, int[] threads, double throughputSeconds) {
         /** What {@code scripts/bench} measures. */
-        public static final Plan FULL = new Plan(7, false, false, 30, new int[] {1, 10, 100},
+        public static final Plan FULL = new Plan(9, false, false, 30, new int[] {1, 10, 100},
                 new int[] {1, 2, 4}, 3);
         /** The smoke test: every benchmark body once, in seconds. */
         public static final Plan QUICK = new Plan(1, true, true, 3, new int[] {1, 2},

@@ -35,7 +35,7 @@ public final class SvgChart {
                         || !r.measured())
                 .toList();
         int height = TOP + rows.size() * ROW + 40;
-        int width = LABEL_WIDTH + PLOT_WIDTH + 150;
+        int width = LABEL_WIDTH + PLOT_WIDTH + 250;
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
                 + "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
@@ -78,6 +78,7 @@ public final class SvgChart {
             return;
         }
         double end = x(share);
+        label = label.replaceFirst(" \\(p90 .*\\)$", "");
         b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
                 + "fill=\"%s\"/>%n", LABEL_WIDTH, y, Math.max(1, end - LABEL_WIDTH), BAR, color));
         text(b, end + 4, y + BAR - 2, share > 1 ? "bold" : "normal", "start",

@@ -47,7 +47,7 @@ public final class BenchmarkReport {
     public record Plan(int overheadRuns, boolean smokeWorkloads, boolean quickLatency,
             int startups, int[] memoryCounts, int[] threads, double throughputSeconds) {
         /** What {@code scripts/bench} measures. */
-        public static final Plan FULL = new Plan(9, false, false, 30, new int[] {1, 10, 100},
+        public static final Plan FULL = new Plan(11, false, false, 30, new int[] {1, 10, 100},
                 new int[] {1, 2, 4}, 3);
         /** The smoke test: every benchmark body once, in seconds. */
         public static final Plan QUICK = new Plan(1, true, true, 3, new int[] {1, 2},
@@ -134,8 +134,8 @@ public final class BenchmarkReport {
         for (OverheadBenchmark.Result r : results) {
             rows.add(Report.Row.of(OVERHEAD, "overhead: " + r.workload(),
                     ratio(r, Mode.IN_PROCESS), ratio(r, Mode.PROCESS),
-                    format("%.3f s (libpython %.3f s)", r.plain().median(),
-                            r.libpython().median()), target,
+                    format("%.3f s (libpython %.3f×)", Sample.of(r.plain()).median(),
+                            r.libraryRatio()), target,
                     r.ratio(Mode.IN_PROCESS) / OverheadBenchmark.TARGET_RATIO,
                     r.ratio(Mode.PROCESS) / OverheadBenchmark.TARGET_RATIO));
         }
@@ -265,8 +265,9 @@ public final class BenchmarkReport {
                 loadBefore, loadAfter));
         notes.add(format("Overhead: each workload of bench/workloads times run(SIZE) inside the "
                 + "interpreter by time.thread_time() (CPU time: on a shared machine wall time "
-                + "measures the neighbours), after one untimed run(SMOKE); a fresh interpreter "
-                + "per run, in rotating order, median of %d. Plain CPython is %s -I -S "
+                + "measures the neighbours), after one untimed run(SMOKE). A run times it once in "
+                + "each of the four (a fresh interpreter each), back to back, in rotating order; "
+                + "a ratio is the median of %d runs' ratios. Plain CPython is %s -I -S "
                 + "reading the same program on stdin; plain libpython is the libpython3.11.so "
                 + "that objcap loads, in a host that does nothing else (%s): Debian links "
                 + "python3.11 statically, so the two differ. Sandboxes have the default limits.",

@@ -43,8 +43,12 @@ class BenchmarkSmokeTest {
         assertEquals(names, results.overhead().stream().map(OverheadBenchmark.Result::workload)
                 .collect(Collectors.toSet()));
         for (OverheadBenchmark.Result r : results.overhead()) {
-            for (Sample s : List.of(r.inProcess(), r.process(), r.plain(), r.libpython())) {
-                assertTrue(s.median() > 0 && s.count() == 1, r.toString());
+            for (double[] seconds : List.of(r.inProcess(), r.process(), r.plain(),
+                    r.libpython())) {
+                assertTrue(seconds.length == 1 && seconds[0] > 0, r.toString());
+            }
+            for (Mode m : Mode.values()) {
+                assertTrue(r.ratio(m) > 0 && r.libpythonRatio(m) > 0, r.toString());
             }
             assertFalse(r.value().isBlank(), r.toString());
         }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -173,7 +174,7 @@ public final class MemoryBenchmark {
             } finally {
                 live.forEach(Sandbox::close);
             }
-            System.out.printf(java.util.Locale.ROOT, "%.3f %.3f%n",
+            System.out.printf(Locale.ROOT, "%.3f %.3f%n",
                     (after[0] - before[0]) / 1024.0 / count,
                     (after[1] - before[1]) / 1024.0 / count);
         }

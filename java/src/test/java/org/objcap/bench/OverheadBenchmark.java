@@ -10,10 +10,13 @@ import org.objcap.Sandbox;
  * {@link Workload#timed}) in four interpreters: an in-process sandbox, a
  * process-mode sandbox, plain CPython ({@code python3.11 -I -S}) and plain
  * libpython ({@link PlainPython#runEmbedded}, the library objcap loads,
- * with nothing else); a fresh interpreter each run, the four in an order
- * that rotates from run to run, median of the runs. Sandboxes have the
- * default limits (the memory limit counts every allocation). Every run
- * must return the same value, or the benchmark fails: all did the same work.
+ * with nothing else). A run times the workload once in each, in a fresh
+ * interpreter, back to back, in an order that rotates from run to run. A
+ * ratio is the median over the runs of the ratio within each run: the
+ * neighbours' load on a shared machine drifts over seconds, and the two
+ * times of one run share it. Sandboxes have the default limits (the
+ * memory limit counts every allocation). Every run must return the same
+ * value, or the benchmark fails: all did the same work.
  */
 public final class OverheadBenchmark {
     /** The target: a sandboxed workload at most this many times slower. */
@@ -28,7 +31,7 @@ public final class OverheadBenchmark {
     }
 
     /**
-     * One workload's figures, in seconds of CPU time.
+     * One workload's figures, in seconds of CPU time, one element per run.
      *
      * @param workload its name
      * @param inProcess in an in-process sandbox
@@ -37,30 +40,47 @@ public final class OverheadBenchmark {
      * @param libpython in plain libpython (objcap's library, no objcap)
      * @param value what {@code run} returned (its repr), the same everywhere
      */
-    public record Result(String workload, Sample inProcess, Sample process, Sample plain,
-            Sample libpython, String value) {
+    public record Result(String workload, double[] inProcess, double[] process, double[] plain,
+            double[] libpython, String value) {
         /**
          * The overhead of a mode against plain CPython, the target's measure.
          *
          * @param mode in-process or process
-         * @return median time there / median time in plain CPython
+         * @return the median of the runs' time there / time in plain CPython
          */
         public double ratio(Mode mode) {
-            return of(mode).median() / plain.median();
+            return pairedRatio(of(mode), plain);
         }
 
         /**
          * The overhead of a mode against plain libpython: objcap's own cost.
          *
          * @param mode in-process or process
-         * @return median time there / median time in plain libpython
+         * @return the median of the runs' time there / time in plain libpython
          */
         public double libpythonRatio(Mode mode) {
-            return of(mode).median() / libpython.median();
+            return pairedRatio(of(mode), libpython);
         }
 
-        private Sample of(Mode mode) {
+        /**
+         * How much slower objcap's library is than the python3.11 binary.
+         *
+         * @return the median of the runs' libpython time / python3.11 time
+         */
+        public double libraryRatio() {
+            return pairedRatio(libpython, plain);
+        }
+
+        private double[] of(Mode mode) {
             return mode == Mode.IN_PROCESS ? inProcess : process;
+        }
+
+        private static double pairedRatio(double[] a, double[] b) {
+            double[] ratios = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                ratios[i] = a[i] / b[i];
+            }
+            return Sample.of(ratios).median();
         }
     }
 
@@ -102,8 +122,7 @@ public final class OverheadBenchmark {
                 seconds[where.ordinal()][i] = t.seconds();
             }
         }
-        return new Result(w.name(), Sample.of(seconds[0]), Sample.of(seconds[1]),
-                Sample.of(seconds[2]), Sample.of(seconds[3]), value);
+        return new Result(w.name(), seconds[0], seconds[1], seconds[2], seconds[3], value);
     }
 
     private record Timed(double seconds, String value) {

@@ -133,11 +133,11 @@ public record Report(String title, List<Row> rows, List<String> notes) {
         }
         StringBuilder b = new StringBuilder(title).append('\n');
         for (String[] l : lines) {
+            StringBuilder line = new StringBuilder();
             for (int i = 0; i < l.length; i++) {
-                b.append(String.format(Locale.ROOT, "%-" + (width[i] + 2) + "s", l[i]));
+                line.append(String.format(Locale.ROOT, "%-" + (width[i] + 2) + "s", l[i]));
             }
-            b.setLength(b.length() - 2);
-            b.append('\n');
+            b.append(line.toString().stripTrailing()).append('\n');
         }
         for (String note : notes) {
             b.append("* ").append(note).append('\n');

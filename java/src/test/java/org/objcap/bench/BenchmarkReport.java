@@ -120,7 +120,7 @@ public final class BenchmarkReport {
         startupRows(startup, rows);
         memoryRows(memory, rows);
         throughputRows(throughput, rows);
-        Report report = new Report(title(), rows, notes(plan, loadBefore, loadAverage()));
+        Report report = new Report(title(plan), rows, notes(plan, loadBefore, loadAverage()));
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.md"), report.markdown(), StandardCharsets.UTF_8);
         Files.writeString(out.resolve("results.svg"), SvgChart.render(report),
@@ -252,10 +252,12 @@ public final class BenchmarkReport {
         }
     }
 
-    private static String title() {
-        return format("objcap benchmarks, %s, %s, %s, %d cores, Java %s",
+    private static String title(Plan plan) {
+        return format("objcap benchmarks, %s, %s, %s, %d cores, Java %s%s",
                 LocalDate.now(ZoneOffset.UTC), NativeEngine.version(), cpuModel(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                plan == Plan.QUICK ? " (quick run with tiny counts: a smoke test, not a measurement)"
+                        : "");
     }
 
     private static List<String> notes(Plan plan, String loadBefore, String loadAfter) {

@@ -121,6 +121,8 @@ class BenchmarkSmokeTest {
         Report report = results.report();
         String md = Files.readString(out.resolve("results.md"), StandardCharsets.UTF_8);
         assertEquals(report.markdown(), md);
+        assertTrue(md.startsWith("objcap benchmarks, ") && md.contains("not a measurement"),
+                "a quick run says so in its title: " + report.title());
         for (String row : List.of("overhead: nbody", "call(\"f\", 1)", "eval(\"1\")",
                 "host-function callback round trip", "build() to first eval(\"1\")",
                 "SandboxPool checkout()", "1 live", "2 threads", "speed-up, 2 threads")) {

@@ -1,7 +1,11 @@
 # Allocation-heavy: lists, dicts, strings and bytes made and dropped, large
 # buffers (the raw allocator) and many small objects (pymalloc's arenas):
 # the paths that per-sandbox memory accounting wraps.
-def run(rounds=400):
+SIZE = 400
+SMOKE = 2
+
+
+def run(rounds=SIZE):
     total = 0
     for i in range(rounds):
         rows = [{'id': k, 'name': 'n%d' % k, 'tags': [k, k + 1]}

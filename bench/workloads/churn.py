@@ -3,6 +3,9 @@
 # and the stand-ins sit on).
 import json
 
+SIZE = 4000
+SMOKE = 20
+
 
 class Point:
     def __init__(self, x, y):
@@ -10,7 +13,7 @@ class Point:
         self.y = y
 
 
-def run(rounds=3000):
+def run(rounds=SIZE):
     total = 0
     for i in range(rounds):
         d = {str(k): k * i for k in range(30)}

@@ -1,0 +1,130 @@
+package org.objcap.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The floor of every figure: the CPython that objcap embeds, run directly
+ * as {@code python3.11 -I -S} (isolated mode, no site packages); the system
+ * property {@code objcap.bench.python} names another binary. On Debian that
+ * binary is linked statically, not with the libpython3.11.so that objcap
+ * (and every other embedder) loads, so for the interpreter's speed there is
+ * a second floor: {@code bench_plain_embed}, that same libpython in a host
+ * that does nothing else (property {@code objcap.bench.embed}).
+ */
+public final class PlainPython {
+    /** The interpreter objcap is built against (CMakeLists.txt's OBJCAP_PYTHON). */
+    public static final Path DEFAULT = Path.of("/usr/bin/python3.11");
+    /** The plain libpython host, as CMake builds it under Maven's target directory. */
+    public static final Path DEFAULT_EMBED = Path.of("target/native/bench_plain_embed");
+    private static final long TIMEOUT_SECONDS = 300;
+
+    private PlainPython() {
+    }
+
+    /**
+     * The interpreter to compare with.
+     *
+     * @return its path
+     */
+    public static Path path() {
+        return Path.of(System.getProperty("objcap.bench.python", DEFAULT.toString()));
+    }
+
+    /**
+     * The host that runs a program on objcap's libpython, and nothing else.
+     *
+     * @return its path
+     */
+    public static Path embedPath() {
+        return Path.of(System.getProperty("objcap.bench.embed", DEFAULT_EMBED.toString()));
+    }
+
+    /**
+     * Tells whether the interpreter is installed; figures that need it are
+     * left out otherwise.
+     *
+     * @return {@code true} if it can be run
+     */
+    public static boolean available() {
+        return Files.isExecutable(path());
+    }
+
+    /**
+     * The command line of a plain interpreter with these arguments.
+     *
+     * @param args what follows {@code -I -S}
+     * @return the whole command
+     */
+    public static List<String> command(String... args) {
+        List<String> command = new ArrayList<>(List.of(path().toString(), "-I", "-S"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * Runs a program given on standard input ({@code python3.11 -I -S -}),
+     * so that it runs as {@code __main__}, like code a sandbox executes.
+     *
+     * @param program Python source
+     * @return what it printed, one element per line
+     * @throws IOException if it cannot be run or fails
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static List<String> run(String program) throws IOException, InterruptedException {
+        return run(command("-"), program);
+    }
+
+    /**
+     * Runs a program on objcap's libpython in a host that does nothing else
+     * ({@link #embedPath()}), which reads it from standard input.
+     *
+     * @param program Python source
+     * @return what it printed, one element per line
+     * @throws IOException if it cannot be run or fails
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static List<String> runEmbedded(String program)
+            throws IOException, InterruptedException {
+        if (!Files.isExecutable(embedPath())) {
+            throw new IOException("no " + embedPath().toAbsolutePath()
+                    + ": build it with mvn package (CMake target bench_plain_embed)");
+        }
+        return run(List.of(embedPath().toString()), program);
+    }
+
+    private static List<String> run(List<String> command, String program)
+            throws IOException, InterruptedException {
+        // stderr joins stdout: a program that succeeds writes nothing there.
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(program.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        waitFor(p);
+        if (p.exitValue() != 0) {
+            throw new IOException(command.get(0) + " failed (" + p.exitValue() + "): " + out);
+        }
+        return out.lines().toList();
+    }
+
+    /**
+     * Waits for a process, killing it past a generous timeout.
+     *
+     * @param p the process
+     * @throws IOException if it had to be killed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static void waitFor(Process p) throws IOException, InterruptedException {
+        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(path() + " did not finish in " + TIMEOUT_SECONDS + " s");
+        }
+    }
+}

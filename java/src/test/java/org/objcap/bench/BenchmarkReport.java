@@ -150,18 +150,16 @@ public final class BenchmarkReport {
         String target = format("≤ %s µs / ≤ %s µs",
                 number(CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS),
                 number(CallLatencyBenchmark.PROCESS_TARGET_MICROS));
-        for (String benchmark : List.of("call", "eval")) {
+        for (String benchmark : List.of("call", "eval", "hostFunction")) {
             Sample in = latency(results, benchmark, Mode.IN_PROCESS);
             Sample proc = latency(results, benchmark, Mode.PROCESS);
-            rows.add(Report.Row.of(LATENCY, benchmark.equals("call") ? "call(\"f\", 1)"
-                    : "eval(\"1\")", micros(in), micros(proc), Report.NONE, target,
-                    in.median() / CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS,
+            String figure = benchmark.equals("call") ? "call(\"f\", 1)"
+                    : benchmark.equals("eval") ? "eval(\"1\")"
+                    : "host-function round trip (Python calls Java)";
+            rows.add(Report.Row.of(LATENCY, figure, micros(in), micros(proc), Report.NONE,
+                    target, in.median() / CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS,
                     proc.median() / CallLatencyBenchmark.PROCESS_TARGET_MICROS));
         }
-        // No benchmark yet: the host-function API is not merged (see CallLatencyBenchmark).
-        rows.add(new Report.Row(LATENCY, "host-function callback round trip",
-                Report.NOT_MEASURED, Report.NOT_MEASURED, Report.NONE, target, Double.NaN,
-                Double.NaN, false));
     }
 
     private static Sample latency(List<CallLatencyBenchmark.Result> results, String benchmark,

@@ -3,10 +3,12 @@ package org.objcap.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.objcap.Capabilities;
 import org.objcap.Sandbox;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -27,11 +29,14 @@ import org.openjdk.jmh.util.Statistics;
  * {@code def f(x): return x}, and of {@code eval("1")}, in both modes, each
  * call timed on its own (sample mode, so medians and percentiles).
  *
- * <p>The host-function round trip (Python calling a Java function granted
- * with {@code Sandbox.Builder.grant(name, Capabilities.function(...))}) is
- * not measured yet: that API is not merged. Its place is marked below; the
- * report shows it as "not measured yet" until a {@code hostFunction}
- * benchmark returns a figure.
+ * <p>{@code hostFunction} is the round trip of Python calling a Java
+ * function granted with {@code Capabilities.function(args -> args.get(0))}:
+ * one call runs a loop of {@value #HOST_CALLS} such calls, and JMH divides.
+ *
+ * <p>The forked JVM runs with {@code -Xss32m}, so the benchmark thread's
+ * stack has room for the sandbox's recursion budget and in-process calls
+ * run on it, without a hand-off to the sandbox's own thread (sandbox.c).
+ * A thread with Java's default 1 MiB stack takes the hand-off path.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.SampleTime)
@@ -45,6 +50,9 @@ public class CallLatencyBenchmark {
     /** The mode's label, as {@link Mode#toString()}. */
     @Param({"in-process", "process"})
     public String mode;
+
+    /** Host-function calls per {@code hostFunction} invocation. */
+    public static final int HOST_CALLS = 100;
 
     private Sandbox sandbox;
 
@@ -61,10 +69,14 @@ public class CallLatencyBenchmark {
     /** Builds the sandbox and the function to call, and checks both answer. */
     @Setup(Level.Trial)
     public void open() {
-        sandbox = modeNamed(mode).build();
-        sandbox.exec("def f(x):\n    return x\n");
+        sandbox = modeNamed(mode).builder()
+                .grant("host", Capabilities.function(args -> args.get(0))).build();
+        sandbox.exec("def f(x):\n    return x\n"
+                + "def g(x):\n    for _ in range(" + HOST_CALLS + "):\n"
+                + "        x = host(x)\n    return x\n");
         check(call());
         check(eval());
+        check(hostFunction());
     }
 
     /** Closes the sandbox. */
@@ -93,10 +105,17 @@ public class CallLatencyBenchmark {
         return sandbox.eval("1");
     }
 
-    // HOST FUNCTION ROUND TRIP: not measured yet. Once Sandbox.Builder.grant
-    // lands, grant a Java function (x -> x) as "host" in open() and add
-    //     @Benchmark public Object hostFunction() { return sandbox.call("g", 1); }
-    // with def g(x): return host(x); BenchmarkReport then reports it.
+    /**
+     * Calls a host function from Python, {@value #HOST_CALLS} times in one
+     * call; JMH reports the time per host-function round trip.
+     *
+     * @return 1
+     */
+    @Benchmark
+    @OperationsPerInvocation(HOST_CALLS)
+    public Object hostFunction() {
+        return sandbox.call("g", 1);
+    }
 
     /**
      * Checks a benchmark's answer.
@@ -129,7 +148,7 @@ public class CallLatencyBenchmark {
             options.forks(0).warmupIterations(0).measurementIterations(1)
                     .measurementTime(TimeValue.milliseconds(100));
         } else {
-            options.forks(1).jvmArgsAppend("-Djna.nosys=true")
+            options.forks(1).jvmArgsAppend("-Djna.nosys=true", "-Xss32m")
                     .warmupIterations(3).warmupTime(TimeValue.seconds(1))
                     .measurementIterations(5).measurementTime(TimeValue.seconds(1));
         }

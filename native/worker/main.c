@@ -164,14 +164,18 @@ arm_cpu_limit(void)
     if (cpu_ms <= 0) {
         return;
     }
+    static struct rlimit limit; /* the hard limit is fixed by confine.c */
+    static int known;
     struct rusage used;
-    struct rlimit limit;
-    if (getrusage(RUSAGE_SELF, &used) != 0 || getrlimit(RLIMIT_CPU, &limit) != 0) {
+    if (getrusage(RUSAGE_SELF, &used) != 0 ||
+        (!known && getrlimit(RLIMIT_CPU, &limit) != 0)) {
         return;
     }
+    known = 1;
     rlim_t soft = (rlim_t)used.ru_utime.tv_sec + (rlim_t)used.ru_stime.tv_sec +
         (rlim_t)((cpu_ms + 999) / 1000) + 1;
-    if (soft < limit.rlim_max) {
+    /* Whole seconds: most calls find it set to the same value already. */
+    if (soft < limit.rlim_max && soft != limit.rlim_cur) {
         limit.rlim_cur = soft;
         setrlimit(RLIMIT_CPU, &limit);
     }

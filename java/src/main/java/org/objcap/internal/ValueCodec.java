@@ -54,6 +54,10 @@ import org.objcap.SandboxException;
  * larger ones as {@code BigInteger}.
  */
 public final class ValueCodec {
+    /** Most values are small: buffers start at 256 bytes, not the default 8 KiB. */
+    private static final MessagePack.PackerConfig SMALL_FIRST =
+            new MessagePack.PackerConfig().withBufferSize(256);
+
     /** Deepest container nesting accepted; also stops cyclic collections. */
     public static final int MAX_DEPTH = 500;
 
@@ -84,7 +88,7 @@ public final class ValueCodec {
      *     cannot be converted, or it nests too deeply
      */
     public byte[] encode(Object value) {
-        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        MessageBufferPacker packer = SMALL_FIRST.newBufferPacker();
         try {
             pack(packer, value, 0);
             return packer.toByteArray();
@@ -102,7 +106,7 @@ public final class ValueCodec {
      * @throws IllegalArgumentException as {@link #encode(Object)}
      */
     public byte[] encodeArray(Object[] values) {
-        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        MessageBufferPacker packer = SMALL_FIRST.newBufferPacker();
         try {
             packer.packArrayHeader(values.length);
             for (Object v : values) {
@@ -195,7 +199,7 @@ public final class ValueCodec {
             throw new IllegalArgumentException("a PythonReference cannot be used here");
         }
         long handle = references.handleOf(ref);
-        MessageBufferPacker payload = MessagePack.newDefaultBufferPacker();
+        MessageBufferPacker payload = SMALL_FIRST.newBufferPacker();
         payload.packArrayHeader(2);
         payload.packBigInteger(new BigInteger(Long.toUnsignedString(handle)));
         packString(payload, ref.typeName());
@@ -222,7 +226,7 @@ public final class ValueCodec {
 
     private void packExtArray(MessageBufferPacker p, byte type, Object[] items, int depth)
             throws IOException {
-        MessageBufferPacker payload = MessagePack.newDefaultBufferPacker();
+        MessageBufferPacker payload = SMALL_FIRST.newBufferPacker();
         packArray(payload, items, depth);
         writeExt(p, type, payload);
     }

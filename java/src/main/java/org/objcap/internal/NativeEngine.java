@@ -5,6 +5,7 @@ import com.sun.jna.CallbackThreadInitializer;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
@@ -429,6 +430,55 @@ public final class NativeEngine {
     }
 
     /** Loaded on first use, so that merely loading classes needs no native code. */
+    /**
+     * The calls on every round trip, bound by JNA's direct mapping: arrays
+     * instead of Memory and ByReference objects, and no proxy, which cuts
+     * several microseconds off each call. {@code out} is an {@code uint8_t**}
+     * and {@code out_len} a {@code size_t*}: on this 64-bit platform a
+     * one-element {@code long[]} holds either. If the binding fails, the
+     * interface mapping serves instead.
+     */
+    private static final class Direct {
+        static final boolean READY;
+
+        static {
+            boolean ready = false;
+            try {
+                if (Holder.LIB != null) {
+                    Native.register(Direct.class, NativeLibrary.getInstance("objcap"));
+                    ready = true;
+                }
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                // The interface mapping still works.
+            }
+            READY = ready;
+        }
+
+        static native int objcap_call(long sandbox, byte[] name, long nameLen, byte[] args,
+                long argsLen, long[] out, long[] outLen);
+
+        static native int objcap_eval(long sandbox, byte[] expression, long len, long[] out,
+                long[] outLen);
+
+        static native void objcap_free(long buffer);
+
+        /** Copies and frees a buffer the engine returned. */
+        static byte[] take(long address, long len) {
+            if (address == 0) {
+                return null;
+            }
+            try {
+                if (len < 0 || len > Integer.MAX_VALUE - 8) {
+                    throw new SandboxException("the engine returned a buffer of " + len
+                            + " bytes");
+                }
+                return new Pointer(address).getByteArray(0, (int) len);
+            } finally {
+                objcap_free(address);
+            }
+        }
+    }
+
     private static final class Holder {
         static final Lib LIB;
         static final Throwable FAILURE;
@@ -671,6 +721,12 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result eval(long sandbox, byte[] expression) {
+        if (Direct.READY) {
+            long[] out = new long[1];
+            long[] outLen = new long[1];
+            int status = Direct.objcap_eval(sandbox, expression, expression.length, out, outLen);
+            return new Result(status, Direct.take(out[0], outLen[0]));
+        }
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
         try (Memory expr = copy(expression)) {
@@ -688,6 +744,13 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result call(long sandbox, byte[] name, byte[] args) {
+        if (Direct.READY) {
+            long[] out = new long[1];
+            long[] outLen = new long[1];
+            int status = Direct.objcap_call(sandbox, name, name.length, args, args.length, out,
+                    outLen);
+            return new Result(status, Direct.take(out[0], outLen[0]));
+        }
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
         try (Memory n = copy(name); Memory a = copy(args)) {

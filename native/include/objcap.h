@@ -287,8 +287,12 @@ OBJCAP_API objcap_status objcap_grant_value(objcap_sandbox sandbox,
                                             size_t value_len, uint64_t *grant,
                                             uint8_t **out, size_t *out_len);
 
-/* Revokes a grant; safe from any thread, also during a call.  Revoking
-   twice is fine; an unknown id is OBJCAP_ERR_ARGUMENT. */
+/* Revokes a grant; safe from any thread, also during a call.  It is a
+   barrier: it returns once no system call through the grant (a read, a
+   write, a rename...) is in progress, and none can start after it; in a
+   worker, once the worker confirmed it (a worker that does not within 2 s
+   is killed).  Revoking twice is fine; an unknown id is
+   OBJCAP_ERR_ARGUMENT. */
 OBJCAP_API objcap_status objcap_revoke(objcap_sandbox sandbox, uint64_t grant);
 
 /* Frees a buffer returned by this library; NULL is fine. */

@@ -255,9 +255,10 @@ load_extension(ocap_sandbox *sb, PyObject *name, const char *path)
     return module;
 }
 
-/* Reads a whole source file from objcap's C code (no Python I/O). */
+/* Reads a whole source file from objcap's C code (no Python I/O); *st
+   describes the file that was read. */
 static PyObject *
-read_source(const char *path)
+read_source(const char *path, struct stat *st_out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -267,6 +268,7 @@ read_source(const char *path)
     PyObject *bytes = NULL;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
         st.st_size <= MAX_SOURCE_SIZE) {
+        *st_out = st;
         bytes = PyBytes_FromStringAndSize(NULL, st.st_size);
         size_t got = 0;
         while (bytes && got < (size_t)st.st_size) {
@@ -319,22 +321,32 @@ static PyObject *
 load_source(ocap_sandbox *sb, PyObject *name, const char *path, int is_package,
             int support)
 {
-    PyObject *source = read_source(path);
-    if (source == NULL) {
-        if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_ImportError, "cannot read the source of '%U'",
-                         name);
-        }
-        return NULL;
+    struct stat st;
+    PyObject *code = NULL;
+    if (stat(path, &st) == 0) {
+        code = ocap_code_cache_get(path, &st);
     }
-    PyObject *filename = PyUnicode_DecodeFSDefault(path);
-    /* Compiled from bytes, so a PEP 263 coding cookie is honoured. */
-    PyObject *code = filename ? Py_CompileStringObject(
-        PyBytes_AS_STRING(source), filename, Py_file_input, NULL, -1) : NULL;
-    Py_DECREF(source);
-    Py_XDECREF(filename);
     if (code == NULL) {
-        return NULL;
+        PyObject *source = read_source(path, &st);
+        if (source == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_ImportError,
+                             "cannot read the source of '%U'", name);
+            }
+            return NULL;
+        }
+        PyObject *filename = PyUnicode_DecodeFSDefault(path);
+        /* Compiled from bytes, so a PEP 263 coding cookie is honoured. */
+        code = filename ? Py_CompileStringObject(
+            PyBytes_AS_STRING(source), filename, Py_file_input, NULL, -1)
+                        : NULL;
+        Py_DECREF(source);
+        Py_XDECREF(filename);
+        if (code == NULL) {
+            return NULL;
+        }
+        /* Keyed by the file that was read, not the one stat() saw. */
+        ocap_code_cache_put(path, &st, code);
     }
     if (is_package) {
         /* Where submodules live, and whether they are host code; known

@@ -309,6 +309,12 @@ PyObject *ocap_importer_register(ocap_sandbox *sb, const char *name,
 PyObject *ocap_importer_load_support(ocap_sandbox *sb, const char *name);
 int ocap_importer_is_support_globals(ocap_sandbox *sb, PyObject *globals);
 
+/* code_cache.c: compiled module code shared by the process's sandboxes */
+struct stat;
+PyObject *ocap_code_cache_get(const char *path, const struct stat *st);
+void ocap_code_cache_put(const char *path, const struct stat *st,
+                         PyObject *code);
+
 /* standins.c */
 PyObject *ocap_standin_build(ocap_sandbox *sb, const char *name);
 int ocap_standin_known(const char *name);

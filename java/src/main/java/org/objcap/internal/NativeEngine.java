@@ -10,6 +10,7 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -445,7 +446,11 @@ public final class NativeEngine {
             boolean ready = false;
             try {
                 if (Holder.LIB != null) {
-                    Native.register(Direct.class, NativeLibrary.getInstance("objcap"));
+                    // The very library the interface mapping loaded (from the
+                    // jar it may be an extracted copy): one engine, one registry.
+                    NativeLibrary loaded = ((Library.Handler) Proxy.getInvocationHandler(
+                            Holder.LIB)).getNativeLibrary();
+                    Native.register(Direct.class, loaded);
                     ready = true;
                 }
             } catch (UnsatisfiedLinkError | RuntimeException e) {

@@ -12,24 +12,64 @@ exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * Runs in the main interpreter, on a thread state made for it and as the
+ * host.  Never through PyGILState_Ensure: a thread that ran a sandbox's
+ * call could find that sandbox's thread state there, and run the lookup in
+ * the sandbox (whose __import__ the script may have replaced) with the
+ * audit hook believing it is the host.  The thread may also be inside a
+ * sandbox's host function, whose sandbox the thread-local state names.
+ */
+typedef struct main_state {
+    PyThreadState *ts;
+    ocap_sandbox *outer;
+} main_state;
+
+static int
+enter_main(main_state *m)
+{
+    m->outer = ocap_trust_sandbox();
+    m->ts = PyThreadState_New(ocap_runtime_main_interpreter());
+    if (m->ts == NULL) {
+        return -1;
+    }
+    ocap_trust_set_sandbox(NULL);
+    PyEval_RestoreThread(m->ts);
+    return 0;
+}
+
+static void
+leave_main(main_state *m)
+{
+    PyThreadState_Clear(m->ts);
+    PyThreadState_DeleteCurrent(); /* and the GIL */
+    ocap_trust_set_sandbox(m->outer);
+}
+
 static int
 frozen(const char *name)
 {
-    PyGILState_STATE g = PyGILState_Ensure(); /* the main interpreter */
+    main_state m;
+    if (enter_main(&m) < 0) {
+        return 0;
+    }
     PyObject *imp = PyImport_ImportModule("_imp");
     PyObject *r = imp ? PyObject_CallMethod(imp, "is_frozen", "s", name) : NULL;
     int result = r ? PyObject_IsTrue(r) == 1 : 0;
     Py_XDECREF(r);
     Py_XDECREF(imp);
     PyErr_Clear();
-    PyGILState_Release(g);
+    leave_main(&m);
     return result;
 }
 
 static int
 extension(const char *name)
 {
-    PyGILState_STATE g = PyGILState_Ensure();
+    main_state m;
+    if (enter_main(&m) < 0) {
+        return 0;
+    }
     PyObject *imp = PyImport_ImportModule("_imp");
     PyObject *suffixes = imp ? PyObject_CallMethod(imp, "extension_suffixes",
                                                    NULL) : NULL;
@@ -46,7 +86,7 @@ extension(const char *name)
     Py_XDECREF(suffixes);
     Py_XDECREF(imp);
     PyErr_Clear();
-    PyGILState_Release(g);
+    leave_main(&m);
     return found;
 }
 

@@ -475,14 +475,25 @@ stack_room(void)
  * state to delete once the GIL is held.
  */
 static PyThreadState *
-caller_state(ocap_sandbox *sb, PyThreadState **evicted)
+caller_state(ocap_sandbox *sb, PyThreadState **evicted,
+             PyThreadState **placeholder)
 {
     *evicted = NULL;
+    *placeholder = NULL;
     pthread_t self = pthread_self();
     for (int i = 0; i < sb->caller_count; i++) {
         if (pthread_equal(sb->callers[i].thread, self)) {
             return sb->callers[i].ts;
         }
+    }
+    /* CPython makes the first thread state of a thread that thread's
+       PyGILState state; a sandbox's must never be one (PyGILState_Ensure
+       would run code in the sandbox, or in freed memory once this state is
+       deleted from another thread).  A placeholder of the main interpreter
+       takes that place first; deleting it (once the GIL is held) leaves
+       the place empty again. */
+    if (PyGILState_GetThisThreadState() == NULL) {
+        *placeholder = PyThreadState_New(ocap_runtime_main_interpreter());
     }
     PyThreadState *ts = PyThreadState_New(sb->tstate->interp);
     if (ts == NULL) {
@@ -517,9 +528,14 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
     }
     ocap_sandbox *outer = ocap_trust_sandbox();
     ocap_trust_set_sandbox(sb);
-    PyThreadState *evicted;
-    PyThreadState *ts = caller_state(sb, &evicted);
+    PyThreadState *evicted, *placeholder;
+    PyThreadState *ts = caller_state(sb, &evicted, &placeholder);
     if (ts == NULL) {
+        if (placeholder != NULL) {
+            PyEval_RestoreThread(placeholder);
+            PyThreadState_Clear(placeholder);
+            PyThreadState_DeleteCurrent();
+        }
         ocap_trust_set_sandbox(outer);
         if (watched) {
             ocap_watch_stop(&watch);
@@ -527,6 +543,10 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
         return -1;
     }
     PyEval_RestoreThread(ts);
+    if (placeholder != NULL) {
+        PyThreadState_Clear(placeholder);
+        PyThreadState_Delete(placeholder); /* and this thread's place */
+    }
     if (evicted != NULL) {
         PyThreadState_Clear(evicted);
         PyThreadState_Delete(evicted);

@@ -55,14 +55,18 @@ ocap_limit_stop_here(ocap_sandbox *sb, ocap_limit why)
     PyErr_SetString(sb->time_limit_exc, ocap_limit_name(why));
 }
 
-/* Called from the waiting caller's thread, without the GIL. */
+/* Called from the waiting caller's thread or the watchdog, without the
+   GIL, as the host: the waiting thread may be inside another sandbox's
+   host function, whose audit rules would refuse installing the trace. */
 void
 ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
 {
+    ocap_sandbox *outer = ocap_trust_sandbox();
     PyThreadState *ts = PyThreadState_New(sb->tstate->interp);
     if (ts == NULL) {
         return;
     }
+    ocap_trust_set_sandbox(NULL);
     PyEval_RestoreThread(ts);
     /* Set and cleared with the GIL held, by the thread running the job. */
     if (sb->running != NULL) {
@@ -77,6 +81,7 @@ ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
     }
     PyThreadState_Clear(ts);
     PyThreadState_DeleteCurrent();
+    ocap_trust_set_sandbox(outer);
 }
 
 /* On the thread about to run a job, GIL held. */

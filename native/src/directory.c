@@ -283,6 +283,18 @@ check_regular(int fd, PyObject *path)
 }
 
 
+/* Closes a file that could not be finished, keeping the error that says
+   why. */
+static void
+close_keeping_error(PyObject *file)
+{
+    PyObject *exc = PyErr_GetRaisedException_compat();
+    PyObject *closed = PyObject_CallMethod(file, "close", NULL);
+    Py_XDECREF(closed);
+    PyErr_Clear();
+    PyErr_SetRaisedException_compat(exc);
+}
+
 /* The buffered (and text) layers over a raw file, as io.open builds them;
    the gated _io types are constructed on objcap's trusted path. */
 static PyObject *
@@ -317,11 +329,7 @@ wrap(ocap_sandbox *sb, PyObject *raw, const open_mode *m, const char *mode,
     Py_XDECREF(type);
     Py_XDECREF(utf8);
     if (text == NULL) {
-        PyObject *exc = PyErr_GetRaisedException_compat();
-        PyObject *closed = PyObject_CallMethod(buffer, "close", NULL);
-        Py_XDECREF(closed);
-        PyErr_Clear();
-        PyErr_SetRaisedException_compat(exc);
+        close_keeping_error(buffer);
         Py_DECREF(buffer);
         return NULL;
     }
@@ -383,11 +391,7 @@ directory_open(directory_object *self, PyObject *args, PyObject *kwargs)
     PyObject *file = wrap(self->sb, raw, &m, mode, encoding, errors,
                           newline);
     if (file == NULL) {
-        PyObject *exc = PyErr_GetRaisedException_compat();
-        PyObject *closed = PyObject_CallMethod(raw, "close", NULL);
-        Py_XDECREF(closed);
-        PyErr_Clear();
-        PyErr_SetRaisedException_compat(exc);
+        close_keeping_error(raw);
     }
     Py_DECREF(raw);
     return file;

@@ -268,6 +268,12 @@ void ocap_watch_stop(ocap_watch *w);
 /* trust.c */
 void ocap_trust_set_sandbox(ocap_sandbox *sb);
 ocap_sandbox *ocap_trust_sandbox(void);
+typedef struct ocap_host_state {
+    PyThreadState *ts;
+    ocap_sandbox *outer;
+} ocap_host_state;
+int ocap_host_enter(PyInterpreterState *interp, ocap_host_state *h);
+void ocap_host_leave(ocap_host_state *h);
 void ocap_trust_enter(void);
 void ocap_trust_leave(void);
 int ocap_trust_is_trusted(void);

@@ -12,45 +12,12 @@ exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/*
- * Runs in the main interpreter, on a thread state made for it and as the
- * host.  Never through PyGILState_Ensure: a thread that ran a sandbox's
- * call could find that sandbox's thread state there, and run the lookup in
- * the sandbox (whose __import__ the script may have replaced) with the
- * audit hook believing it is the host.  The thread may also be inside a
- * sandbox's host function, whose sandbox the thread-local state names.
- */
-typedef struct main_state {
-    PyThreadState *ts;
-    ocap_sandbox *outer;
-} main_state;
-
-static int
-enter_main(main_state *m)
-{
-    m->outer = ocap_trust_sandbox();
-    m->ts = PyThreadState_New(ocap_runtime_main_interpreter());
-    if (m->ts == NULL) {
-        return -1;
-    }
-    ocap_trust_set_sandbox(NULL);
-    PyEval_RestoreThread(m->ts);
-    return 0;
-}
-
-static void
-leave_main(main_state *m)
-{
-    PyThreadState_Clear(m->ts);
-    PyThreadState_DeleteCurrent(); /* and the GIL */
-    ocap_trust_set_sandbox(m->outer);
-}
-
 static int
 frozen(const char *name)
 {
-    main_state m;
-    if (enter_main(&m) < 0) {
+    /* The main interpreter's import machinery, as the host (trust.c). */
+    ocap_host_state m;
+    if (ocap_host_enter(ocap_runtime_main_interpreter(), &m) < 0) {
         return 0;
     }
     PyObject *imp = PyImport_ImportModule("_imp");
@@ -59,15 +26,16 @@ frozen(const char *name)
     Py_XDECREF(r);
     Py_XDECREF(imp);
     PyErr_Clear();
-    leave_main(&m);
+    ocap_host_leave(&m);
     return result;
 }
 
 static int
 extension(const char *name)
 {
-    main_state m;
-    if (enter_main(&m) < 0) {
+    /* The main interpreter's import machinery, as the host (trust.c). */
+    ocap_host_state m;
+    if (ocap_host_enter(ocap_runtime_main_interpreter(), &m) < 0) {
         return 0;
     }
     PyObject *imp = PyImport_ImportModule("_imp");
@@ -86,7 +54,7 @@ extension(const char *name)
     Py_XDECREF(suffixes);
     Py_XDECREF(imp);
     PyErr_Clear();
-    leave_main(&m);
+    ocap_host_leave(&m);
     return found;
 }
 

@@ -61,13 +61,10 @@ ocap_limit_stop_here(ocap_sandbox *sb, ocap_limit why)
 void
 ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
 {
-    ocap_sandbox *outer = ocap_trust_sandbox();
-    PyThreadState *ts = PyThreadState_New(sb->tstate->interp);
-    if (ts == NULL) {
+    ocap_host_state host;
+    if (ocap_host_enter(sb->tstate->interp, &host) < 0) {
         return;
     }
-    ocap_trust_set_sandbox(NULL);
-    PyEval_RestoreThread(ts);
     /* Set and cleared with the GIL held, by the thread running the job. */
     if (sb->running != NULL) {
         /* Both are cleared when the next job starts. */
@@ -79,9 +76,7 @@ ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
         int none = OCAP_LIMIT_NONE;
         atomic_compare_exchange_strong(&sb->limit_hit, &none, (int)why);
     }
-    PyThreadState_Clear(ts);
-    PyThreadState_DeleteCurrent();
-    ocap_trust_set_sandbox(outer);
+    ocap_host_leave(&host);
 }
 
 /* On the thread about to run a job, GIL held. */

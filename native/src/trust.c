@@ -24,6 +24,34 @@ ocap_trust_sandbox(void)
     return current_sandbox;
 }
 
+/*
+ * Takes the GIL on a thread state of interp made for the purpose, as the
+ * host: never through PyGILState (a thread that ran a sandbox's call on its
+ * own stack must not land in that sandbox), and with no sandbox named on
+ * this thread (it may be inside one's host function, whose audit rules
+ * would then apply).  -1 if no thread state could be made.
+ */
+int
+ocap_host_enter(PyInterpreterState *interp, ocap_host_state *h)
+{
+    h->outer = current_sandbox;
+    h->ts = PyThreadState_New(interp);
+    if (h->ts == NULL) {
+        return -1;
+    }
+    current_sandbox = NULL;
+    PyEval_RestoreThread(h->ts);
+    return 0;
+}
+
+void
+ocap_host_leave(ocap_host_state *h)
+{
+    PyThreadState_Clear(h->ts);
+    PyThreadState_DeleteCurrent(); /* and the GIL */
+    current_sandbox = h->outer;
+}
+
 void
 ocap_trust_enter(void)
 {

@@ -388,6 +388,22 @@ class ImportPolicyTest {
 
     // ---- host modules from a directory ----
 
+    @Test
+    void aHostModuleChangedOnDiskIsCompiledAgain() throws IOException {
+        // In-process sandboxes share the code objcap compiled (code_cache.c),
+        // keyed by the file as it is: a changed file must not run stale code.
+        Path modules = Files.createDirectory(dir.resolve("changing"));
+        Path mod = modules.resolve("cache_probe.py");
+        Files.writeString(mod, "VALUE = 1\n");
+        for (String value : List.of("1", "22222", "3")) {
+            Files.writeString(mod, "VALUE = " + value + "\n");
+            try (Sandbox s = Sandbox.builder().inProcess().allowSourcePath(modules).build()) {
+                s.exec("import cache_probe\n");
+                assertEquals(Long.parseLong(value), s.eval("cache_probe.VALUE"));
+            }
+        }
+    }
+
     private Path hostModules() throws IOException {
         Path root = Files.createDirectory(dir.resolve("host modules"));
         Files.writeString(root.resolve("mymod.py"), "def greet(n):\n    return 'hello ' + n\n");

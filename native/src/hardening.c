@@ -10,7 +10,9 @@
  *  - array.array stores a value after checking the index and resizing,
  *    converting it only then (through __index__/__float__, which may shrink
  *    the array): an 8-byte write past the buffer, a full escape in-process
- *    and an arbitrary read/write in a worker.  Values are converted first.
+ *    and an arbitrary read/write in a worker.  Values are converted first;
+ *  - itertools iterators re-entered from their own next free what the
+ *    outer call still uses (iterator_guard.c).
  * In-process mode cannot be made memory-safe this way in general; process
  * isolation (objcap-worker) is what contains the next such bug.
  */
@@ -300,7 +302,8 @@ ocap_harden_module(const char *name, PyObject *module)
         return rc;
     }
     if (strcmp(name, "itertools") == 0) {
-        return drop_from_all_types(module, "__setstate__");
+        return drop_from_all_types(module, "__setstate__") < 0 ||
+            ocap_iterator_guard_module(module) < 0 ? -1 : 0;
     }
     return 0;
 }

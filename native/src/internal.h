@@ -298,6 +298,10 @@ PyObject *ocap_bare_trusted_call(PyObject *callable, PyObject *args,
 /* hardening.c */
 int ocap_harden_module(const char *name, PyObject *module);
 
+/* iterator_guard.c: itertools iterators refuse re-entry */
+int ocap_iterator_guard_start(void);
+int ocap_iterator_guard_module(PyObject *itertools);
+
 /* policy.c */
 int ocap_policy_is_dangerous(const char *name, size_t len);
 void ocap_policy_clear(ocap_policy *p);

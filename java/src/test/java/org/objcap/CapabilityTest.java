@@ -361,6 +361,60 @@ class CapabilityTest {
         assertTrue(millis < 15_000, "stopped after " + millis + " ms");
     }
 
+    /**
+     * Revoke is a barrier: once it returns, no write through the grant is
+     * still going on. The script empties a file and writes 16 MiB to it in
+     * one write, again and again (the write is nearly all of its time), so a
+     * revoke almost always lands in the middle of one; the file's size, which
+     * grows while a write runs, must be the same when revoke returns and
+     * after the script has stopped. Without the barrier the write in
+     * progress went on after revoke returned.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void revokeWaitsForAWriteInProgress(Mode mode) throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        Sandbox s = open(builder(mode)
+                .grant("data", Capabilities.directory(data, Access.READ_WRITE))
+                .grant("started", Capabilities.function(args -> {
+                    started.countDown();
+                    return null;
+                })));
+        Grant grant = s.grants().get("data");
+        Path file = data.resolve("big.bin");
+        long[] whenRevoked = {-1};
+        Thread revoker = new Thread(() -> {
+            try {
+                started.await(30, TimeUnit.SECONDS);
+                Thread.sleep(100);
+                grant.revoke();
+                whenRevoked[0] = Files.size(file);
+            } catch (InterruptedException | IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        revoker.start();
+        s.exec("chunks = [bytes([n]) * (16 << 20) for n in (1, 2)]\n"
+                + "f = data.open('big.bin', 'wb')\n"
+                + "started()\n"
+                + "stopped = None\n"
+                + "rounds = 0\n"
+                + "while rounds < 100_000:\n"
+                + "    try:\n"
+                + "        f.seek(0)\n"
+                + "        f.truncate()\n"
+                + "        f.write(chunks[rounds % 2])\n"
+                + "        rounds += 1\n"
+                + "    except Exception as e:\n"
+                + "        stopped = type(e).__name__\n"
+                + "        break\n");
+        revoker.join();
+        Thread.sleep(200);
+        assertTrue(List.of("ValueError", "PermissionError").contains(s.get("stopped")),
+                "the loop ended with " + s.get("stopped"));
+        assertEquals(whenRevoked[0], Files.size(file), "the file grew after revoke() returned");
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void liveGrantsWorkAndAreRevocable(Mode mode) throws IOException {

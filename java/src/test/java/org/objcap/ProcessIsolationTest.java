@@ -209,10 +209,12 @@ class ProcessIsolationTest {
         TimedStream err = new TimedStream();
         Sandbox s = open(Sandbox.builder().stdout(out).stderr(err));
         s.exec("import time, sys\nprint('first line')\nsys.stderr.write('to stderr\\n')\n"
-                + "time.sleep(0.5)\nprint('second line')\n");
+                + "time.sleep(1.0)\nprint('second line')\n");
         long returned = System.nanoTime();
         long first = out.arrivalOf("first line");
         long second = out.arrivalOf("second line");
+        // The script sleeps a second between the lines; 400 ms leaves room
+        // for a loaded machine to deliver the first line late.
         assertTrue((returned - first) / 1_000_000 >= 400,
                 "the first line arrived only " + (returned - first) / 1_000_000
                         + " ms before the call returned");

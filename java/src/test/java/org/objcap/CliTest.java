@@ -262,7 +262,7 @@ class CliTest {
         assertFalse(aWorkerRanDuring("run", "--in-process", p.toString()),
                 "--in-process started a worker");
         assertEquals("awake\nawake\nawake\n", out());
-        assertEquals(List.of(), WorkerProcesses.awaitNone(2_000),
+        assertEquals(List.of(), WorkerProcesses.awaitNone(20_000),
                 "a worker was left behind");
         out.reset();
         assertEquals(0, run("run", "--help"));

@@ -402,7 +402,7 @@ class ProcessIsolationTest {
         pids.add(Sandbox.builder().build().isolation().pid());
         closeAll();
         opened.clear();
-        List<Long> left = WorkerProcesses.awaitNone(2_000);
+        List<Long> left = WorkerProcesses.awaitNone(20_000);
         assertEquals(0, left.size(), () -> "workers left: " + left + " (states "
                 + left.stream().map(WorkerProcesses::state).toList() + ")");
         for (long pid : pids) {

@@ -27,6 +27,47 @@ on_output(void *user, int stream, const char *data, size_t len)
     }
 }
 
+/* A non-negative MessagePack integer at p (msgpack_pack_int picks the
+   shortest form: a pid of 65536 or more is a uint 32, 0xce), or -1. */
+static long
+packed_int(const uint8_t *p, const uint8_t *end)
+{
+    size_t size = p < end ? (p[0] <= 0x7f ? 0
+                            : p[0] == 0xcc || p[0] == 0xd0 ? 1
+                            : p[0] == 0xcd || p[0] == 0xd1 ? 2
+                            : p[0] == 0xce || p[0] == 0xd2 ? 4 : 9) : 9;
+    if (size > 4 || (size_t)(end - p) <= size) {
+        return -1;
+    }
+    if (size == 0) {
+        return p[0];
+    }
+    unsigned long v = 0;
+    for (size_t i = 1; i <= size; i++) {
+        v = (v << 8) | p[i];
+    }
+    return p[0] >= 0xd0 && (p[1] & 0x80) ? -1 : (long)v;
+}
+
+/* Whether pid is a child of this process: only those may be killed. */
+static int
+our_child(long pid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *close = strrchr(stat, ')');
+    long ppid = 0;
+    return close != NULL && sscanf(close + 1, " %*c %ld", &ppid) == 1 &&
+           ppid == (long)getpid();
+}
+
 static objcap_sandbox
 create(const char *worker, int timeout_ms)
 {
@@ -128,12 +169,8 @@ main(int argc, char **argv)
     const uint8_t *pid_at = memmem(out, out_len, "pid", 3);
     CHECK(pid_at != NULL);
     if (pid_at != NULL) {
-        const uint8_t *v = pid_at + 3;
-        long pid = v[0] == 0xd2 ? (long)((v[1] << 24) | (v[2] << 16) |
-                                         (v[3] << 8) | v[4])
-                 : v[0] == 0xcd ? (long)((v[1] << 8) | v[2])
-                 : (long)v[0];
-        CHECK(pid > 1 && kill((pid_t)pid, SIGKILL) == 0);
+        long pid = packed_int(pid_at + 3, out + out_len);
+        CHECK(pid > 1 && our_child(pid) && kill((pid_t)pid, SIGKILL) == 0);
         CHECK(run(sb, "1") == OBJCAP_ERR_CRASHED && says("SIGKILL"));
     }
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);

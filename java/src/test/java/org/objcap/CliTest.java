@@ -229,7 +229,10 @@ class CliTest {
         Path p = script("power.py", "9**9**9\n");
         long start = System.nanoTime();
         assertEquals(3, run("run", "--timeout", "0.5", p.toString()));
-        assertTrue(System.nanoTime() - start < 5_000_000_000L);
+        // 9**9**9 would run for hours; the bound leaves room for a loaded
+        // machine to start the worker and kill it.
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 10_000, "returned after " + millis + " ms");
         String e = err().strip();
         assertTrue(e.startsWith("objcap: time limit"), e);
         assertTrue(e.contains("closed"), e);
@@ -259,7 +262,7 @@ class CliTest {
         assertFalse(aWorkerRanDuring("run", "--in-process", p.toString()),
                 "--in-process started a worker");
         assertEquals("awake\nawake\nawake\n", out());
-        assertEquals(List.of(), WorkerProcesses.awaitNone(2_000),
+        assertEquals(List.of(), WorkerProcesses.awaitNone(20_000),
                 "a worker was left behind");
         out.reset();
         assertEquals(0, run("run", "--help"));

@@ -12,7 +12,9 @@
  *    the array): an 8-byte write past the buffer, a full escape in-process
  *    and an arbitrary read/write in a worker.  Values are converted first;
  *  - itertools iterators re-entered from their own next free what the
- *    outer call still uses (iterator_guard.c).
+ *    outer call still uses (iterator_guard.c);
+ *  - the C OrderedDict follows nodes a key's __eq__ can free: the sandbox
+ *    gets collections' pure-Python OrderedDict instead.
  * In-process mode cannot be made memory-safe this way in general; process
  * isolation (objcap-worker) is what contains the next such bug.
  */
@@ -39,6 +41,36 @@ drop_from_type(PyObject *type, const char *name)
     }
     PyType_Modified((PyTypeObject *)type);
     return 0;
+}
+
+/* The slot wrapper `name` in the type's dict (e.g. __next__, __lt__) calls
+   the C function it was made with, not the slot: after a slot is replaced,
+   the descriptor must follow, or `type.__lt__(a, b)` reaches the original.
+   Idempotent.  Creates an object: on 3.11, where static types' dicts are
+   shared, call it in the main interpreter only. */
+int
+ocap_replace_slot_wrapper(PyTypeObject *type, const char *name, void *wrapped)
+{
+    PyObject *dict = type->tp_dict;
+#if PY_VERSION_HEX >= 0x030C0000
+    dict = PyType_GetDict(type);
+    Py_XDECREF(dict); /* kept alive by the type */
+#endif
+    PyObject *old = dict ? PyDict_GetItemString(dict, name) : NULL;
+    if (old == NULL || !PyObject_TypeCheck(old, &PyWrapperDescr_Type)) {
+        PyErr_Format(PyExc_RuntimeError, "%s has no %s slot wrapper",
+                     type->tp_name, name);
+        return -1;
+    }
+    if (((PyWrapperDescrObject *)old)->d_wrapped == wrapped) {
+        return 0;
+    }
+    PyObject *mine = PyDescr_NewWrapper(
+        type, ((PyWrapperDescrObject *)old)->d_base, wrapped);
+    int rc = mine ? PyDict_SetItemString(dict, name, mine) : -1;
+    Py_XDECREF(mine);
+    PyType_Modified(type);
+    return rc;
 }
 
 /* Every type the module exports loses `name` (where it defines one). */
@@ -300,6 +332,18 @@ ocap_harden_module(const char *name, PyObject *module)
         int rc = drop_from_type(type, "__init__");
         Py_DECREF(type);
         return rc;
+    }
+    if (strcmp(name, "_collections") == 0) {
+        /* collections keeps its pure-Python OrderedDict when the C one is
+           missing; the C one's __eq__, __delitem__, pop and copy follow
+           nodes that a key's __eq__ can free (gh-119004, gh-142637,
+           gh-142734). */
+        PyObject *dict = PyModule_GetDict(module);
+        if (PyDict_GetItemString(dict, "OrderedDict") != NULL &&
+            PyDict_DelItemString(dict, "OrderedDict") < 0) {
+            return -1;
+        }
+        return 0;
     }
     if (strcmp(name, "itertools") == 0) {
         return drop_from_all_types(module, "__setstate__") < 0 ||

@@ -297,6 +297,11 @@ PyObject *ocap_bare_trusted_call(PyObject *callable, PyObject *args,
 
 /* hardening.c */
 int ocap_harden_module(const char *name, PyObject *module);
+int ocap_replace_slot_wrapper(PyTypeObject *type, const char *name,
+                              void *wrapped);
+
+/* list_compare.c: list comparison holds the items it compares */
+int ocap_list_compare_patch(void);
 
 /* iterator_guard.c: itertools iterators refuse re-entry */
 int ocap_iterator_guard_start(void);

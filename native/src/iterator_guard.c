@@ -222,29 +222,6 @@ find(const char *name)
     return NULL;
 }
 
-/* __next__ called as a method must reach the guard too: the type's
-   descriptor wraps the function it was made with, not the slot. */
-static int
-replace_next_descriptor(PyTypeObject *type, iternextfunc guarded)
-{
-    PyObject *dict = type->tp_dict;
-#if PY_VERSION_HEX >= 0x030C0000
-    dict = PyType_GetDict(type);
-    Py_XDECREF(dict); /* kept alive by the type */
-#endif
-    PyObject *old = dict ? PyDict_GetItemString(dict, "__next__") : NULL;
-    if (old == NULL || !PyObject_TypeCheck(old, &PyWrapperDescr_Type)) {
-        PyErr_Format(PyExc_ImportError, "%s has no __next__ slot wrapper",
-                     type->tp_name);
-        return -1;
-    }
-    PyObject *mine = PyDescr_NewWrapper(
-        type, ((PyWrapperDescrObject *)old)->d_base, (void *)guarded);
-    int rc = mine ? PyDict_SetItemString(dict, "__next__", mine) : -1;
-    Py_XDECREF(mine);
-    return rc;
-}
-
 static int
 guard_type(PyTypeObject *type)
 {
@@ -274,7 +251,8 @@ guard_type(PyTypeObject *type)
                      type->tp_name);
         return -1;
     }
-    if (replace_next_descriptor(type, g->guarded) < 0) {
+    /* __next__ called as a method must reach the guard too. */
+    if (ocap_replace_slot_wrapper(type, "__next__", (void *)g->guarded) < 0) {
         return -1;
     }
     g->original = next;

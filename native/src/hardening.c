@@ -6,7 +6,8 @@
  *    using the old codes and size, giving an out-of-bounds read and write
  *    (a full escape in-process);
  *  - itertools' __setstate__ (cycle and others) keep a borrowed view of a
- *    list the caller still owns: a use-after-free;
+ *    list the caller still owns: a use-after-free; functools.partial's
+ *    __setstate__ frees the args its repr or call is still reading;
  *  - array.array stores a value after checking the index and resizing,
  *    converting it only then (through __index__/__float__, which may shrink
  *    the array): an 8-byte write past the buffer, a full escape in-process
@@ -330,6 +331,19 @@ ocap_harden_module(const char *name, PyObject *module)
             return 0;
         }
         int rc = drop_from_type(type, "__init__");
+        Py_DECREF(type);
+        return rc;
+    }
+    if (strcmp(name, "_functools") == 0) {
+        /* partial's repr and call read its args through borrowed pointers
+           while running code that may call __setstate__ on it (gh-144475,
+           gh-154189); it exists for pickle and copy only. */
+        PyObject *type = PyObject_GetAttrString(module, "partial");
+        if (type == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        int rc = drop_from_type(type, "__setstate__");
         Py_DECREF(type);
         return rc;
     }

@@ -120,6 +120,13 @@ audit_hook(const char *event, PyObject *args, void *unused)
     if (in_list(event, allowed_events)) {
         return 0;
     }
+    if (sb->compiling_host_text && strcmp(event, "open") == 0) {
+        /* CPython's own look for a SyntaxError's line: refused, but not
+           something the script tried. */
+        PyErr_SetString(PyExc_PermissionError,
+                        "open is not allowed in this sandbox");
+        return -1;
+    }
     return deny(sb, PyExc_PermissionError, event, NULL);
 }
 

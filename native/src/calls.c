@@ -48,8 +48,12 @@ compile_text(ocap_sandbox *sb, const char *text, size_t len,
     PyCompilerFlags flags = _PyCompilerFlags_INIT;
     /* The text is UTF-8 already: a coding cookie must not re-decode it. */
     flags.cf_flags = PyCF_IGNORE_COOKIE | PyCF_SOURCE_IS_UTF8;
+    /* On a SyntaxError CPython opens `filename` for the line; the audit
+       hook refuses, and the line comes from the text. */
+    sb->compiling_host_text = 1;
     PyObject *code = utf8 ? Py_CompileStringObject(utf8, filename, start,
                                                    &flags, -1) : NULL;
+    sb->compiling_host_text = 0;
     if (PyDict_SetItem(sb->sources, filename, source) < 0) {
         Py_CLEAR(code);
     }

@@ -197,6 +197,7 @@ struct ocap_sandbox {
     PyObject *references;  /* {int: object} handed out as references */
     uint64_t next_reference;
     PyObject *sources;     /* {filename: source} for traceback lines */
+    int compiling_host_text; /* calls.c: the host's text is being compiled */
     PyObject *time_limit_exc; /* raised into the thread at the deadline */
 
     ocap_importer importer;

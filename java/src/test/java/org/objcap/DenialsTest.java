@@ -56,6 +56,26 @@ class DenialsTest {
         }
     }
 
+    /**
+     * On a SyntaxError CPython opens the file named in the call to show its
+     * line: refused (the line comes from the text), and not the script's doing.
+     */
+    @Test
+    void aSyntaxErrorInTheHostsTextIsNoDenial() {
+        try (Sandbox sandbox = Sandbox.builder().inProcess().build()) {
+            for (String text : List.of("x = (1,\n", "def f(:\n", "x = 1 +\n")) {
+                PythonException e = assertThrows(PythonException.class,
+                        () -> sandbox.exec(text, "/etc/hostname"));
+                assertEquals("SyntaxError", e.getPythonType());
+            }
+            assertEquals(new Denials(0, List.of()), sandbox.denials());
+            // The script's own compile() of a host path is still refused and reported.
+            sandbox.exec("try:\n    compile('x = (', '/etc/hostname', 'exec')\n"
+                    + "except SyntaxError:\n    pass\n");
+            assertEquals(1, sandbox.denials().count(), sandbox.denials().toString());
+        }
+    }
+
     @Test
     void refusalsAreCountedAndNamed() {
         try (Sandbox sandbox = Sandbox.builder().build()) {

@@ -345,6 +345,14 @@ ocap_harden_module(const char *name, PyObject *module)
         }
         int rc = drop_from_type(type, "__setstate__");
         Py_DECREF(type);
+        /* The C cmp_to_key passes the objects it wraps to cmp borrowed,
+           while its writable `obj` lets an __eq__ free them: functools
+           keeps its pure-Python cmp_to_key when the C one is missing. */
+        PyObject *dict = PyModule_GetDict(module);
+        if (rc == 0 && PyDict_GetItemString(dict, "cmp_to_key") != NULL &&
+            PyDict_DelItemString(dict, "cmp_to_key") < 0) {
+            rc = -1;
+        }
         return rc;
     }
     if (strcmp(name, "_collections") == 0) {

@@ -307,6 +307,7 @@ int ocap_list_compare_patch(void);
 /* iterator_guard.c: itertools iterators refuse re-entry */
 int ocap_iterator_guard_start(void);
 int ocap_iterator_guard_module(PyObject *itertools);
+int ocap_iterator_guard_builtins(void);
 
 /* policy.c */
 int ocap_policy_is_dangerous(const char *name, size_t len);

@@ -6,7 +6,9 @@
  * __radd__).  Code that calls next() on the same iterator from there frees
  * what the outer call still uses: pairwise (gh-109786, gh-149557),
  * zip_longest and islice (gh-142732), count (gh-154670), groupby and its
- * _grouper (gh-143543, gh-146613).  In-process a use-after-free is a way
+ * _grouper (gh-143543, gh-146613); and the builtin iter(callable,
+ * sentinel), whose sentinel's __eq__ can call next() on the iterator and
+ * free that sentinel (related to gh-101892).  In-process a use-after-free is a way
  * out of the sandbox.  So every itertools iterator's next is wrapped: a
  * second entry into the same iterator while the first runs raises
  * RuntimeError, as CPython's own fix for pairwise does (a generator raises
@@ -147,8 +149,9 @@ set_remove(entered_set *s, void *p)
 
 /* ---- the wrapped types ---- */
 
-/* Every itertools type with a next, on 3.11 to 3.13.  A type missing here
-   makes importing itertools fail rather than go unguarded. */
+/* Every itertools type with a next, on 3.11 to 3.13, and the builtin
+   callable_iterator.  An itertools type missing here makes importing
+   itertools fail rather than go unguarded. */
 #define GUARDED_TYPES(X)                                                     \
     X(0, "itertools.accumulate") X(1, "itertools.batched")                   \
     X(2, "itertools.chain") X(3, "itertools.combinations")                   \
@@ -160,7 +163,8 @@ set_remove(entered_set *s, void *p)
     X(13, "itertools.pairwise") X(14, "itertools.permutations")              \
     X(15, "itertools.product") X(16, "itertools.repeat")                     \
     X(17, "itertools.starmap") X(18, "itertools.takewhile")                  \
-    X(19, "itertools._tee") X(20, "itertools.zip_longest")
+    X(19, "itertools._tee") X(20, "itertools.zip_longest")                  \
+    X(21, "callable_iterator")
 
 enum { GROUPER = 11 };
 
@@ -232,33 +236,31 @@ guard_type(PyTypeObject *type)
     guarded_type *g = find(type->tp_name);
     if (g == NULL) {
         PyErr_Format(PyExc_ImportError, "%s is not known to objcap's "
-                     "itertools re-entry guard", type->tp_name);
+                     "iterator re-entry guard", type->tp_name);
         return -1;
     }
-    if (next == g->guarded) {
-        return 0;
+    if (next != g->guarded) {
+        if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
+            PyInterpreterState_Get() != ocap_runtime_main_interpreter()) {
+            /* A static type is guarded when the runtime starts; its new
+               descriptor must not belong to a sandbox's interpreter. */
+            PyErr_Format(PyExc_ImportError, "%s was not guarded at start-up",
+                         type->tp_name);
+            return -1;
+        }
+        if (g->original != NULL && g->original != next) {
+            PyErr_Format(PyExc_ImportError, "%s has an unexpected next",
+                         type->tp_name);
+            return -1;
+        }
+        g->original = next;
+        type->tp_iternext = g->guarded;
+        PyType_Modified(type);
     }
-    if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
-        PyInterpreterState_Get() != ocap_runtime_main_interpreter()) {
-        /* A static type is guarded when the runtime starts; its new
-           descriptor must not belong to a sandbox's interpreter. */
-        PyErr_Format(PyExc_ImportError, "%s was not guarded at start-up",
-                     type->tp_name);
-        return -1;
-    }
-    if (g->original != NULL && g->original != next) {
-        PyErr_Format(PyExc_ImportError, "%s has an unexpected next",
-                     type->tp_name);
-        return -1;
-    }
-    /* __next__ called as a method must reach the guard too. */
-    if (ocap_replace_slot_wrapper(type, "__next__", (void *)g->guarded) < 0) {
-        return -1;
-    }
-    g->original = next;
-    type->tp_iternext = g->guarded;
-    PyType_Modified(type);
-    return 0;
+    /* __next__ called as a method must reach the guard too.  Idempotent;
+       on 3.12+ a static type's dict is per interpreter, so this runs in
+       each. */
+    return ocap_replace_slot_wrapper(type, "__next__", (void *)g->guarded);
 }
 
 int
@@ -275,6 +277,14 @@ ocap_iterator_guard_module(PyObject *itertools)
         }
     }
     return 0;
+}
+
+/* Builtin iterator types: at runtime start and (3.12+, where their dicts
+   are per interpreter) in every sandbox's interpreter. */
+int
+ocap_iterator_guard_builtins(void)
+{
+    return guard_type(&PyCallIter_Type);
 }
 
 int

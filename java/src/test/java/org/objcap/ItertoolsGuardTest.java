@@ -41,6 +41,7 @@ class ItertoolsGuardTest {
                                 return 2 * super().__next__()
                         out.append(list(Doubled([1, 2])))
                         out.append(chain.__next__(chain([7])))
+                        out.append(list(iter(iter([1, 2, None, 3]).__next__, None)))
                         return out
                     """);
             assertEquals(List.of(
@@ -51,7 +52,8 @@ class ItertoolsGuardTest {
                     List.of(1L, 3L, 6L, 9L),
                     true,
                     List.of(2L, 4L),
-                    7L), sandbox.call("run"));
+                    7L,
+                    List.of(1L, 2L)), sandbox.call("run"));
         }
     }
 

@@ -77,4 +77,21 @@ class ListAndOrderedDictTest {
                     sandbox.get("results"));
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void cmpToKeyIsThePurePythonOne(boolean inProcess) {
+        try (Sandbox sandbox = open(inProcess)) {
+            sandbox.exec("""
+                    import functools
+                    def by_length(a, b):
+                        return len(a) - len(b)
+                    K = functools.cmp_to_key(by_length)
+                    results = [sorted(['ccc', 'a', 'bb'], key=K), K('ab') < K('abc'),
+                               K('ab') == K('cd'), type(K('x')).__module__]
+                    """);
+            assertEquals(List.of(List.of("a", "bb", "ccc"), true, true, "functools"),
+                    sandbox.get("results"));
+        }
+    }
 }

@@ -13,6 +13,8 @@
  *    and an arbitrary read/write in a worker.  Values are converted first;
  *  - itertools iterators re-entered from their own next free what the
  *    outer call still uses (iterator_guard.c).
+ *  - bytearray methods and stores resized or freed under them by an
+ *    argument's __index__ (bytearray_guard.c).
  * In-process mode cannot be made memory-safe this way in general; process
  * isolation (objcap-worker) is what contains the next such bug.
  */

@@ -15,7 +15,9 @@
  *  - itertools iterators re-entered from their own next free what the
  *    outer call still uses (iterator_guard.c);
  *  - the C OrderedDict follows nodes a key's __eq__ can free: the sandbox
- *    gets collections' pure-Python OrderedDict instead.
+ *    gets collections' pure-Python OrderedDict instead;
+ *  - bytearray methods and stores resized or freed under them by an
+ *    argument's __index__ (bytearray_guard.c).
  * In-process mode cannot be made memory-safe this way in general; process
  * isolation (objcap-worker) is what contains the next such bug.
  */

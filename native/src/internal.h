@@ -309,6 +309,9 @@ int ocap_iterator_guard_start(void);
 int ocap_iterator_guard_module(PyObject *itertools);
 int ocap_iterator_guard_builtins(void);
 
+/* bytearray_guard.c: bytearray methods cannot resize what they read */
+int ocap_bytearray_guard_start(void);
+
 /* policy.c */
 int ocap_policy_is_dangerous(const char *name, size_t len);
 void ocap_policy_clear(ocap_policy *p);

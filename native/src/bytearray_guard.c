@@ -309,26 +309,6 @@ guarded_ass_item(PyObject *self, Py_ssize_t i, PyObject *value)
     return r;
 }
 
-/* The slot wrappers in the type's dict (__setitem__ ...) wrap the function
-   they were made with, not the slot: point those at the guarded one. */
-static int
-rewrap(PyObject *dict, void *original, void *guarded)
-{
-    int found = 0;
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(dict, &pos, &key, &value)) {
-        if (PyObject_TypeCheck(value, &PyWrapperDescr_Type)) {
-            PyWrapperDescrObject *d = (PyWrapperDescrObject *)value;
-            if (d->d_wrapped == original || d->d_wrapped == guarded) {
-                d->d_wrapped = guarded;
-                found++;
-            }
-        }
-    }
-    return found;
-}
-
 #define GUARD_SLOT(slot, orig, guarded)                                      \
     do {                                                                     \
         if ((slot) != (guarded)) {                                           \
@@ -370,26 +350,20 @@ ocap_bytearray_guard_start(void)
                    guarded_ass_item);
     }
 
-    PyObject *dict = type->tp_dict;
-#if PY_VERSION_HEX >= 0x030C0000
-    dict = PyType_GetDict(type);
-    Py_XDECREF(dict); /* kept alive by the type */
-#endif
-    if (dict == NULL) {
-        PyErr_SetString(PyExc_ImportError, "bytearray has no dict");
-        return -1;
-    }
     /* __contains__; __setitem__ and __delitem__; __mod__ and __rmod__. */
-    if (rewrap(dict, (void *)orig_contains, (void *)guarded_contains) < 1 ||
-        rewrap(dict, (void *)orig_ass_subscript,
-               (void *)guarded_ass_subscript) < 2 ||
-        rewrap(dict, (void *)orig_remainder, (void *)guarded_remainder) < 2) {
+    if (ocap_rewrap_slot(type, (void *)orig_contains,
+                         (void *)guarded_contains) < 1 ||
+        ocap_rewrap_slot(type, (void *)orig_ass_subscript,
+                         (void *)guarded_ass_subscript) < 2 ||
+        ocap_rewrap_slot(type, (void *)orig_remainder,
+                         (void *)guarded_remainder) < 2) {
         PyErr_SetString(PyExc_ImportError,
                         "bytearray's slot wrappers are not as expected");
         return -1;
     }
     if (orig_ass_item != NULL) {
-        rewrap(dict, (void *)orig_ass_item, (void *)guarded_ass_item);
+        ocap_rewrap_slot(type, (void *)orig_ass_item,
+                         (void *)guarded_ass_item);
     }
     PyType_Modified(type);
     return 0;

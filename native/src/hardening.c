@@ -46,34 +46,38 @@ drop_from_type(PyObject *type, const char *name)
     return 0;
 }
 
-/* The slot wrapper `name` in the type's dict (e.g. __next__, __lt__) calls
-   the C function it was made with, not the slot: after a slot is replaced,
-   the descriptor must follow, or `type.__lt__(a, b)` reaches the original.
-   Idempotent.  Creates an object: on 3.11, where static types' dicts are
-   shared, call it in the main interpreter only. */
+/* The slot wrappers in a type's dict (__next__, __lt__, __setitem__ ...)
+   call the C function they were made with, not the slot: after a slot is
+   replaced, point those at the replacement.  In place, so no object is
+   created in whichever interpreter runs this; a static type's dict on
+   3.12+ is built per interpreter from the slots, so it follows by itself.
+   The number of wrappers now calling `guarded`, -1 without a dict. */
 int
-ocap_replace_slot_wrapper(PyTypeObject *type, const char *name, void *wrapped)
+ocap_rewrap_slot(PyTypeObject *type, void *original, void *guarded)
 {
     PyObject *dict = type->tp_dict;
 #if PY_VERSION_HEX >= 0x030C0000
     dict = PyType_GetDict(type);
     Py_XDECREF(dict); /* kept alive by the type */
 #endif
-    PyObject *old = dict ? PyDict_GetItemString(dict, name) : NULL;
-    if (old == NULL || !PyObject_TypeCheck(old, &PyWrapperDescr_Type)) {
-        PyErr_Format(PyExc_RuntimeError, "%s has no %s slot wrapper",
-                     type->tp_name, name);
+    if (dict == NULL) {
+        PyErr_Format(PyExc_RuntimeError, "%s has no dict", type->tp_name);
         return -1;
     }
-    if (((PyWrapperDescrObject *)old)->d_wrapped == wrapped) {
-        return 0;
+    int found = 0;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (PyObject_TypeCheck(value, &PyWrapperDescr_Type)) {
+            PyWrapperDescrObject *d = (PyWrapperDescrObject *)value;
+            if (d->d_wrapped == original || d->d_wrapped == guarded) {
+                d->d_wrapped = guarded;
+                found++;
+            }
+        }
     }
-    PyObject *mine = PyDescr_NewWrapper(
-        type, ((PyWrapperDescrObject *)old)->d_base, wrapped);
-    int rc = mine ? PyDict_SetItemString(dict, name, mine) : -1;
-    Py_XDECREF(mine);
     PyType_Modified(type);
-    return rc;
+    return found;
 }
 
 /* Every type the module exports loses `name` (where it defines one). */

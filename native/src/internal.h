@@ -298,8 +298,7 @@ PyObject *ocap_bare_trusted_call(PyObject *callable, PyObject *args,
 
 /* hardening.c */
 int ocap_harden_module(const char *name, PyObject *module);
-int ocap_replace_slot_wrapper(PyTypeObject *type, const char *name,
-                              void *wrapped);
+int ocap_rewrap_slot(PyTypeObject *type, void *original, void *guarded);
 
 /* list_compare.c: list comparison holds the items it compares */
 int ocap_list_compare_patch(void);
@@ -308,6 +307,11 @@ int ocap_list_compare_patch(void);
 int ocap_iterator_guard_start(void);
 int ocap_iterator_guard_module(PyObject *itertools);
 int ocap_iterator_guard_builtins(void);
+int ocap_busy_enter(void *key);
+void ocap_busy_leave(void *key);
+
+/* set_guard.c: a set is not added to while an add to it runs */
+int ocap_set_guard_start(void);
 
 /* bytearray_guard.c: bytearray methods cannot resize what they read */
 int ocap_bytearray_guard_start(void);

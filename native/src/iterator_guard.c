@@ -21,11 +21,11 @@
  * a library that is dlopen'ed); a shared one also refuses a second thread
  * entering the same iterator, which is as unsafe as re-entry.
  *
- * On 3.11 the types are static and shared by every interpreter: they are
- * wrapped once, in the main interpreter, when the runtime starts (the new
- * __next__ descriptors must not belong to a sandbox's interpreter, which
- * goes away).  From 3.12 each itertools module has heap types of its own,
- * wrapped when a sandbox imports it.
+ * On 3.11 the itertools types are static and shared by every interpreter:
+ * they are wrapped once, in the main interpreter, when the runtime starts.
+ * From 3.12 each itertools module has heap types of its own, wrapped when
+ * a sandbox imports it.  The type's __next__ descriptor is pointed at the
+ * guard in place (ocap_rewrap_slot).
  */
 #include "internal.h"
 
@@ -147,6 +147,24 @@ set_remove(entered_set *s, void *p)
     }
 }
 
+/* Marks `key` busy: 1, or 0 when it already is, or -1 with MemoryError.
+   Shared with set_guard.c: an iterator and a set are never the same. */
+int
+ocap_busy_enter(void *key)
+{
+    int added = set_add(&entered, key);
+    if (added < 0) {
+        PyErr_NoMemory();
+    }
+    return added;
+}
+
+void
+ocap_busy_leave(void *key)
+{
+    set_remove(&entered, key);
+}
+
 /* ---- the wrapped types ---- */
 
 /* Every itertools type with a next, on 3.11 to 3.13, and the builtin
@@ -198,20 +216,17 @@ guarded_next(PyObject *self, int index)
            3.11-3.13: its state is the parent groupby's. */
         key = ((PyObject **)((char *)self + sizeof(PyObject)))[0];
     }
-    int added = set_add(&entered, key);
+    int added = ocap_busy_enter(key);
     if (added <= 0) {
         if (added == 0) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s: next() called on the iterator from inside "
                          "its own next()", guarded_types[index].name);
         }
-        else {
-            PyErr_NoMemory();
-        }
         return NULL;
     }
     PyObject *result = guarded_types[index].original(self);
-    set_remove(&entered, key);
+    ocap_busy_leave(key);
     return result;
 }
 
@@ -240,14 +255,6 @@ guard_type(PyTypeObject *type)
         return -1;
     }
     if (next != g->guarded) {
-        if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
-            PyInterpreterState_Get() != ocap_runtime_main_interpreter()) {
-            /* A static type is guarded when the runtime starts; its new
-               descriptor must not belong to a sandbox's interpreter. */
-            PyErr_Format(PyExc_ImportError, "%s was not guarded at start-up",
-                         type->tp_name);
-            return -1;
-        }
         if (g->original != NULL && g->original != next) {
             PyErr_Format(PyExc_ImportError, "%s has an unexpected next",
                          type->tp_name);
@@ -255,12 +262,14 @@ guard_type(PyTypeObject *type)
         }
         g->original = next;
         type->tp_iternext = g->guarded;
-        PyType_Modified(type);
     }
-    /* __next__ called as a method must reach the guard too.  Idempotent;
-       on 3.12+ a static type's dict is per interpreter, so this runs in
-       each. */
-    return ocap_replace_slot_wrapper(type, "__next__", (void *)g->guarded);
+    /* __next__ called as a method must reach the guard too. */
+    if (ocap_rewrap_slot(type, (void *)g->original, (void *)g->guarded) < 1) {
+        PyErr_Format(PyExc_ImportError, "%s has no __next__ wrapper",
+                     type->tp_name);
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -279,8 +288,7 @@ ocap_iterator_guard_module(PyObject *itertools)
     return 0;
 }
 
-/* Builtin iterator types: at runtime start and (3.12+, where their dicts
-   are per interpreter) in every sandbox's interpreter. */
+/* Builtin iterator types: at runtime start (idempotent). */
 int
 ocap_iterator_guard_builtins(void)
 {

@@ -10,10 +10,10 @@
  * under the script's control.  The slot is replaced by the same function
  * with the upstream fix: both items are held during that comparison.
  *
- * The slot is shared by every interpreter.  The type's dict (whose __lt__
- * and friends wrap the original function) is shared on 3.11 and per
- * interpreter on 3.12+: ocap_bare_patch_types() calls this for every
- * interpreter, the main one first, and replacing is idempotent.
+ * The slot is shared by every interpreter; the __lt__ ... __ge__ wrappers
+ * in the type's dict are pointed at the replacement in place.  Called by
+ * ocap_bare_patch_types() for every interpreter, the main one first;
+ * idempotent.
  */
 #include "internal.h"
 
@@ -60,14 +60,17 @@ list_richcompare_holding(PyObject *v, PyObject *w, int op)
 int
 ocap_list_compare_patch(void)
 {
-    static const char *const names[] = {"__lt__", "__le__", "__eq__",
-                                        "__ne__", "__gt__", "__ge__"};
+    richcmpfunc original = PyList_Type.tp_richcompare;
+    if (original == list_richcompare_holding) {
+        return 0;
+    }
     PyList_Type.tp_richcompare = list_richcompare_holding;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (ocap_replace_slot_wrapper(&PyList_Type, names[i],
-                                      (void *)list_richcompare_holding) < 0) {
-            return -1;
-        }
+    /* __lt__, __le__, __eq__, __ne__, __gt__, __ge__ */
+    if (ocap_rewrap_slot(&PyList_Type, (void *)original,
+                         (void *)list_richcompare_holding) != 6) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "list's comparison wrappers are not as expected");
+        return -1;
     }
     return 0;
 }

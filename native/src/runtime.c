@@ -98,6 +98,7 @@ start_locked(const char *stdlib_dir)
     main_interp = PyInterpreterState_Main();
     ocap_memory_install();
     if (ocap_bare_patch_types() < 0 || ocap_iterator_guard_start() < 0 ||
+        ocap_set_guard_start() < 0 ||
         ocap_bytearray_guard_start() < 0) {
         PyErr_Clear();
         snprintf(runtime_error, sizeof runtime_error,

@@ -1,0 +1,72 @@
+package org.objcap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.objcap.SandboxAssert.assertRaises;
+
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A set is not added to while an add to it runs (native/src/set_guard.c,
+ * CPython gh-141805): ordinary set code works, and each way of adding from
+ * inside a colliding key's __eq__ is refused. The attack that crashed the
+ * JVM is memory-safety/set_add_reentrant_double_count.py in the corpus.
+ */
+class SetGuardTest {
+    private static Sandbox open(boolean inProcess) {
+        Sandbox.Builder b = Sandbox.builder();
+        return inProcess ? b.inProcess().build() : b.build();
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void ordinarySetCodeWorks(boolean inProcess) {
+        try (Sandbox sandbox = open(inProcess)) {
+            sandbox.exec("""
+                    s = {1, 2}
+                    s.add(3); s.update([4], (5,)); s |= {6}; s ^= {1, 7}
+                    s.symmetric_difference_update([2]); set.add(s, 10)
+                    t = set(); t.__init__([9, 8])
+                    class Doubling(set):
+                        def add(self, x):
+                            super().add(x * 2)
+                    u = Doubling([1]); u.add(2); u |= {5}
+                    class Key:
+                        def __hash__(self):
+                            return 0
+                        def __eq__(self, other):
+                            return 3 in s   # reading the set being added to is fine
+                    s.add(Key()); s.add(Key())
+                    results = [sorted(x for x in s if isinstance(x, int)), len(s), sorted(t),
+                               sorted(u), sorted({x % 3 for x in range(9)})]
+                    """);
+            assertEquals(List.of(List.of(3L, 4L, 5L, 6L, 7L, 10L), 7L, List.of(8L, 9L),
+                    List.of(1L, 4L, 5L), List.of(0L, 1L, 2L)), sandbox.get("results"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s.add(self)", "s.update([self])", "s.__init__([self])",
+        "s.symmetric_difference_update([1])"})
+    void addingFromInsideAnAddIsRefused(String inner) {
+        try (Sandbox sandbox = open(true)) {
+            assertRaises(sandbox, "RuntimeError", """
+                    s = set()
+                    class Filler:
+                        def __hash__(self):
+                            return 0
+                    class Adder:
+                        def __hash__(self):
+                            return 0
+                        def __eq__(self, other):
+                            %s
+                            return False
+                    s.add(Filler())
+                    s.add(Adder())
+                    """.formatted(inner));
+            // The set is still sound: counted entries are the ones it holds.
+            assertEquals(true, sandbox.eval("len(s) == sum(1 for _ in s)"));
+        }
+    }
+}

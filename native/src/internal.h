@@ -308,6 +308,10 @@ int ocap_list_compare_patch(void);
 int ocap_iterator_guard_start(void);
 int ocap_iterator_guard_module(PyObject *itertools);
 
+/* deque_index.c: deque.index holds the item it compares */
+int ocap_deque_index_start(void);
+int ocap_deque_index_module(PyObject *collections);
+
 /* policy.c */
 int ocap_policy_is_dangerous(const char *name, size_t len);
 void ocap_policy_clear(ocap_policy *p);

@@ -17,7 +17,9 @@
  *  - the C OrderedDict follows nodes a key's __eq__ can free: the sandbox
  *    gets collections' pure-Python OrderedDict instead;
  *  - bytearray methods and stores resized or freed under them by an
- *    argument's __index__ (bytearray_guard.c).
+ *    argument's __index__ (bytearray_guard.c);
+ *  - deque.index compares an item its own __eq__ can free: replaced by
+ *    one that holds the item (deque_index.c).
  * In-process mode cannot be made memory-safe this way in general; process
  * isolation (objcap-worker) is what contains the next such bug.
  */
@@ -371,7 +373,9 @@ ocap_harden_module(const char *name, PyObject *module)
             PyDict_DelItemString(dict, "OrderedDict") < 0) {
             return -1;
         }
-        return 0;
+        /* deque.index compares a borrowed item (gh-115243): deque_index.c.
+           A static deque (3.11) was changed at start-up; this checks it. */
+        return ocap_deque_index_module(module);
     }
     if (strcmp(name, "itertools") == 0) {
         return drop_from_all_types(module, "__setstate__") < 0 ||

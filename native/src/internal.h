@@ -316,6 +316,10 @@ int ocap_set_guard_start(void);
 /* bytearray_guard.c: bytearray methods cannot resize what they read */
 int ocap_bytearray_guard_start(void);
 
+/* deque_index.c: deque.index holds the item it compares */
+int ocap_deque_index_start(void);
+int ocap_deque_index_module(PyObject *collections);
+
 /* policy.c */
 int ocap_policy_is_dangerous(const char *name, size_t len);
 void ocap_policy_clear(ocap_policy *p);

@@ -99,7 +99,8 @@ start_locked(const char *stdlib_dir)
     ocap_memory_install();
     if (ocap_bare_patch_types() < 0 || ocap_iterator_guard_start() < 0 ||
         ocap_set_guard_start() < 0 ||
-        ocap_bytearray_guard_start() < 0) {
+        ocap_bytearray_guard_start() < 0 ||
+        ocap_deque_index_start() < 0) {
         PyErr_Clear();
         snprintf(runtime_error, sizeof runtime_error,
                  "cannot harden CPython's types");

@@ -408,7 +408,7 @@ ocap_bare_patch_types(void)
         (!patched_constructors() && close_constructors() < 0) ||
         (!patched_audited_reads() && audit_function_members() < 0) ||
         gate_file_types() < 0 || ocap_list_compare_patch() < 0 ||
-        ocap_iterator_guard_builtins() < 0) {
+        ocap_iterator_guard_builtins() < 0 || ocap_set_guard_abc_modules() < 0) {
         return -1;
     }
     PyType_Modified(&PyType_Type);

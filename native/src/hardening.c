@@ -342,6 +342,9 @@ ocap_harden_module(const char *name, PyObject *module)
         Py_DECREF(type);
         return rc;
     }
+    if (strcmp(name, "_abc") == 0) {
+        return ocap_set_guard_abc(PyModule_GetDict(module));
+    }
     if (strcmp(name, "_functools") == 0) {
         /* partial's repr and call read its args through borrowed pointers
            while running code that may call __setstate__ on it (gh-144475,

@@ -312,6 +312,8 @@ void ocap_busy_leave(void *key);
 
 /* set_guard.c: a set is not added to while an add to it runs */
 int ocap_set_guard_start(void);
+int ocap_set_guard_abc(PyObject *module_dict);
+int ocap_set_guard_abc_modules(void);
 
 /* bytearray_guard.c: bytearray methods cannot resize what they read */
 int ocap_bytearray_guard_start(void);

@@ -14,6 +14,14 @@
  * sets (|, &, set comprehensions) cannot fill a remembered slot twice and
  * are left alone.
  *
+ * C code that adds with PySet_Add bypasses those wrappers.  _abc (behind
+ * every ABCMeta) keeps its caches and registry as sets of weakrefs whose
+ * __eq__ is a metaclass's: an issubclass() from there adds to the cache
+ * being added to (the review's corpus entry, abc_negative_cache_set_add_
+ * reentry).  So _abc_subclasscheck (which adds to the caches) and
+ * _abc_register (the registry) are wrapped where abc binds them, marking
+ * the ABC busy for each; the pair may nest (register checks issubclass).
+ *
  * set is a static type shared by every interpreter: changed once, in the
  * main interpreter, when the runtime starts, creating no Python object
  * (the method table's C functions and the slots are swapped, and the slot
@@ -174,6 +182,90 @@ ocap_set_guard_start(void)
         PyErr_SetString(PyExc_RuntimeError,
                         "set's slot wrappers are not as expected");
         return -1;
+    }
+    return 0;
+}
+
+/* ---- _abc: the ABC busy while its caches or its registry are added to.
+   The wrapper's self is the original function. ---- */
+
+static PyObject *
+abc_guarded(PyObject *original, PyObject *const *args, Py_ssize_t nargs,
+            int registry)
+{
+    if (nargs < 1) {
+        return PyObject_Vectorcall(original, args, nargs, NULL);
+    }
+    /* Distinct keys for the two (objects are 16-byte aligned). */
+    void *key = (char *)args[0] + registry;
+    int entered = ocap_busy_enter(key);
+    if (entered <= 0) {
+        if (entered == 0) {
+            PyErr_SetString(PyExc_RuntimeError, "an ABC's cache changed by "
+                            "code run while adding to it");
+        }
+        return NULL;
+    }
+    PyObject *r = PyObject_Vectorcall(original, args, nargs, NULL);
+    ocap_busy_leave(key);
+    return r;
+}
+
+static PyObject *
+abc_subclasscheck(PyObject *original, PyObject *const *args, Py_ssize_t n)
+{
+    return abc_guarded(original, args, n, 0);
+}
+
+static PyObject *
+abc_register(PyObject *original, PyObject *const *args, Py_ssize_t n)
+{
+    return abc_guarded(original, args, n, 1);
+}
+
+static PyMethodDef abc_wrappers[] = {
+    {"_abc_subclasscheck", (PyCFunction)(void (*)(void))abc_subclasscheck,
+     METH_FASTCALL, NULL},
+    {"_abc_register", (PyCFunction)(void (*)(void))abc_register,
+     METH_FASTCALL, NULL},
+    {NULL, NULL, 0, NULL}
+};
+
+/* Wraps _abc_subclasscheck and _abc_register in a module's dict (_abc's,
+   or abc's, which bound them at import), once. */
+int
+ocap_set_guard_abc(PyObject *dict)
+{
+    for (PyMethodDef *def = abc_wrappers; def->ml_name; def++) {
+        PyObject *f = PyDict_GetItemString(dict, def->ml_name);
+        if (f == NULL || !PyCFunction_Check(f) ||
+            PyCFunction_GET_FUNCTION(f) == def->ml_meth) {
+            continue;
+        }
+        PyObject *wrapper = PyCFunction_New(def, f);
+        if (wrapper == NULL ||
+            PyDict_SetItemString(dict, def->ml_name, wrapper) < 0) {
+            Py_XDECREF(wrapper);
+            return -1;
+        }
+        Py_DECREF(wrapper);
+    }
+    return 0;
+}
+
+/* The interpreter's own abc (loaded at start-up for io, whose ABCs a
+   sandbox sees) and _abc, for the modules to come. */
+int
+ocap_set_guard_abc_modules(void)
+{
+    PyObject *modules = PyImport_GetModuleDict();
+    const char *const names[] = {"_abc", "abc"};
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *m = PyDict_GetItemString(modules, names[i]);
+        if (m != NULL && PyModule_Check(m) &&
+            ocap_set_guard_abc(PyModule_GetDict(m)) < 0) {
+            return -1;
+        }
     }
     return 0;
 }

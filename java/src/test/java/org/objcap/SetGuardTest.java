@@ -69,4 +69,40 @@ class SetGuardTest {
             assertEquals(true, sandbox.eval("len(s) == sum(1 for _ in s)"));
         }
     }
+
+    /** _abc's caches are sets too (abc_*_set_add_reentry.py): ABCs still work. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void abcsWorkAsUsual(boolean inProcess) {
+        try (Sandbox sandbox = open(inProcess)) {
+            sandbox.exec("""
+                    import abc, collections.abc, io, numbers, typing
+                    class Shape(abc.ABC):
+                        @abc.abstractmethod
+                        def area(self): ...
+                        @classmethod
+                        def __subclasshook__(cls, other):
+                            return True if hasattr(other, 'area') else NotImplemented
+                    class Square:
+                        def area(self):
+                            return 4
+                    class Plain:
+                        pass
+                    @typing.runtime_checkable
+                    class Closable(typing.Protocol):
+                        def close(self): ...
+                    Shape.register(Plain)
+                    class Stream:
+                        pass
+                    io.IOBase.register(Stream)
+                    results = [isinstance(Square(), Shape), issubclass(Plain, Shape),
+                               issubclass(int, Shape), isinstance({}, collections.abc.Mapping),
+                               isinstance([], collections.abc.Mapping), isinstance(3, numbers.Integral),
+                               isinstance(io.StringIO(), Closable), issubclass(Stream, io.IOBase),
+                               issubclass(Stream, io.IOBase)]
+                    """);
+            assertEquals(List.of(true, true, false, true, false, true, true, true, true),
+                    sandbox.get("results"));
+        }
+    }
 }

@@ -129,8 +129,9 @@ ocap_bare_patch_builtins(PyObject *builtins_dict)
 
 /* ---- type dicts ---- */
 
-static PyObject *
-type_dict(PyTypeObject *type)
+/* A type's dict, borrowed: on 3.12+ a static type's is per interpreter. */
+PyObject *
+ocap_type_dict(PyTypeObject *type)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     PyObject *dict = PyType_GetDict(type); /* new reference */
@@ -144,7 +145,7 @@ type_dict(PyTypeObject *type)
 static int
 dict_remove(PyTypeObject *type, const char *name)
 {
-    PyObject *dict = type_dict(type);
+    PyObject *dict = ocap_type_dict(type);
     if (dict == NULL || PyDict_DelItemString(dict, name) == 0) {
         return 0;
     }
@@ -198,7 +199,7 @@ static PyMethodDef subclasses_def = {
 static int
 patch_subclasses(void)
 {
-    PyObject *dict = type_dict(&PyType_Type);
+    PyObject *dict = ocap_type_dict(&PyType_Type);
     PyObject *current = PyDict_GetItemString(dict, "__subclasses__");
     if (current == NULL) {
         return 0;
@@ -252,7 +253,7 @@ static PyMemberDef audited_function_members[] = {
 static int
 audit_function_members(void)
 {
-    PyObject *dict = type_dict(&PyFunction_Type);
+    PyObject *dict = ocap_type_dict(&PyFunction_Type);
     for (PyMemberDef *m = audited_function_members; m->name; m++) {
         PyObject *current = PyDict_GetItemString(dict, m->name);
         /* Absent: a patched CPython keeps closures private; adding the

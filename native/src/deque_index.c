@@ -140,11 +140,7 @@ static PyMethodDef index_def = {
 static int
 replace_index(PyTypeObject *type)
 {
-    PyObject *dict = type->tp_dict;
-#if PY_VERSION_HEX >= 0x030C0000
-    dict = PyType_GetDict(type);
-    Py_XDECREF(dict); /* kept alive by the type */
-#endif
+    PyObject *dict = ocap_type_dict(type);
     PyObject *old = dict ? PyDict_GetItemString(dict, "index") : NULL;
     if (old == NULL || !PyObject_TypeCheck(old, &PyMethodDescr_Type)) {
         PyErr_Format(PyExc_ImportError, "%s has no index method",

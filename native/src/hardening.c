@@ -33,11 +33,7 @@ drop_from_type(PyObject *type, const char *name)
     if (!PyType_Check(type)) {
         return 0;
     }
-    PyObject *dict = ((PyTypeObject *)type)->tp_dict;
-#if PY_VERSION_HEX >= 0x030C0000
-    dict = PyType_GetDict((PyTypeObject *)type);
-    Py_XDECREF(dict); /* kept alive by the type */
-#endif
+    PyObject *dict = ocap_type_dict((PyTypeObject *)type);
     if (dict == NULL || PyDict_GetItemString(dict, name) == NULL) {
         return 0;
     }
@@ -57,11 +53,7 @@ drop_from_type(PyObject *type, const char *name)
 int
 ocap_rewrap_slot(PyTypeObject *type, void *original, void *guarded)
 {
-    PyObject *dict = type->tp_dict;
-#if PY_VERSION_HEX >= 0x030C0000
-    dict = PyType_GetDict(type);
-    Py_XDECREF(dict); /* kept alive by the type */
-#endif
+    PyObject *dict = ocap_type_dict(type);
     if (dict == NULL) {
         PyErr_Format(PyExc_RuntimeError, "%s has no dict", type->tp_name);
         return -1;
@@ -304,7 +296,7 @@ harden_array(PyObject *module)
     if (drop_from_type(t, "__setitem__") < 0) {
         goto done;
     }
-    PyObject *dict = type->tp_dict;
+    PyObject *dict = ocap_type_dict(type);
     for (PyMethodDef *m = safe_methods; m->ml_name; m++) {
         PyObject *orig = PyDict_GetItemString(dict, m->ml_name);
         PyObject *key = Py_BuildValue("(ns)", (Py_ssize_t)(uintptr_t)type,

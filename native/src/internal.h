@@ -290,6 +290,7 @@ objcap_status ocap_denials_report(ocap_sandbox *sb, uint8_t **out,
                                   size_t *out_len);
 
 /* bare.c */
+PyObject *ocap_type_dict(PyTypeObject *type);
 int ocap_bare_patch_builtins(PyObject *builtins_dict);
 int ocap_bare_patch_types(void);
 const char *ocap_bare_cpython_patches(void);
@@ -303,12 +304,15 @@ int ocap_rewrap_slot(PyTypeObject *type, void *original, void *guarded);
 /* list_compare.c: list comparison holds the items it compares */
 int ocap_list_compare_patch(void);
 
+/* busy_objects.c: 1 when `key` is now busy, 0 when it already was, -1
+   with MemoryError set; leave what was entered */
+int ocap_busy_enter(void *key);
+void ocap_busy_leave(void *key);
+
 /* iterator_guard.c: itertools iterators refuse re-entry */
 int ocap_iterator_guard_start(void);
 int ocap_iterator_guard_module(PyObject *itertools);
 int ocap_iterator_guard_builtins(void);
-int ocap_busy_enter(void *key);
-void ocap_busy_leave(void *key);
 
 /* set_guard.c: a set is not added to while an add to it runs */
 int ocap_set_guard_start(void);

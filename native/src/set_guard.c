@@ -9,7 +9,7 @@
  * decrefs the words past the table: Debian's python3.11 segfaults, and
  * in-process the JVM died.  So the operations that add to an existing set
  * (add, update, symmetric_difference_update, __init__, |=, ^=) mark the
- * set busy (iterator_guard.c's set of busy objects); another of them on
+ * set busy (busy_objects.c); another of them on
  * the same set meanwhile raises RuntimeError.  Lookups, removals and new
  * sets (|, &, set comprehensions) cannot fill a remembered slot twice and
  * are left alone.

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "confine.h"
+#include "cpu_limit.h"
 #include "internal.h"
 #include "protocol.h"
 
@@ -172,13 +173,7 @@ arm_cpu_limit(void)
         return;
     }
     known = 1;
-    /* User and system time added before rounding up: rounding each down
-       lost up to two seconds, and SIGXCPU came before the engine's limit. */
-    uint64_t used_us =
-        (uint64_t)(used.ru_utime.tv_sec + used.ru_stime.tv_sec) * 1000000u +
-        (uint64_t)(used.ru_utime.tv_usec + used.ru_stime.tv_usec);
-    rlim_t soft = (rlim_t)((used_us + 999999u) / 1000000u) +
-        (rlim_t)((cpu_ms + 999) / 1000) + 1;
+    rlim_t soft = ocap_cpu_soft_limit(&used, cpu_ms);
     /* Whole seconds: most calls find it set to the same value already. */
     if (soft < limit.rlim_max && soft != limit.rlim_cur) {
         limit.rlim_cur = soft;

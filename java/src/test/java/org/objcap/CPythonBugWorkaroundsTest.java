@@ -7,13 +7,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What two workarounds for CPython bugs leave working: list comparison
- * that holds its items (native/src/list_compare.c, gh-120298) and the
- * pure-Python OrderedDict in place of the C one (hardening.c, gh-119004).
- * The attacks are in the escape corpus (memory-safety/list_compare_*,
- * memory-safety/ordereddict_*).
+ * What workarounds for CPython bugs leave working: list comparison that
+ * holds its items (native/src/list_compare.c, gh-120298), the pure-Python
+ * OrderedDict and cmp_to_key in place of the C ones, and functools.partial
+ * without __setstate__ (hardening.c, gh-119004, gh-144475). The attacks
+ * are in the escape corpus (memory-safety/list_compare_*, ordereddict_*,
+ * cmp_to_key_*, functools_partial_*).
  */
-class ListAndOrderedDictTest {
+class CPythonBugWorkaroundsTest {
     private static Sandbox open(boolean inProcess) {
         Sandbox.Builder b = Sandbox.builder();
         return inProcess ? b.inProcess().build() : b.build();
@@ -91,6 +92,21 @@ class ListAndOrderedDictTest {
                                K('ab') == K('cd'), type(K('x')).__module__]
                     """);
             assertEquals(List.of(List.of("a", "bb", "ccc"), true, true, "functools"),
+                    sandbox.get("results"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void partialWorksButHasNoSetstate(boolean inProcess) {
+        try (Sandbox sandbox = open(inProcess)) {
+            sandbox.exec("""
+                    import functools
+                    p = functools.partial(max, 3, key=abs)
+                    results = [p(-5), p.args, sorted(p.keywords), repr(p).startswith('functools.partial('),
+                               hasattr(p, '__setstate__'), functools.partial(p, 1)(2)]
+                    """);
+            assertEquals(List.of(-5L, List.of(3L), List.of("key"), true, false, 3L),
                     sandbox.get("results"));
         }
     }

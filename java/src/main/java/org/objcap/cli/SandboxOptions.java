@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.objcap.Access;
@@ -202,19 +204,29 @@ final class SandboxOptions {
         return Duration.ofNanos(Math.max(1, (long) Math.min(seconds * 1e9, Long.MAX_VALUE)));
     }
 
+    /**
+     * {@code value} parsed, if it parses and is accepted; else the hint,
+     * which says what to give.
+     */
+    private static <T> T parsed(String value, Function<String, T> parse, Predicate<T> accepted,
+            String hint) {
+        try {
+            T parsed = parse.apply(value);
+            if (accepted.test(parsed)) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new TypeConversionException(hint);
+    }
+
     /** Seconds: a number, 0 or more. */
     static final class Seconds implements ITypeConverter<Double> {
         @Override
         public Double convert(String value) {
-            try {
-                double seconds = Double.parseDouble(value);
-                if (seconds >= 0 && !Double.isInfinite(seconds)) { // NaN fails too
-                    return seconds;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new TypeConversionException("give a number of seconds, 0 or more (0: no limit)");
+            return parsed(value, Double::parseDouble, s -> s >= 0 && !s.isInfinite(), // NaN fails too
+                    "give a number of seconds, 0 or more (0: no limit)");
         }
     }
 
@@ -222,15 +234,8 @@ final class SandboxOptions {
     static final class Amount implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            try {
-                long amount = Long.parseLong(value);
-                if (amount >= 0) {
-                    return amount;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new TypeConversionException("give a whole number, 0 or more (0: no limit)");
+            return parsed(value, Long::parseLong, a -> a >= 0,
+                    "give a whole number, 0 or more (0: no limit)");
         }
     }
 
@@ -238,15 +243,8 @@ final class SandboxOptions {
     static final class Recursion implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            try {
-                int limit = Integer.parseInt(value);
-                if (limit >= 50 && limit <= 100_000) {
-                    return limit;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new TypeConversionException("give a whole number from 50 to 100000");
+            return parsed(value, Integer::parseInt, n -> n >= 50 && n <= 100_000,
+                    "give a whole number from 50 to 100000");
         }
     }
 }

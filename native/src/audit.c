@@ -1,9 +1,11 @@
 /*
  * Layer 3: the audit hook (PEP 578), installed before CPython starts so it
- * covers every interpreter; Python has no API to remove it.  On a sandbox's
- * thread, outside objcap's own trusted C paths, every event is denied
- * unless it is known to reach no resource (fail-safe), and attribute reads
- * that lead out of the sandbox's scope fail as missing attributes.
+ * covers every interpreter; Python has no API to remove it.  In an armed
+ * sandbox's interpreter (trust.c) every event is denied unless it is known
+ * to reach no resource (fail-safe), whatever C code is below, and
+ * attribute reads that lead out of the sandbox's scope fail as missing
+ * attributes.  The only exception is the one event objcap's own C code
+ * announced, with its exact argument (ocap_trust_expect).
  */
 #include "internal.h"
 
@@ -49,19 +51,13 @@ event_attribute(PyObject *args, PyObject **target)
 
 /* Standard-library code probes with getattr(f, '__globals__', default)
    (inspect.signature, typing.get_type_hints): still refused, but not
-   reported as something the script tried.  This affects the log only. */
+   reported as something the script tried, when the innermost frame runs
+   a module objcap loaded (in its own globals, which a script cannot fake)
+   and that code itself names the attribute.  This affects the log only. */
 static int
-probed_by_stdlib(ocap_sandbox *sb)
+probed_by_stdlib(ocap_sandbox *sb, const char *attribute)
 {
-    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
-    if (frame == NULL) {
-        return 0;
-    }
-    PyObject *globals = PyFrame_GetGlobals(frame);
-    int stdlib = globals != NULL &&
-        ocap_importer_is_support_globals(sb, globals);
-    Py_XDECREF(globals);
-    return stdlib;
+    return attribute != NULL && ocap_importer_stdlib_probe(sb, attribute);
 }
 
 static int
@@ -71,7 +67,7 @@ deny(ocap_sandbox *sb, PyObject *exc_type, const char *event,
     char what[96];
     snprintf(what, sizeof what, "%s%s%s", event, detail ? " " : "",
              detail ? detail : "");
-    if (exc_type != PyExc_AttributeError || !probed_by_stdlib(sb)) {
+    if (exc_type != PyExc_AttributeError || !probed_by_stdlib(sb, detail)) {
         ocap_sandbox_count_denial(sb, what);
     }
     if (exc_type == PyExc_AttributeError) {
@@ -88,10 +84,9 @@ deny(ocap_sandbox *sb, PyObject *exc_type, const char *event,
 static int
 audit_hook(const char *event, PyObject *args, void *unused)
 {
-    ocap_sandbox *sb = ocap_trust_sandbox();
-    if (sb == NULL || ocap_trust_is_trusted() ||
-        ocap_trust_take_expected(event, args)) {
-        return 0; /* the host's interpreter, or objcap's own C code */
+    ocap_sandbox *sb = ocap_trust_armed_sandbox();
+    if (sb == NULL || ocap_trust_take_expected(event, args)) {
+        return 0; /* the host's interpreter, or objcap's own one event */
     }
     if (strcmp(event, "object.__getattr__") == 0) {
         PyObject *target = NULL;
@@ -116,6 +111,14 @@ audit_hook(const char *event, PyObject *args, void *unused)
                         "setting a function's __code__", NULL);
         }
         return 0;
+    }
+    if (strcmp(event, "exec") == 0 && PyTuple_Check(args) &&
+        PyTuple_GET_SIZE(args) >= 1 &&
+        ocap_importer_is_support_code(sb, PyTuple_GET_ITEM(args, 0))) {
+        /* A module's code run again in globals of the caller's choosing
+           would speak for that module (importer.c). */
+        return deny(sb, PyExc_PermissionError,
+                    "exec of a standard-library code object", NULL);
     }
     if (in_list(event, allowed_events)) {
         return 0;

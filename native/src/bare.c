@@ -275,7 +275,11 @@ audit_function_members(void)
     return 0;
 }
 
-/* ---- file objects: constructible only on objcap's trusted C paths ---- */
+/* ---- file objects: never constructible from Python in a sandbox ----
+ *
+ * The types' slots become gates that refuse in an armed sandbox; objcap's
+ * own C code calls the original slots it keeps here (ocap_bare_new_file),
+ * so no gate ever opens for whatever Python runs meanwhile. */
 
 typedef struct {
     const char *name;
@@ -310,10 +314,11 @@ gated_base(PyTypeObject *type)
 static int
 file_creation_allowed(PyTypeObject *type)
 {
-    if (ocap_trust_sandbox() == NULL || ocap_trust_is_trusted()) {
-        return 1;
+    ocap_sandbox *sb = ocap_trust_armed_sandbox();
+    if (sb == NULL) {
+        return 1; /* the host's interpreter, or one objcap is building */
     }
-    count("file object construction");
+    ocap_sandbox_count_denial(sb, "file object construction");
     PyErr_Format(PyExc_TypeError,
                  "cannot create or initialize '%.100s' objects in this "
                  "sandbox; files come from capabilities", type->tp_name);
@@ -389,17 +394,43 @@ gate_file_types(void)
     return 0;
 }
 
-/* Creates a file object of a gated type from objcap's own C code.  On a
-   CPython with cpython-patches 0001 the FileIO type cannot be called even
-   from here: make raw files with _io.open(..., buffering=0) (which works on
-   both) or PyFile_Init. */
+/*
+ * Creates a file object of a gated type (exactly that type, as the hidden
+ * _io module holds it) from objcap's own C code, through the slots the
+ * gates replaced: nothing is lowered, so Python that runs inside (a codec
+ * the script registered, a finalizer) meets the gates and the audit hook
+ * as anywhere else.  On a CPython with cpython-patches 0001 FileIO is not
+ * gated here and cannot be built at all (PyFile_Init makes raw files).
+ */
 PyObject *
-ocap_bare_trusted_call(PyObject *callable, PyObject *args, PyObject *kwargs)
+ocap_bare_new_file(PyObject *type_object, PyObject *args)
 {
-    ocap_trust_enter();
-    PyObject *result = PyObject_Call(callable, args, kwargs);
-    ocap_trust_leave();
-    return result;
+    if (type_object == NULL || args == NULL || !PyType_Check(type_object) ||
+        !PyTuple_Check(args)) {
+        PyErr_SetString(PyExc_SystemError, "ocap_bare_new_file: bad call");
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)type_object;
+    gated_type *g = gated_base(type);
+    /* Not a subclass: a script's class may carry any name, but it is a
+       mutable heap type. */
+    if (g == NULL || g->new == NULL || g->init == NULL ||
+        strcmp(type->tp_name, g->name) != 0 ||
+        ((type->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
+         !(type->tp_flags & Py_TPFLAGS_IMMUTABLETYPE))) {
+        PyErr_Format(PyExc_SystemError, "'%.100s' is not a gated file type",
+                     type->tp_name);
+        return NULL;
+    }
+    PyObject *self = g->new(type, args, NULL);
+    if (self == NULL) {
+        return NULL;
+    }
+    if (g->init(self, args, NULL) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return self;
 }
 
 int

@@ -61,11 +61,11 @@ ocap_code_cache_get(const char *path, const struct stat *st)
     if (data == NULL) {
         return NULL;
     }
-    /* objcap's own use of marshal, on its own data: trusted (the audit
-       hook refuses marshal to sandboxed code). */
-    ocap_trust_enter();
+    /* objcap's own use of marshal: the audit hook, which refuses marshal
+       to sandboxed code, lets this one event through for these bytes. */
+    ocap_trust_expect_bytes("marshal.loads", data, len);
     PyObject *code = PyMarshal_ReadObjectFromString(data, (Py_ssize_t)len);
-    ocap_trust_leave();
+    ocap_trust_expect_nothing();
     free(data);
     if (code == NULL || !PyCode_Check(code)) {
         Py_XDECREF(code);
@@ -82,9 +82,9 @@ ocap_code_cache_put(const char *path, const struct stat *st, PyObject *code)
     if (ocap_worker_side) {
         return; /* a worker serves one sandbox: nobody would reuse it */
     }
-    ocap_trust_enter();
+    ocap_trust_expect_dump(code);
     PyObject *bytes = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
-    ocap_trust_leave();
+    ocap_trust_expect_nothing();
     if (bytes == NULL) {
         PyErr_Clear();
         return;

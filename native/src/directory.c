@@ -295,8 +295,17 @@ close_keeping_error(PyObject *file)
     PyErr_SetRaisedException_compat(exc);
 }
 
-/* The buffered (and text) layers over a raw file, as io.open builds them;
-   the gated _io types are constructed on objcap's trusted path. */
+/* A str argument as an exact str (a subclass's methods never run in the
+   code below); anything else as it is, for the type's own error. */
+static PyObject *
+exact_text(PyObject *arg)
+{
+    return PyUnicode_Check(arg) ? PyUnicode_FromObject(arg) : Py_NewRef(arg);
+}
+
+/* The buffered (and text) layers over a raw file, as io.open builds them,
+   through the gated _io types' own constructors (bare.c): the codec the
+   encoding names is looked up and called on the script's authority. */
 static PyObject *
 wrap(ocap_sandbox *sb, PyObject *raw, const open_mode *m, const char *mode,
      PyObject *encoding, PyObject *errors, PyObject *newline)
@@ -310,24 +319,27 @@ wrap(ocap_sandbox *sb, PyObject *raw, const open_mode *m, const char *mode,
                          : m->readable ? "BufferedReader" : "BufferedWriter";
     PyObject *type = PyObject_GetAttrString(io, buffered);
     PyObject *args = type ? PyTuple_Pack(1, raw) : NULL;
-    PyObject *buffer = args ? ocap_bare_trusted_call(type, args, NULL) : NULL;
+    PyObject *buffer = args ? ocap_bare_new_file(type, args) : NULL;
     Py_XDECREF(args);
     Py_XDECREF(type);
     if (buffer == NULL || !m->text) {
         return buffer;
     }
-    PyObject *utf8 = NULL;
-    if (encoding == Py_None) {
-        /* Not the locale's: a script sees the same on every host. */
-        encoding = utf8 = PyUnicode_FromString("utf-8");
-    }
+    /* Not the locale's encoding: a script sees the same on every host. */
+    PyObject *text_args[3] = {
+        encoding == Py_None ? PyUnicode_FromString("utf-8")
+                            : exact_text(encoding),
+        exact_text(errors), exact_text(newline)};
     type = PyObject_GetAttrString(io, "TextIOWrapper");
-    args = type && encoding ? PyTuple_Pack(4, buffer, encoding, errors,
-                                           newline) : NULL;
-    PyObject *text = args ? ocap_bare_trusted_call(type, args, NULL) : NULL;
+    args = type && text_args[0] && text_args[1] && text_args[2]
+        ? PyTuple_Pack(4, buffer, text_args[0], text_args[1], text_args[2])
+        : NULL;
+    PyObject *text = args ? ocap_bare_new_file(type, args) : NULL;
     Py_XDECREF(args);
     Py_XDECREF(type);
-    Py_XDECREF(utf8);
+    for (int i = 0; i < 3; i++) {
+        Py_XDECREF(text_args[i]);
+    }
     if (text == NULL) {
         close_keeping_error(buffer);
         Py_DECREF(buffer);

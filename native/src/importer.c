@@ -13,6 +13,8 @@
  */
 #include "internal.h"
 
+#include <opcode.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -116,39 +118,164 @@ unregister(ocap_sandbox *sb, PyObject *name)
     PyErr_SetRaisedException_compat(exc);
 }
 
-static int is_support_requester(ocap_sandbox *sb, PyObject *globals);
-
-/* Marks a module's dict as objcap-loaded: its imports may use support. */
+/*
+ * Who asks.  Modules objcap loaded for the standard library may import the
+ * support modules; the script may not.  The requester is never taken from
+ * the globals a caller passes (any script can pass vars(json)): objcap
+ * records every code object it runs as such a module (the body and,
+ * through co_consts, every function and class body in it) together with
+ * that module's dict, and a frame speaks for the module only while it runs
+ * one of those code objects in that very dict.
+ */
 static int
-mark_support(ocap_sandbox *sb, PyObject *dict)
+mark_support_code(ocap_sandbox *sb, PyObject *code, PyObject *dict, int depth)
 {
-    PyObject *key = PyLong_FromVoidPtr(dict);
-    int rc = key ? PyDict_SetItem(sb->importer.support_globals, key, dict) : -1;
+    if (!PyCode_Check(code) || depth > 100) {
+        return 0;
+    }
+    PyObject *key = PyLong_FromVoidPtr(code);
+    PyObject *entry = key ? PyTuple_Pack(2, code, dict) : NULL;
+    int rc = entry ? PyDict_SetItem(sb->importer.support_code, key, entry)
+                   : -1;
+    Py_XDECREF(entry);
     Py_XDECREF(key);
+    PyObject *consts = ((PyCodeObject *)code)->co_consts;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_GET_SIZE(consts); i++) {
+        rc = mark_support_code(sb, PyTuple_GET_ITEM(consts, i), dict,
+                               depth + 1);
+    }
     return rc;
 }
 
-int
-ocap_importer_is_support_globals(ocap_sandbox *sb, PyObject *globals)
+/* The dict of the support module whose code `frame` runs in that module's
+   own dict, or NULL (borrowed: the record keeps it). */
+static PyObject *
+support_module_dict(ocap_sandbox *sb, PyFrameObject *frame)
 {
-    return is_support_requester(sb, globals);
-}
-
-static int
-is_support_requester(ocap_sandbox *sb, PyObject *globals)
-{
-    if (globals == NULL || !PyDict_Check(globals) ||
-        sb->importer.support_globals == NULL) { /* the sandbox is ending */
-        return 0;
+    if (frame == NULL || sb->importer.support_code == NULL) {
+        return NULL; /* no Python caller, or the sandbox is ending */
     }
-    PyObject *key = PyLong_FromVoidPtr(globals);
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    PyObject *globals = PyFrame_GetGlobals(frame);
+    PyObject *key = PyLong_FromVoidPtr(code);
+    PyObject *entry = key ? PyDict_GetItem(sb->importer.support_code, key)
+                          : NULL;
+    PyObject *dict = NULL;
+    if (entry != NULL && PyTuple_GET_ITEM(entry, 0) == (PyObject *)code &&
+        PyTuple_GET_ITEM(entry, 1) == globals) {
+        dict = globals;
+    }
+    Py_XDECREF(key);
+    Py_XDECREF(globals);
+    Py_DECREF(code);
     if (key == NULL) {
         PyErr_Clear();
+    }
+    return dict;
+}
+
+/* The frame executes an import statement (not a call that reached
+   __import__ some other way: a key function, a functools.partial). */
+static int
+at_import_statement(PyFrameObject *frame)
+{
+    int lasti = PyFrame_GetLasti(frame);
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    PyObject *bytes = PyCode_GetCode(code); /* without specialization */
+    int at = bytes != NULL && lasti >= 0 &&
+        lasti < PyBytes_GET_SIZE(bytes) &&
+        (unsigned char)PyBytes_AS_STRING(bytes)[lasti] == IMPORT_NAME;
+    if (bytes == NULL) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(bytes);
+    Py_DECREF(code);
+    return at;
+}
+
+/* Support modules that C code of the standard library imports itself
+   (PyImport_ImportModule), from wherever its Python caller stands:
+   _codecs_*.getcodec() imports _multibytecodec and the other codecs'
+   mapping tables.  Nothing a script could not reach anyway through the
+   codec objects those modules hand out. */
+static const char *const imported_from_c[] = {
+    "_multibytecodec", "_codecs_cn", "_codecs_hk", "_codecs_iso2022",
+    "_codecs_jp", "_codecs_kr", "_codecs_tw", NULL
+};
+
+static int
+imported_by_c_code(PyObject *name)
+{
+    for (const char *const *n = imported_from_c; *n; n++) {
+        if (PyUnicode_CompareWithASCIIString(name, *n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An import on behalf of a support module: its own import statement,
+   which passes its own globals (or C code it called, for the few modules
+   above). */
+static int
+is_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *globals)
+{
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+    PyObject *dict = support_module_dict(sb, frame);
+    return dict != NULL && globals == dict &&
+        (at_import_statement(frame) || imported_by_c_code(name));
+}
+
+int
+ocap_importer_is_support_code(ocap_sandbox *sb, PyObject *code)
+{
+    if (!PyCode_Check(code) || sb->importer.support_code == NULL) {
         return 0;
     }
-    PyObject *found = PyDict_GetItem(sb->importer.support_globals, key);
-    Py_DECREF(key);
-    return found == globals;
+    PyObject *key = PyLong_FromVoidPtr(code);
+    PyObject *entry = key ? PyDict_GetItem(sb->importer.support_code, key)
+                          : NULL;
+    if (key == NULL) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(key);
+    return entry != NULL && PyTuple_GET_ITEM(entry, 0) == code;
+}
+
+/* `name` appears in the code: as a name it loads or as a str constant,
+   alone or in a tuple of them. */
+static int
+code_names(PyCodeObject *code, const char *name)
+{
+    PyObject *lists[2] = {code->co_names, code->co_consts};
+    for (int l = 0; l < 2; l++) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(lists[l]); i++) {
+            PyObject *item = PyTuple_GET_ITEM(lists[l], i);
+            Py_ssize_t n = PyTuple_Check(item) ? PyTuple_GET_SIZE(item) : 1;
+            for (Py_ssize_t j = 0; j < n; j++) {
+                PyObject *s = PyTuple_Check(item) ? PyTuple_GET_ITEM(item, j)
+                                                  : item;
+                if (PyUnicode_CheckExact(s) &&
+                    PyUnicode_CompareWithASCIIString(s, name) == 0) {
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int
+ocap_importer_stdlib_probe(ocap_sandbox *sb, const char *attribute)
+{
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+    if (support_module_dict(sb, frame) == NULL) {
+        return 0;
+    }
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    int named = code_names(code, attribute);
+    Py_DECREF(code);
+    return named;
 }
 
 /* Runs a code object as a new module's body. */
@@ -163,7 +290,7 @@ exec_module(ocap_sandbox *sb, PyObject *name, PyObject *code,
     PyObject *dict = PyModule_GetDict(module);
     if (init_module_attrs(sb, module, name, origin, is_package) < 0 ||
         PyDict_SetItemString(dict, "__builtins__", sb->importer.builtins) < 0 ||
-        (support && mark_support(sb, dict) < 0) ||
+        (support && mark_support_code(sb, code, dict, 0) < 0) ||
         ocap_importer_register(sb, PyUnicode_AsUTF8(name), module) == NULL) {
         Py_DECREF(module);
         return NULL;
@@ -233,7 +360,7 @@ load_extension(ocap_sandbox *sb, PyObject *name, const char *path)
     ocap_trust_expect("import", name);
     PyObject *module = PyObject_CallMethod(sb->importer.imp, "create_dynamic",
                                            "O", spec);
-    ocap_trust_expect(NULL, NULL);
+    ocap_trust_expect_nothing();
     Py_DECREF(spec);
     if (module == NULL) {
         return NULL;
@@ -418,8 +545,8 @@ kind_allowed(ocap_sandbox *sb, int kind, PyObject *name, PyObject *top,
         (kind == OCAP_KIND_SOURCE && in_set(im->user[kind], top))) {
         return 1;
     }
-    /* Codec lookups import encodings.* from the interpreter's own
-       (hidden) encodings package, on behalf of whatever code encodes. */
+    /* Codec lookups import encodings.* (ocap_importer_own_codec_search),
+       on behalf of whatever code encodes. */
     if (kind == OCAP_KIND_SOURCE &&
         PyUnicode_CompareWithASCIIString(top, "encodings") == 0) {
         return 1;
@@ -790,7 +917,7 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_RecursionError, "imports nest too deeply");
         return NULL;
     }
-    int support = is_support_requester(sb, globals);
+    int support = is_support_requester(sb, full, globals);
     int outer_support = sb->importer.requester_support;
     sb->importer.requester_support = support;
     sb->importer.depth++;
@@ -851,6 +978,38 @@ ocap_importer_load_support(ocap_sandbox *sb, const char *name)
     return module;
 }
 
+/*
+ * Codec lookups go through the sandbox's own encodings package.  The
+ * interpreter registered its start-up package, whose codec modules, once
+ * hidden, come back as the sandbox's (importing the sandbox's codecs), so
+ * its isinstance(entry, codecs.CodecInfo) failed and it rebuilt each entry
+ * from the 4-tuple, without incremental codecs: TextIOWrapper then called
+ * None for every encoding not cached at start-up.  Unregistering clears
+ * the lookup cache too.
+ */
+int
+ocap_importer_own_codec_search(ocap_sandbox *sb)
+{
+    PyObject *fresh = ocap_importer_load_support(sb, "encodings");
+    PyObject *search = fresh ? PyObject_GetAttrString(fresh, "search_function")
+                             : NULL;
+    Py_XDECREF(fresh);
+    if (search == NULL) {
+        return -1;
+    }
+    PyObject *startup = PyDict_GetItemString(sb->importer.hidden, "encodings");
+    PyObject *old = startup ? PyObject_GetAttrString(startup, "search_function")
+                            : NULL;
+    int rc = (old == NULL || PyCodec_Unregister(old) == 0)
+        ? PyCodec_Register(search) : -1;
+    if (old == NULL && startup != NULL) {
+        PyErr_Clear(); /* nothing registered to replace */
+    }
+    Py_XDECREF(old);
+    Py_DECREF(search);
+    return rc;
+}
+
 /* Moves everything the interpreter loaded at start-up out of reach. */
 static int
 hide_startup_modules(ocap_importer *im)
@@ -884,11 +1043,11 @@ ocap_importer_install(ocap_sandbox *sb)
     im->modules = Py_NewRef(PyImport_GetModuleDict());
     im->visible_modules = PyDict_New();
     im->hidden = PyDict_New();
-    im->support_globals = PyDict_New();
+    im->support_code = PyDict_New();
     im->package_dirs = PyDict_New();
     im->host_names = PySet_New(NULL);
     if (im->host_names == NULL || im->visible_modules == NULL || im->hidden == NULL ||
-        im->support_globals == NULL || im->package_dirs == NULL ||
+        im->support_code == NULL || im->package_dirs == NULL ||
         ocap_policy_build(sb) < 0) {
         return -1;
     }
@@ -963,7 +1122,7 @@ ocap_importer_clear(ocap_sandbox *sb)
     Py_CLEAR(im->modules);
     Py_CLEAR(im->visible_modules);
     Py_CLEAR(im->hidden);
-    Py_CLEAR(im->support_globals);
+    Py_CLEAR(im->support_code);
     Py_CLEAR(im->package_dirs);
     Py_CLEAR(im->host_names);
     Py_CLEAR(im->imp);

@@ -117,7 +117,8 @@ typedef struct ocap_importer {
     PyObject *modules;         /* the interpreter's sys.modules */
     PyObject *visible_modules; /* the stand-in sys.modules */
     PyObject *hidden;          /* modules the sandbox must not see */
-    PyObject *support_globals; /* {id(dict): dict} of modules we loaded */
+    PyObject *support_code;    /* {id(code): (code, module dict)}: the
+                                  code objcap runs as support modules */
     PyObject *package_dirs;    /* {package name: (directory, is_support)} */
     PyObject *host_names;      /* top-level names loaded from host paths */
     PyObject *imp;             /* the real _imp */
@@ -184,6 +185,7 @@ struct ocap_sandbox {
 
     /* Python state: touched only with the GIL held */
     PyThreadState *tstate;     /* the engine thread's */
+    PyInterpreterState *armed_interp; /* trust.c: set once built */
     PyThreadState *running;    /* the thread state running a job, if any */
     unsigned long running_ident;
     struct {                   /* thread states of calling threads */
@@ -275,10 +277,13 @@ typedef struct ocap_host_state {
 } ocap_host_state;
 int ocap_host_enter(PyInterpreterState *interp, ocap_host_state *h);
 void ocap_host_leave(ocap_host_state *h);
-void ocap_trust_enter(void);
-void ocap_trust_leave(void);
-int ocap_trust_is_trusted(void);
-void ocap_trust_expect(const char *event, PyObject *arg);
+int ocap_trust_arm(ocap_sandbox *sb, PyInterpreterState *interp);
+void ocap_trust_disarm(ocap_sandbox *sb);
+ocap_sandbox *ocap_trust_armed_sandbox(void);
+void ocap_trust_expect(const char *event, PyObject *first_arg);
+void ocap_trust_expect_bytes(const char *event, const void *data, size_t len);
+void ocap_trust_expect_dump(PyObject *code);
+void ocap_trust_expect_nothing(void);
 int ocap_trust_take_expected(const char *event, PyObject *args);
 
 /* audit.c */
@@ -294,8 +299,7 @@ PyObject *ocap_type_dict(PyTypeObject *type);
 int ocap_bare_patch_builtins(PyObject *builtins_dict);
 int ocap_bare_patch_types(void);
 const char *ocap_bare_cpython_patches(void);
-PyObject *ocap_bare_trusted_call(PyObject *callable, PyObject *args,
-                                 PyObject *kwargs);
+PyObject *ocap_bare_new_file(PyObject *type, PyObject *args);
 
 /* hardening.c */
 int ocap_harden_module(const char *name, PyObject *module);
@@ -341,7 +345,9 @@ void ocap_importer_clear(ocap_sandbox *sb);
 PyObject *ocap_importer_register(ocap_sandbox *sb, const char *name,
                                  PyObject *module);
 PyObject *ocap_importer_load_support(ocap_sandbox *sb, const char *name);
-int ocap_importer_is_support_globals(ocap_sandbox *sb, PyObject *globals);
+int ocap_importer_is_support_code(ocap_sandbox *sb, PyObject *code);
+int ocap_importer_own_codec_search(ocap_sandbox *sb);
+int ocap_importer_stdlib_probe(ocap_sandbox *sb, const char *attribute);
 
 /* code_cache.c: compiled module code shared by the process's sandboxes */
 struct stat;

@@ -59,20 +59,20 @@ setup_interpreter(ocap_sandbox *sb)
         ocap_bare_patch_types() < 0 || ocap_importer_install(sb) < 0) {
         return -1;
     }
-    /* From here on this thread is the sandbox's: the audit hook and the
-       file-type gates apply, also while the interpreter is torn down. */
+    /* This thread runs the sandbox's imports and is charged its memory. */
     ocap_trust_set_sandbox(sb);
     /* types.py reads a closure to find the cell type, which the sandbox
-       may not; it is loaded now, trusted, before any sandbox code exists
-       that could run inside it. */
-    ocap_trust_enter();
+       may not; objcap loads it while it builds the interpreter, before
+       any code of the script exists in it. */
     PyObject *types = ocap_importer_load_support(sb, "types");
-    ocap_trust_leave();
-    if (types == NULL) {
+    if (types == NULL || ocap_importer_own_codec_search(sb) < 0) {
+        Py_XDECREF(types);
         return -1;
     }
     Py_DECREF(types);
-    return 0;
+    /* From here on the audit hook and the file-type gates apply to
+       everything the interpreter runs, also while it is torn down. */
+    return ocap_trust_arm(sb, sb->tstate->interp);
 }
 
 /* The sandbox's contextvars and thread-local dict follow it from thread
@@ -179,9 +179,10 @@ engine_main(void *arg)
     sb->tstate = sub;
     if (setup_interpreter(sb) < 0) {
         PyErr_Clear();
-        ocap_trust_set_sandbox(NULL);
         teardown_interpreter(sb);
         Py_EndInterpreter(sub);
+        ocap_trust_disarm(sb); /* with the GIL: before another can reuse */
+        ocap_trust_set_sandbox(NULL);
         PyThreadState_Swap(boot);
         PyThreadState_Clear(boot);
         PyThreadState_DeleteCurrent();
@@ -218,6 +219,10 @@ engine_main(void *arg)
     PyEval_RestoreThread(sub);
     teardown_interpreter(sb);
     Py_EndInterpreter(sub);
+    /* With the GIL still held, so no new interpreter at the same address
+       is armed before this one is forgotten. */
+    ocap_trust_disarm(sb);
+    ocap_trust_set_sandbox(NULL);
     /* Py_EndInterpreter leaves no current thread state but keeps the GIL;
        swap the boot state back in and delete it, which releases the GIL. */
     PyThreadState_Swap(boot);

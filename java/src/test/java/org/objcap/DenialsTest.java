@@ -12,6 +12,8 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The host reads what a script was refused. */
 class DenialsTest {
@@ -53,6 +55,45 @@ class DenialsTest {
             assertTrue(denials.recent().stream().anyMatch(e -> e.contains("open")), denials.toString());
             assertTrue(denials.recent().stream().anyMatch(e -> e.contains("__subclasses__")),
                     denials.toString());
+        }
+    }
+
+    /**
+     * The requester is not taken from the globals a caller passes: a script
+     * that hands a standard-library module's dict to __import__ or exec, or
+     * calls through a standard-library frame, gets the script's rules, and
+     * each refusal is counted.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
+    void aScriptPassingStdlibGlobalsIsStillTheScript(String mode) {
+        Sandbox.Builder builder = Sandbox.builder();
+        if (Isolation.IN_PROCESS.equals(mode)) {
+            builder.inProcess();
+        }
+        try (Sandbox sandbox = builder.build()) {
+            sandbox.exec("import functools, heapq, json, typing\n"
+                    + "attempts = [lambda: __import__('inspect', vars(json)),\n"
+                    + "    lambda: __import__('os', vars(json), None, ['path']),\n"
+                    + "    lambda: exec('import ast', vars(json)),\n"
+                    + "    lambda: heapq.nsmallest(1, ['inspect'],\n"
+                    + "        key=functools.partial(__import__, globals=vars(heapq))),\n"
+                    + "    lambda: exec(\"getattr(len, '__self__') and (lambda: 0).__globals__\",\n"
+                    + "                 vars(typing)),\n"
+                    + "    lambda: exec(typing.get_type_hints.__code__, vars(typing))]\n"
+                    + "refused = 0\n"
+                    + "for attempt in attempts:\n"
+                    + "    try:\n        attempt()\n"
+                    + "    except (ImportError, AttributeError, PermissionError):\n"
+                    + "        refused += 1\n");
+            assertEquals(6L, sandbox.get("refused"));
+            Denials denials = sandbox.denials();
+            assertEquals(6, denials.count(), denials.toString());
+            for (String what : List.of("import inspect", "import os", "import ast",
+                    "__globals__", "exec of a standard-library code object")) {
+                assertTrue(denials.recent().stream().anyMatch(e -> e.contains(what)),
+                        what + " missing from " + denials);
+            }
         }
     }
 

@@ -174,23 +174,90 @@ support_module_dict(ocap_sandbox *sb, PyFrameObject *frame)
     return dict;
 }
 
-/* The frame executes an import statement (not a call that reached
-   __import__ some other way: a key function, a functools.partial). */
+/* The oparg of the instruction at `at` in deoptimized code, with its
+   EXTENDED_ARG prefixes; -1 if `at` is out of range. */
+static long
+oparg_at(const unsigned char *code, Py_ssize_t size, Py_ssize_t at)
+{
+    if (at < 0 || at + 1 >= size) {
+        return -1;
+    }
+    long arg = code[at + 1];
+    int shift = 8;
+    for (Py_ssize_t p = at - 2; p >= 0 && code[p] == EXTENDED_ARG && shift < 32;
+         p -= 2, shift += 8) {
+        arg |= (long)code[p + 1] << shift;
+    }
+    return arg;
+}
+
+/* The start of the instruction before the one at `at`, skipping the
+   EXTENDED_ARG prefixes of `at`'s own. */
+static Py_ssize_t
+before(const unsigned char *code, Py_ssize_t at)
+{
+    Py_ssize_t p = at - 2;
+    while (p >= 0 && code[p] == EXTENDED_ARG) {
+        p -= 2;
+    }
+    return p;
+}
+
+/* A LOAD_CONST at `at`, or NULL (borrowed). */
+static PyObject *
+const_at(PyCodeObject *co, const unsigned char *code, Py_ssize_t size,
+         Py_ssize_t at)
+{
+    if (at < 0 || code[at] != LOAD_CONST) {
+        return NULL;
+    }
+    long i = oparg_at(code, size, at);
+    return i >= 0 && i < PyTuple_GET_SIZE(co->co_consts)
+        ? PyTuple_GET_ITEM(co->co_consts, i) : NULL;
+}
+
+/*
+ * The frame executes an import statement and this request is exactly
+ * that statement's: IMPORT_NAME at the frame's instruction with this name,
+ * after LOAD_CONSTs of this level and fromlist.  Not a call that reached
+ * __import__ some other way (a key function, a functools.partial), nor C
+ * code that runs under the statement and asks for something else (a
+ * script's __import__ replacement answering the statement).
+ */
 static int
-at_import_statement(PyFrameObject *frame)
+is_import_statement(PyFrameObject *frame, PyObject *name, PyObject *fromlist,
+                    int level)
 {
     int lasti = PyFrame_GetLasti(frame);
-    PyCodeObject *code = PyFrame_GetCode(frame);
-    PyObject *bytes = PyCode_GetCode(code); /* without specialization */
-    int at = bytes != NULL && lasti >= 0 &&
-        lasti < PyBytes_GET_SIZE(bytes) &&
-        (unsigned char)PyBytes_AS_STRING(bytes)[lasti] == IMPORT_NAME;
-    if (bytes == NULL) {
+    PyCodeObject *co = PyFrame_GetCode(frame);
+    PyObject *bytes = PyCode_GetCode(co); /* without specialization */
+    int same = 0;
+    if (bytes != NULL && lasti >= 0 && lasti < PyBytes_GET_SIZE(bytes)) {
+        const unsigned char *code =
+            (const unsigned char *)PyBytes_AS_STRING(bytes);
+        Py_ssize_t size = PyBytes_GET_SIZE(bytes);
+        long i = code[lasti] == IMPORT_NAME ? oparg_at(code, size, lasti) : -1;
+        PyObject *names = co->co_names;
+        Py_ssize_t fromlist_at = before(code, lasti);
+        PyObject *level_const = const_at(co, code, size,
+                                         before(code, fromlist_at));
+        PyObject *fromlist_const = const_at(co, code, size, fromlist_at);
+        same = i >= 0 && i < PyTuple_GET_SIZE(names) &&
+            PyUnicode_Check(name) &&
+            PyUnicode_Compare(PyTuple_GET_ITEM(names, i), name) == 0 &&
+            fromlist_const != NULL &&
+            (fromlist == fromlist_const ||
+             (fromlist == NULL && fromlist_const == Py_None)) &&
+            level_const != NULL && PyLong_CheckExact(level_const) &&
+            PyLong_AsLong(level_const) == level;
+    }
+    if (bytes == NULL || PyErr_Occurred()) {
         PyErr_Clear();
+        same = 0;
     }
     Py_XDECREF(bytes);
-    Py_DECREF(code);
-    return at;
+    Py_DECREF(co);
+    return same;
 }
 
 /* Support modules that C code of the standard library imports itself
@@ -216,14 +283,17 @@ imported_by_c_code(PyObject *name)
 
 /* An import on behalf of a support module: its own import statement,
    which passes its own globals (or C code it called, for the few modules
-   above). */
+   above).  `name` is the request as made, before a relative one is
+   resolved. */
 static int
-is_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *globals)
+is_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *full,
+                     PyObject *globals, PyObject *fromlist, int level)
 {
     PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
     PyObject *dict = support_module_dict(sb, frame);
     return dict != NULL && globals == dict &&
-        (at_import_statement(frame) || imported_by_c_code(name));
+        (is_import_statement(frame, name, fromlist, level) ||
+         imported_by_c_code(full));
 }
 
 int
@@ -917,7 +987,8 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_RecursionError, "imports nest too deeply");
         return NULL;
     }
-    int support = is_support_requester(sb, full, globals);
+    int support = is_support_requester(sb, name, full, globals, fromlist,
+                                       level);
     int outer_support = sb->importer.requester_support;
     sb->importer.requester_support = support;
     sb->importer.depth++;

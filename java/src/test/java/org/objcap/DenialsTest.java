@@ -98,6 +98,41 @@ class DenialsTest {
     }
 
     /**
+     * A refused import made from C code under a standard-library import
+     * statement (a script's __import__ replacement answering it) is the
+     * script's, and counted (found by review: it passed as the module's).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
+    void anImportUnderAStdlibImportStatementIsCounted(String mode) {
+        Sandbox.Builder builder = Sandbox.builder();
+        if (Isolation.IN_PROCESS.equals(mode)) {
+            builder.inProcess();
+        }
+        try (Sandbox sandbox = builder.build()) {
+            sandbox.exec("import functools\n"
+                    + "real = __import__\n"
+                    + "class Inject:\n"
+                    + "    __call__ = property(functools.partial(real, 'posix', vars(functools)))\n"
+                    + "def restore(self):\n"
+                    + "    __builtins__.__import__ = real\n"
+                    + "    return Inject()\n"
+                    + "class Hook:\n"
+                    + "    __call__ = property(restore)\n"
+                    + "__builtins__.__import__ = Hook()\n"
+                    + "try:\n"
+                    + "    functools.singledispatch(lambda x: x)\n"
+                    + "except ImportError:\n"
+                    + "    pass\n"
+                    + "finally:\n"
+                    + "    __builtins__.__import__ = real\n");
+            Denials denials = sandbox.denials();
+            assertEquals(1, denials.count(), denials.toString());
+            assertTrue(denials.recent().get(0).contains("import posix"), denials.toString());
+        }
+    }
+
+    /**
      * On a SyntaxError CPython opens the file named in the call to show its
      * line: refused (the line comes from the text), and not the script's doing.
      */

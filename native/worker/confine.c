@@ -6,8 +6,12 @@
  *  - Landlock: read-only access to the stdlib directories and the
  *    directories the host may grant read-only, read-write access to those
  *    it may grant read-write, nothing else;
- *  - seccomp (libseccomp): an allowlist; everything else fails with EPERM,
- *    and calls no legitimate path makes kill the process.
+ *  - Landlock's scoping (ABI 6): no signal or abstract Unix socket beyond
+ *    the worker itself;
+ *  - seccomp (libseccomp): an allowlist, each call as narrow as its use
+ *    (threads only, its own limits and signals only, fcntl without owners
+ *    or O_ASYNC); everything else fails with EPERM, and calls no
+ *    legitimate path makes kill the process.
  */
 #define _GNU_SOURCE
 #include "confine.h"
@@ -31,6 +35,9 @@
 #define CPU_SECONDS 3600
 #define OPEN_FILES 64
 #define FILE_SIZE (64ull << 20)
+#define THREAD_CLONE_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | \
+                            CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS | \
+                            CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 /* Keeps 0-2 and the control socket (3). */
 void
@@ -69,6 +76,8 @@ apply_rlimits(unsigned long long memory_limit)
 #endif
 #define ACCESS_FS_TRUNCATE (1ULL << 14)
 #define ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#define SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define SCOPE_SIGNAL (1ULL << 1)
 
 static uint64_t
 handled_access(int abi)
@@ -131,10 +140,16 @@ apply_landlock(const char *const *readable, const char *const *writable)
     if (abi < 1) {
         return 0;
     }
-    struct landlock_ruleset_attr attr = {.handled_access_fs =
-                                         handled_access(abi)};
+    /* ABI 6 adds scoping: no signal to a process outside this domain (the
+       host), no connection to an abstract Unix socket outside it. */
+    struct {
+        uint64_t handled_access_fs, handled_access_net, scoped;
+    } attr = {.handled_access_fs = handled_access(abi),
+              .scoped = abi >= 6 ? SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL
+                                 : 0};
+    size_t attr_size = abi >= 6 ? sizeof attr : sizeof attr.handled_access_fs;
     int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
-                               sizeof attr, 0);
+                               attr_size, 0);
     if (ruleset < 0) {
         return 0;
     }
@@ -159,8 +174,8 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(getpid), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
     SCMP_SYS(getrandom), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),
     SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday),
-    SCMP_SYS(openat), SCMP_SYS(getdents64), SCMP_SYS(fcntl),
-    SCMP_SYS(getcwd), SCMP_SYS(uname), SCMP_SYS(prlimit64),
+    SCMP_SYS(openat), SCMP_SYS(getdents64),
+    SCMP_SYS(getcwd), SCMP_SYS(uname),
     SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
     SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(access),
     SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(dup), SCMP_SYS(dup3),
@@ -204,11 +219,30 @@ apply_seccomp(void)
                                0);
     }
     pid_t self = getpid();
-    /* Threads only: clone with CLONE_THREAD; clone3 cannot be inspected, so
-       it reports ENOSYS and glibc falls back to clone. */
+    /* Threads only, with exactly the flags glibc's pthread_create passes:
+       no namespace, no CLONE_PARENT.  clone3 cannot be inspected, so it
+       reports ENOSYS and glibc falls back to clone. */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                           SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
-                                   CLONE_THREAD));
+                           SCMP_A0(SCMP_CMP_EQ, THREAD_CLONE_FLAGS));
+    /* Its own limits only (the CPU limit is re-armed per call): pid 0 or
+       its own pid, never the host's. */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+                           SCMP_A0(SCMP_CMP_EQ, 0));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+    /* fcntl for descriptor flags and duplicates only: no owner, signal,
+       lease or notification (which would signal another process), and no
+       O_ASYNC. */
+    static const int fcntl_commands[] = {F_GETFD, F_SETFD, F_GETFL, F_DUPFD,
+                                         F_DUPFD_CLOEXEC};
+    for (size_t i = 0; i < sizeof fcntl_commands / sizeof *fcntl_commands;
+         i++) {
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                               SCMP_A1(SCMP_CMP_EQ, fcntl_commands[i]));
+    }
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2,
+                           SCMP_A1(SCMP_CMP_EQ, F_SETFL),
+                           SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, 0));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* Signals only to itself (abort, raise). */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,

@@ -128,9 +128,14 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  *                     output is cut and the call ends; 0 = none (default)
  *   "memory_limit"    int, bytes the sandbox may hold, 0 = none (default);
  *                     at least about 1 MiB, or creation itself fails
+ *   "max_result"      int, bytes one value copied out of the sandbox may
+ *                     take encoded (a result, a global, a host function's
+ *                     arguments), 0 = none (default; the memory limit, and
+ *                     1 GiB, still bound it); a worker's frames are refused
+ *                     past it before the host allocates them
  *   A call that runs into a limit returns OBJCAP_ERR_LIMIT with "type"
- *   TIME, CPU, MEMORY or OUTPUT; the sandbox stays usable unless the error
- *   also says "closed".
+ *   TIME, CPU, MEMORY, OUTPUT or RESULT; the sandbox stays usable unless
+ *   the error also says "closed".
  *   "allow_builtin", "allow_frozen", "allow_extension", "allow_source"
  *                     arrays of module names a script may import, beyond
  *                     the default, each only as that kind of module

@@ -201,6 +201,10 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
             problem = read_count(v, &limits->memory_limit,
                                  "memory_limit must be a non-negative integer");
         }
+        else if (key_is(k, "max_result")) {
+            problem = read_count(v, &limits->max_result,
+                                 "max_result must be a non-negative integer");
+        }
         else {
             problem = "unknown option";
         }
@@ -220,9 +224,8 @@ create_remote(const char *worker, const uint8_t *options, size_t options_len,
 {
     ocap_remote *remote = NULL;
     objcap_status st = ocap_remote_create(worker, options, options_len,
-                                          limits->timeout_ms,
-                                          limits->max_output, on_output, user,
-                                          &remote, out, out_len);
+                                          limits, on_output, user, &remote,
+                                          out, out_len);
     if (st != OBJCAP_OK) {
         return st;
     }

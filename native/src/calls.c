@@ -19,6 +19,10 @@ static objcap_status
 fail_value(objcap_status st, ocap_sandbox *sb, ocap_job *job,
            ocap_value_error *err)
 {
+    if (st == OBJCAP_ERR_VALUE && err->result_limit) {
+        return ocap_error_plain(OBJCAP_ERR_LIMIT, "RESULT", err->message,
+                                &job->out, &job->out_len);
+    }
     if (st == OBJCAP_ERR_VALUE) {
         return ocap_error_plain(st, "ValueConversionError", err->message,
                                 &job->out, &job->out_len);
@@ -29,7 +33,7 @@ fail_value(objcap_status st, ocap_sandbox *sb, ocap_job *job,
 static objcap_status
 reply(ocap_sandbox *sb, ocap_job *job, PyObject *value)
 {
-    ocap_value_error err;
+    ocap_value_error err = {0};
     objcap_status st = ocap_value_to_buffer(sb, value, &job->out,
                                             &job->out_len, &err);
     return st == OBJCAP_OK ? OBJCAP_OK : fail_value(st, sb, job, &err);
@@ -128,7 +132,7 @@ lookup_global(ocap_sandbox *sb, ocap_job *job)
 objcap_status
 ocap_job_call(ocap_sandbox *sb, ocap_job *job)
 {
-    ocap_value_error err;
+    ocap_value_error err = {0};
     PyObject *args = NULL;
     objcap_status st = ocap_value_from_buffer(sb, job->value, job->value_len,
                                               &args, &err);
@@ -162,7 +166,7 @@ ocap_job_call(ocap_sandbox *sb, ocap_job *job)
 objcap_status
 ocap_job_set(ocap_sandbox *sb, ocap_job *job)
 {
-    ocap_value_error err;
+    ocap_value_error err = {0};
     PyObject *value = NULL;
     objcap_status st = ocap_value_from_buffer(sb, job->value, job->value_len,
                                               &value, &err);

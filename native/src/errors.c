@@ -76,17 +76,19 @@ type_name(PyTypeObject *type)
 }
 
 #define MAX_MESSAGE 65536 /* characters of an exception's message */
+#define MAX_NAME 512      /* of a type, file or function name, a line */
 
-/* A message cut to MAX_MESSAGE characters: a script can make str(exc) as
-   large as its memory, and the host would have to hold it all. */
+/* Text cut to `max` characters, with a marker: a script can make str(exc),
+   a class's or a function's name, a file name as large as its memory, and
+   the host would have to hold it all (OCAP_MAX_ERROR_REPORT sums these). */
 static PyObject *
-bounded(PyObject *text)
+bounded_to(PyObject *text, Py_ssize_t max)
 {
     if (text == NULL || !PyUnicode_Check(text) ||
-        PyUnicode_GET_LENGTH(text) <= MAX_MESSAGE) {
+        PyUnicode_GET_LENGTH(text) <= max) {
         return text;
     }
-    PyObject *head = PyUnicode_Substring(text, 0, MAX_MESSAGE);
+    PyObject *head = PyUnicode_Substring(text, 0, max);
     PyObject *cut = head ? PyUnicode_FromFormat("%U... (%zd characters)", head,
                                                 PyUnicode_GET_LENGTH(text))
                          : NULL;
@@ -96,6 +98,19 @@ bounded(PyObject *text)
         PyErr_Clear();
     }
     return cut;
+}
+
+static PyObject *
+bounded(PyObject *text)
+{
+    return bounded_to(text, MAX_MESSAGE);
+}
+
+/* A borrowed name, cut to MAX_NAME: a new reference or NULL. */
+static PyObject *
+short_name(PyObject *name)
+{
+    return bounded_to(Py_XNewRef(name), MAX_NAME);
 }
 
 /* str(exc), which may run the sandbox's code and may fail. */
@@ -182,12 +197,16 @@ pack_traceback(ocap_sandbox *sb, msgpack_packer *pk, PyObject *tb)
         PyCodeObject *code = PyFrame_GetCode(((PyTracebackObject *)t)->tb_frame);
         long line = traceback_line(t);
         msgpack_pack_array(pk, 4);
-        pack_text_or_nil(pk, code->co_filename);
+        PyObject *file = short_name(code->co_filename);
+        PyObject *function = short_name(code->co_name);
+        pack_text_or_nil(pk, file);
         msgpack_pack_long(pk, line);
-        pack_text_or_nil(pk, code->co_name);
+        pack_text_or_nil(pk, function);
+        Py_XDECREF(file);
+        Py_XDECREF(function);
         PyObject *text = source_line(sb, code->co_filename, line);
-        PyObject *stripped = text ? bounded(PyObject_CallMethod(text, "strip",
-                                                                NULL))
+        PyObject *stripped = text ? bounded_to(PyObject_CallMethod(
+                                        text, "strip", NULL), MAX_NAME)
                                   : NULL;
         pack_text_or_nil(pk, stripped);
         Py_XDECREF(stripped);
@@ -205,12 +224,15 @@ pack_syntax(ocap_sandbox *sb, msgpack_packer *pk, PySyntaxErrorObject *se)
         ? PyLong_AsLong(se->offset) : 0;
     PyErr_Clear();
     msgpack_pack_array(pk, 4);
-    pack_text_or_nil(pk, se->filename);
+    PyObject *file = short_name(se->filename);
+    pack_text_or_nil(pk, file);
+    Py_XDECREF(file);
     msgpack_pack_long(pk, line);
     msgpack_pack_long(pk, column);
     /* Only a source this sandbox ran: the compiler fills `text` from the
        file named by the code when it can read it, which would leak it. */
-    PyObject *text = source_line(sb, se->filename, line);
+    PyObject *text = bounded_to(source_line(sb, se->filename, line),
+                                MAX_MESSAGE);
     pack_text_or_nil(pk, text);
     Py_XDECREF(text);
 }
@@ -230,7 +252,9 @@ ocap_error_from_python(ocap_sandbox *sb, uint8_t **out, size_t *out_len)
         PyException_SetTraceback(exc, tb);
     }
     int is_syntax = exc && PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_SyntaxError);
-    PyObject *name = type_name(exc ? Py_TYPE(exc) : (PyTypeObject *)type);
+    PyObject *name = bounded_to(type_name(exc ? Py_TYPE(exc)
+                                              : (PyTypeObject *)type),
+                                MAX_NAME);
     PyObject *message;
     if (is_syntax && ((PySyntaxErrorObject *)exc)->msg) {
         message = bounded(Py_NewRef(((PySyntaxErrorObject *)exc)->msg));

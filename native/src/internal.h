@@ -208,6 +208,7 @@ struct ocap_sandbox {
     int64_t cpu_ms;            /* per call, 0 = none */
     int64_t max_output;        /* bytes per call, stdout + stderr, 0 = none */
     int64_t memory_limit;      /* bytes, 0 = none */
+    int64_t max_result;        /* bytes of one encoded value, 0 = none */
     int64_t output_used;       /* this call's output so far */
     atomic_llong memory_used;  /* what this sandbox's thread holds */
 
@@ -245,7 +246,7 @@ const char *ocap_runtime_version(void);
 /* sandbox.c */
 typedef struct ocap_limits {
     int recursion_limit;
-    int64_t timeout_ms, cpu_ms, max_output, memory_limit;
+    int64_t timeout_ms, cpu_ms, max_output, memory_limit, max_result;
 } ocap_limits;
 objcap_status ocap_sandbox_new(const ocap_limits *limits,
                                ocap_policy *policy,
@@ -365,7 +366,7 @@ int ocap_forwarder_ready(void);
 struct ocap_field;
 objcap_status ocap_remote_create(const char *worker_path,
                                  const uint8_t *options, size_t options_len,
-                                 int64_t timeout_ms, int64_t max_output,
+                                 const ocap_limits *limits,
                                  objcap_output_fn on_output, void *user,
                                  ocap_remote **result, uint8_t **out,
                                  size_t *out_len);
@@ -454,9 +455,14 @@ objcap_status ocap_job_set(ocap_sandbox *sb, ocap_job *job);
 objcap_status ocap_job_get(ocap_sandbox *sb, ocap_job *job);
 objcap_status ocap_job_release(ocap_sandbox *sb, ocap_job *job);
 
+/* errors.c: the largest error description (a 64 Ki-character message and
+   up to 200 frames of 512-character names and lines, in UTF-8) */
+#define OCAP_MAX_ERROR_REPORT (4u << 20)
+
 /* values.c: a conversion failure that is not a Python exception */
 typedef struct ocap_value_error {
     char message[200];
+    int result_limit; /* the value passed the sandbox's max_result */
 } ocap_value_error;
 objcap_status ocap_value_pack(ocap_sandbox *sb, PyObject *obj,
                               msgpack_packer *pk, int depth,

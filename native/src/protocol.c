@@ -170,6 +170,13 @@ read_all(int fd, void *data, size_t len, int64_t deadline_ms, int at_start)
 int
 ocap_frame_read(int fd, ocap_frame *frame, int64_t deadline_ms)
 {
+    return ocap_frame_read_bounded(fd, frame, deadline_ms, NULL, NULL);
+}
+
+int
+ocap_frame_read_bounded(int fd, ocap_frame *frame, int64_t deadline_ms,
+                        ocap_frame_cap max_len, const void *ctx)
+{
     uint8_t header[5];
     frame->body = NULL;
     frame->len = 0;
@@ -184,6 +191,10 @@ ocap_frame_read(int fd, ocap_frame *frame, int64_t deadline_ms)
     }
     frame->type = header[4];
     frame->len = total - 1;
+    if (max_len != NULL && frame->len > max_len(frame->type, ctx)) {
+        errno = EMSGSIZE; /* before a byte of it is allocated */
+        return -1;
+    }
     frame->body = malloc(frame->len ? frame->len : 1);
     if (frame->body == NULL) {
         return -1;

@@ -60,6 +60,11 @@ int ocap_frame_write_raw(int fd, uint8_t type, const void *body, size_t len);
 /* Reads one frame: 1 read, 0 end of stream, -1 error or deadline passed
    (deadline_ms < 0: none; counted on CLOCK_MONOTONIC). */
 int ocap_frame_read(int fd, ocap_frame *frame, int64_t deadline_ms);
+/* The same, refusing (-1, EMSGSIZE, nothing allocated) a frame whose body
+   is longer than max_len(type, ctx) says a frame of its type may be. */
+typedef size_t (*ocap_frame_cap)(uint8_t type, const void *ctx);
+int ocap_frame_read_bounded(int fd, ocap_frame *frame, int64_t deadline_ms,
+                            ocap_frame_cap max_len, const void *ctx);
 /* Splits a body into `count` fields; 0 or -1 if malformed. */
 int ocap_frame_fields(const ocap_frame *frame, ocap_field *fields,
                       size_t count);

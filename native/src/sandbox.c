@@ -249,6 +249,7 @@ ocap_sandbox_new(const ocap_limits *limits, ocap_policy *policy,
     sb->cpu_ms = limits->cpu_ms;
     sb->max_output = limits->max_output;
     sb->memory_limit = limits->memory_limit;
+    sb->max_result = limits->max_result;
     int recursion_limit = limits->recursion_limit;
     sb->on_output = on_output;
     sb->user = user;

@@ -14,8 +14,16 @@ static objcap_status
 value_error(ocap_value_error *err, const char *message)
 {
     snprintf(err->message, sizeof err->message, "%s", message);
+    err->result_limit = 0;
     return OBJCAP_ERR_VALUE;
 }
+
+/* A type's name in a reference: the host shows it, and a class's name is
+   as long as the script likes. */
+#define MAX_TYPE_NAME 256
+
+static int spend(size_t bytes);
+static objcap_status over_budget(ocap_value_error *err);
 
 /* str as UTF-8; lone surrogates in their 3-byte form ("WTF-8"). */
 int
@@ -90,7 +98,14 @@ pack_reference(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk)
     msgpack_pack_array(&ipk, 2);
     msgpack_pack_uint64(&ipk, id);
     const char *name = Py_TYPE(obj)->tp_name;
-    msgpack_pack_str_with_body(&ipk, name, strlen(name));
+    size_t len = strlen(name);
+    if (len > MAX_TYPE_NAME) {
+        len = MAX_TYPE_NAME;
+        while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80) {
+            len--; /* not inside a UTF-8 sequence */
+        }
+    }
+    msgpack_pack_str_with_body(&ipk, name, len);
     msgpack_pack_ext_with_body(pk, inner.data, inner.size,
                                OBJCAP_EXT_REFERENCE);
     msgpack_sbuffer_destroy(&inner);
@@ -112,6 +127,11 @@ pack_as_ext(ocap_sandbox *sb, PyObject *obj, int8_t ext, msgpack_packer *pk,
     msgpack_packer_init(&ipk, &inner, msgpack_sbuffer_write);
     objcap_status st = ocap_value_pack(sb, items, &ipk, depth, err);
     Py_DECREF(items);
+    /* The payload is copied once more into the ext: charged again, so
+       nesting cannot multiply the work past the budget. */
+    if (st == OBJCAP_OK && spend(inner.size) < 0) {
+        st = over_budget(err);
+    }
     if (st == OBJCAP_OK) {
         msgpack_pack_ext_with_body(pk, inner.data, inner.size, ext);
     }
@@ -123,10 +143,12 @@ pack_as_ext(ocap_sandbox *sb, PyObject *obj, int8_t ext, msgpack_packer *pk,
  * What one value may take once encoded: a list that holds the same 1 MiB
  * string a thousand times costs the sandbox 1 MiB but its copy 1 GiB, in
  * memory nobody charges (the host's, or unmetered buffers).  The sandbox's
- * memory limit bounds it, else the largest frame a worker may send.
- * Counted per item as the encoding goes, before the bytes are written.
+ * max_result bounds it, and its memory limit, else the largest frame a
+ * worker may send.  Counted per item as the encoding goes, before the
+ * bytes are written.
  */
 static _Thread_local size_t pack_left;
+static _Thread_local int pack_left_is_max_result;
 
 static int
 spend(size_t bytes)
@@ -139,12 +161,28 @@ spend(size_t bytes)
     return 0;
 }
 
+static objcap_status
+over_budget(ocap_value_error *err)
+{
+    if (pack_left_is_max_result) {
+        snprintf(err->message, sizeof err->message, "the value is larger "
+                 "than the sandbox's result size limit");
+        err->result_limit = 1;
+        return OBJCAP_ERR_VALUE;
+    }
+    return value_error(err, "the value is too large to copy out of the "
+                       "sandbox (its encoding would pass the sandbox's "
+                       "memory limit)");
+}
+
 static size_t
 encoded_size(PyObject *obj)
 {
     if (PyUnicode_CheckExact(obj)) {
-        /* UTF-8 takes at most 3 bytes per code point here (WTF-8 too). */
-        return 5 + 3 * (size_t)PyUnicode_GET_LENGTH(obj);
+        /* UTF-8 (and WTF-8 for lone surrogates) takes at most 3 bytes per
+           code point below U+10000, 4 above. */
+        size_t per = PyUnicode_KIND(obj) == PyUnicode_4BYTE_KIND ? 4 : 3;
+        return 5 + per * (size_t)PyUnicode_GET_LENGTH(obj);
     }
     if (PyBytes_CheckExact(obj)) {
         return 5 + (size_t)PyBytes_GET_SIZE(obj);
@@ -152,7 +190,13 @@ encoded_size(PyObject *obj)
     if (PyLong_CheckExact(obj)) {
         return 9 + (size_t)_PyLong_NumBits(obj) / 8;
     }
-    return 9;
+    if (obj == Py_None || PyBool_Check(obj) || PyFloat_CheckExact(obj) ||
+        PyList_CheckExact(obj) || PyDict_CheckExact(obj) ||
+        PyTuple_CheckExact(obj) || PyAnySet_CheckExact(obj)) {
+        return 9;
+    }
+    size_t name = strlen(Py_TYPE(obj)->tp_name); /* a reference */
+    return 24 + (name < MAX_TYPE_NAME ? name : MAX_TYPE_NAME);
 }
 
 objcap_status
@@ -160,9 +204,7 @@ ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
                 int depth, ocap_value_error *err)
 {
     if (spend(encoded_size(obj)) < 0) {
-        return value_error(err, "the value is too large to copy out of the "
-                           "sandbox (its encoding would pass the sandbox's "
-                           "memory limit)");
+        return over_budget(err);
     }
     if (obj == Py_None) {
         msgpack_pack_nil(pk);
@@ -240,6 +282,11 @@ ocap_value_to_buffer(ocap_sandbox *sb, PyObject *obj, uint8_t **out,
 {
     pack_left = sb->memory_limit > 0 ? (size_t)sb->memory_limit
                                      : (size_t)OCAP_MAX_FRAME;
+    pack_left_is_max_result = sb->max_result > 0 &&
+        (size_t)sb->max_result <= pack_left;
+    if (pack_left_is_max_result) {
+        pack_left = (size_t)sb->max_result;
+    }
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;

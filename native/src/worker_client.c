@@ -37,6 +37,7 @@ struct ocap_remote {
     char death[200];
     int64_t timeout_ms;
     int64_t max_output;  /* enforced here too: a subverted worker ignores it */
+    int64_t max_result, memory_limit; /* bound what one frame may carry */
     int cpu_limited;     /* it died of SIGXCPU */
     uint8_t *isolation;
     size_t isolation_len;
@@ -229,6 +230,47 @@ timed_out(ocap_remote *r, uint8_t **out, size_t *out_len)
 
 /* ---- calls ---- */
 
+/* A worker that no longer follows the protocol is killed and reaped. */
+static objcap_status
+broke_protocol(ocap_remote *r, const char *how, uint8_t **out,
+               size_t *out_len)
+{
+    reap(r, 0, 1);
+    r->dead = 1;
+    snprintf(r->death, sizeof r->death, "the sandbox's worker %s and was "
+             "killed", how);
+    return ocap_error_plain_closing(OBJCAP_ERR_CRASHED, "SandboxCrashed",
+                                    r->death, 1, out, out_len);
+}
+
+/*
+ * The most a frame of each type may carry from an honest worker, checked
+ * before the host allocates it: output is cut at the output limit, a value
+ * at the result limit (else the memory limit, as values.c encodes it), an
+ * error report is bounded field by field (errors.c).
+ */
+static size_t
+frame_cap(uint8_t type, const void *ctx)
+{
+    const ocap_remote *r = ctx;
+    size_t value = r->max_result > 0 ? (size_t)r->max_result
+                 : r->memory_limit > 0 ? (size_t)r->memory_limit
+                 : OCAP_MAX_FRAME;
+    if (value < OCAP_MAX_ERROR_REPORT) {
+        value = OCAP_MAX_ERROR_REPORT;
+    }
+    switch (type) {
+    case OCAP_RESP_OUTPUT:
+        return r->max_output > 0 ? 1 + (size_t)r->max_output : OCAP_MAX_FRAME;
+    case OCAP_RESP_RESULT:
+        return 4 + value;
+    case OCAP_RESP_HOST_CALL:
+        return 16 + value;
+    default:
+        return 0; /* no other frame comes from a worker */
+    }
+}
+
 /* A host function the worker's script called: the host's table decides
    (grants.c), the handler runs on this thread, the answer goes back.
    0, -1 if the answer cannot be sent, -2 if the request is malformed. */
@@ -278,9 +320,14 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
     int64_t output = 0;
     for (;;) {
         ocap_frame frame;
-        int rc = ocap_frame_read(r->fd, &frame, deadline);
+        int rc = ocap_frame_read_bounded(r->fd, &frame, deadline, frame_cap,
+                                         r);
         if (rc < 0 && errno == ETIMEDOUT) {
             return timed_out(r, out, out_len);
+        }
+        if (rc < 0 && errno == EMSGSIZE) {
+            return broke_protocol(r, "sent a frame larger than its limits "
+                                  "allow", out, out_len);
         }
         if (rc <= 0) {
             return died(r, out, out_len);
@@ -338,18 +385,13 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
         }
         /* Anything else is a worker that no longer follows the protocol. */
         free(frame.body);
-        reap(r, 0, 1);
-        r->dead = 1;
-        snprintf(r->death, sizeof r->death,
-                 "the sandbox's worker broke the protocol and was killed");
-        return ocap_error_plain_closing(OBJCAP_ERR_CRASHED, "SandboxCrashed",
-                                        r->death, 1, out, out_len);
+        return broke_protocol(r, "broke the protocol", out, out_len);
     }
 }
 
 objcap_status
 ocap_remote_create(const char *worker_path, const uint8_t *options,
-                   size_t options_len, int64_t timeout_ms, int64_t max_output,
+                   size_t options_len, const ocap_limits *limits,
                    objcap_output_fn on_output, void *user, ocap_remote **result,
                    uint8_t **out, size_t *out_len)
 {
@@ -362,8 +404,10 @@ ocap_remote_create(const char *worker_path, const uint8_t *options,
     r->fd = -1;
     r->control_fd = -1;
     pthread_mutex_init(&r->control_mu, NULL);
-    r->timeout_ms = timeout_ms;
-    r->max_output = max_output;
+    r->timeout_ms = limits->timeout_ms;
+    r->max_output = limits->max_output;
+    r->max_result = limits->max_result;
+    r->memory_limit = limits->memory_limit;
     int sv[2], control[2];
     snprintf(r->workdir, sizeof r->workdir, "/tmp/objcap-worker-XXXXXX");
     if (mkdtemp(r->workdir) == NULL) {

@@ -4,6 +4,8 @@
  *   flood    output past any cap         garbage   an unknown frame type
  *   badvalue a result that is no value   huge      a frame claiming 2 GiB
  *   silent   never answers
+ *   bigresult a result frame claiming 512 MiB, then silence
+ *   bigoutput an output frame claiming 100 MiB, then silence
  * The host must end each case with an error, never a hang or a crash.
  */
 #include "protocol.h"
@@ -60,6 +62,19 @@ main(void)
             write(1, header, sizeof header);
         }
         else if (strcmp(how, "silent") == 0) {
+            pause();
+        }
+        else if (strcmp(how, "bigresult") == 0 ||
+                 strcmp(how, "bigoutput") == 0) {
+            /* Under the protocol's 1 GiB, over what this sandbox's limits
+               let a frame carry: the host must refuse the header alone
+               (else it waits for the body until the call's deadline). */
+            uint32_t total = how[3] == 'r' ? (512u << 20) : (100u << 20);
+            uint8_t header[5] = {(uint8_t)total, (uint8_t)(total >> 8),
+                                 (uint8_t)(total >> 16), (uint8_t)(total >> 24),
+                                 how[3] == 'r' ? OCAP_RESP_RESULT
+                                               : OCAP_RESP_OUTPUT};
+            write(1, header, sizeof header);
             pause();
         }
         else {

@@ -18,13 +18,14 @@ on_output(void *user, int stream, const char *data, size_t len)
     delivered += len;
 }
 
-/* {"worker": path, "timeout_ms": 2000, "max_output": 65536} */
+/* {"worker": path, "timeout_ms": 2000, "max_output": 65536,
+    "max_result": 1 MiB} */
 static objcap_sandbox
 create(const char *worker)
 {
     uint8_t options[600];
     size_t n = 0, len = strlen(worker);
-    options[n++] = 0x83;
+    options[n++] = 0x84;
     options[n++] = 0xa6;
     memcpy(options + n, "worker", 6);
     n += 6;
@@ -44,6 +45,14 @@ create(const char *worker)
     options[n++] = 0xce;
     options[n++] = 0;
     options[n++] = 1;
+    options[n++] = 0;
+    options[n++] = 0;
+    options[n++] = 0xaa;
+    memcpy(options + n, "max_result", 10);
+    n += 10;
+    options[n++] = 0xce;
+    options[n++] = 0;
+    options[n++] = 0x10;
     options[n++] = 0;
     options[n++] = 0;
     objcap_sandbox sb = 0;
@@ -85,6 +94,12 @@ main(int argc, char **argv)
     CHECK(attack(argv[1], "badvalue") == OBJCAP_ERR_CRASHED);
     CHECK(attack(argv[1], "huge") == OBJCAP_ERR_CRASHED);
     CHECK(attack(argv[1], "silent") == OBJCAP_ERR_LIMIT);
+    /* Refused from the header, before any allocation or wait for the body
+       (a wait would end at the 2 s deadline as a time limit). */
+    CHECK(attack(argv[1], "bigresult") == OBJCAP_ERR_CRASHED);
+    CHECK(out != NULL && memmem(out, out_len, "larger than its limits",
+                                22) != NULL);
+    CHECK(attack(argv[1], "bigoutput") == OBJCAP_ERR_CRASHED);
     CHECK(waitpid(-1, NULL, WNOHANG) < 0); /* no child left, not even a zombie */
     objcap_free(out);
     return check_summary();

@@ -26,6 +26,13 @@ public enum Limit {
      */
     OUTPUT,
     /**
+     * Bytes of one value copied out of the sandbox, as encoded (a call's
+     * result, a global read with {@code get}, an error report's values)
+     * ({@link Sandbox.Builder#maxResultSize}). The host never holds more of
+     * a sandbox's value than this; a larger one ends the call.
+     */
+    RESULT,
+    /**
      * Depth of Python recursion, in frames
      * ({@link Sandbox.Builder#recursionLimit}).
      */

@@ -13,7 +13,8 @@ import java.util.Locale;
  * <p>Whether the sandbox can still be used:
  * <ul>
  * <li>{@link Limit#TIME TIME}, {@link Limit#CPU CPU},
- *     {@link Limit#OUTPUT OUTPUT}, {@link Limit#MEMORY MEMORY}: the call is
+ *     {@link Limit#OUTPUT OUTPUT}, {@link Limit#MEMORY MEMORY},
+ *     {@link Limit#RESULT RESULT}: the call is
  *     over and the sandbox is usable, with its globals as the call left them
  *     (memory still held by them still counts against the memory limit).
  *     The exception is a process-isolated sandbox whose worker had to be
@@ -94,7 +95,8 @@ public class LimitExceededException extends SandboxException {
     /**
      * Returns the value the limit was configured with, in its natural unit:
      * milliseconds for {@link Limit#TIME TIME} and {@link Limit#CPU CPU},
-     * bytes for {@link Limit#MEMORY MEMORY} and {@link Limit#OUTPUT OUTPUT},
+     * bytes for {@link Limit#MEMORY MEMORY}, {@link Limit#OUTPUT OUTPUT} and
+     * {@link Limit#RESULT RESULT},
      * frames for {@link Limit#RECURSION RECURSION}.
      *
      * @return the value, or 0 if it is not known
@@ -142,6 +144,7 @@ public class LimitExceededException extends SandboxException {
                 return trim(String.format(Locale.ROOT, "%.3f", value / 1000.0)) + " s";
             case MEMORY:
             case OUTPUT:
+            case RESULT:
                 if (value >= GIB && value % GIB == 0) {
                     return value / GIB + " GiB";
                 }
@@ -187,6 +190,9 @@ public class LimitExceededException extends SandboxException {
                 case OUTPUT:
                     text = "the call wrote more output than its limit" + v
                             + "; the output was cut there";
+                    break;
+                case RESULT:
+                    text = "the value is larger than the sandbox's result size limit" + v;
                     break;
                 case RECURSION:
                 default:

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
 import org.objcap.internal.ErrorDecoder;
@@ -67,6 +68,8 @@ public final class Sandbox implements AutoCloseable {
     public static final long DEFAULT_MEMORY_LIMIT = 512L << 20;
     /** Default output limit per call (stdout and stderr together), in bytes: 10 MiB. */
     public static final long DEFAULT_MAX_OUTPUT = 10L << 20;
+    /** Default limit of one value copied out of a sandbox, in bytes of its encoding: 64 MiB. */
+    public static final long DEFAULT_MAX_RESULT = 64L << 20;
     /** Default recursion limit, in frames: 1000. */
     public static final int DEFAULT_RECURSION_LIMIT = 1000;
 
@@ -437,10 +440,12 @@ public final class Sandbox implements AutoCloseable {
         try {
             ensureOpen();
             releaseUnreachableReferences();
+            long start = System.nanoTime();
             NativeEngine.Result result = call.apply(handle);
             if (result.ok()) {
                 denialLog.logNew(this, this::readDenials);
-                return returnsValue && result.data() != null ? codec.decode(result.data()) : null;
+                return returnsValue && result.data() != null
+                        ? decodeResult(result.data(), start) : null;
             }
             failure = failed(result);
             if (!broken) {
@@ -452,6 +457,33 @@ public final class Sandbox implements AutoCloseable {
             Reference.reachabilityFence(this);
         }
         throw destroyIfBroken(failure);
+    }
+
+    /**
+     * Decodes a call's value within the call's limits: no larger than the
+     * result limit, and within its time limit counted from the call's start
+     * (decoding is linear in the value's size: ValueCodec). The caller holds
+     * the read lock.
+     */
+    private Object decodeResult(byte[] data, long start) {
+        if (limits.resultBytes() > 0 && data.length > limits.resultBytes()) {
+            throw limitHit(Limit.RESULT, "the value is larger than the sandbox's result size "
+                    + "limit");
+        }
+        long deadline = limits.timeoutMillis() > 0
+                ? start + TimeUnit.MILLISECONDS.toNanos(limits.timeoutMillis()) : Long.MAX_VALUE;
+        try {
+            return codec.decode(data, deadline);
+        } catch (ValueCodec.DeadlinePassedException e) {
+            throw limitHit(Limit.TIME, e.getMessage());
+        }
+    }
+
+    private LimitExceededException limitHit(Limit limit, String message) {
+        LimitExceededException e = new LimitExceededException(limit, limits.of(limit), false,
+                message, null);
+        SandboxLog.failed(this, e);
+        return e;
     }
 
     /**
@@ -505,7 +537,7 @@ public final class Sandbox implements AutoCloseable {
      * {@link Limit}); 0 means none.
      */
     record Limits(long timeoutMillis, long cpuMillis, long memoryBytes, long outputBytes,
-            int recursion) {
+            long resultBytes, int recursion) {
         /** The value of one limit, 0 if none. */
         long of(Limit limit) {
             switch (limit) {
@@ -513,6 +545,7 @@ public final class Sandbox implements AutoCloseable {
                 case CPU: return cpuMillis;
                 case MEMORY: return memoryBytes;
                 case OUTPUT: return outputBytes;
+                case RESULT: return resultBytes;
                 case RECURSION: return recursion;
                 default: return 0;
             }
@@ -609,6 +642,9 @@ public final class Sandbox implements AutoCloseable {
      * <tr><td>{@link Limit#OUTPUT}, stdout + stderr per call</td>
      *     <td>{@link #maxOutput(long)}</td><td>10 MiB</td>
      *     <td>{@link #unlimitedOutput()}</td></tr>
+     * <tr><td>{@link Limit#RESULT}, one value copied out</td>
+     *     <td>{@link #maxResultSize(long)}</td><td>64 MiB</td>
+     *     <td>{@link #unlimitedResultSize()}</td></tr>
      * <tr><td>{@link Limit#RECURSION}, Python frames</td>
      *     <td>{@link #recursionLimit(int)}</td><td>1000</td><td>(none)</td></tr>
      * </table>
@@ -630,6 +666,7 @@ public final class Sandbox implements AutoCloseable {
         private long cpuMillis = DEFAULT_CPU_TIME_SECONDS * 1000;
         private long memoryBytes = DEFAULT_MEMORY_LIMIT;
         private long outputBytes = DEFAULT_MAX_OUTPUT;
+        private long resultBytes = DEFAULT_MAX_RESULT;
         private int recursionLimit = DEFAULT_RECURSION_LIMIT;
         private final ModulePolicy policy = new ModulePolicy();
         private final Map<String, Capability> grants = new LinkedHashMap<>();
@@ -863,6 +900,37 @@ public final class Sandbox implements AutoCloseable {
         }
 
         /**
+         * Limits the size of each value copied out of the sandbox (a call's
+         * result, a global read with {@code get}), in bytes of its encoding
+         * (default {@value Sandbox#DEFAULT_MAX_RESULT} bytes, 64 MiB): the
+         * host never allocates more for one. A larger value ends the call
+         * with a {@link LimitExceededException} for {@link Limit#RESULT};
+         * the sandbox stays usable. A value also counts against the call's
+         * time limit while the host decodes it.
+         *
+         * @param bytes the limit per value, positive
+         * @return this builder
+         * @throws IllegalArgumentException if zero or negative (no limit at
+         *     all is {@link #unlimitedResultSize()})
+         */
+        public Builder maxResultSize(long bytes) {
+            this.resultBytes = positive(bytes, "maxResultSize", "unlimitedResultSize()");
+            return this;
+        }
+
+        /**
+         * Lets values of any size out of the sandbox (still bounded by its
+         * memory limit, and by 1 GiB per value). Undone by
+         * {@link #maxResultSize(long)}.
+         *
+         * @return this builder
+         */
+        public Builder unlimitedResultSize() {
+            this.resultBytes = 0;
+            return this;
+        }
+
+        /**
          * Sets Python's recursion limit (default
          * {@value Sandbox#DEFAULT_RECURSION_LIMIT} frames); scripts cannot
          * change it, and the engine sizes its stack to it. Code that recurses
@@ -1091,13 +1159,15 @@ public final class Sandbox implements AutoCloseable {
             options.put("cpu_ms", cpuMillis);
             options.put("memory_limit", memoryBytes);
             options.put("max_output", outputBytes);
+            options.put("max_result", resultBytes);
             options.put("recursion_limit", recursionLimit);
             return options;
         }
 
         /** The limits the sandbox will have. */
         Limits limits() {
-            return new Limits(timeoutMillis, cpuMillis, memoryBytes, outputBytes, recursionLimit);
+            return new Limits(timeoutMillis, cpuMillis, memoryBytes, outputBytes, resultBytes,
+                    recursionLimit);
         }
 
         /** A positive duration in milliseconds, rounded up and capped. */

@@ -68,6 +68,35 @@ class CliTest {
         assertEquals("42", Files.readString(outDir.resolve("m.txt")));
     }
 
+    /**
+     * The traceback is part of the call's output: the script's output and
+     * its error report stay within --max-output, plus one line saying the
+     * report was cut, whatever names and messages the script made.
+     */
+    @Test
+    void theErrorReportSharesTheOutputLimit() throws IOException {
+        Path p = script("big.py", "print('o' * 6000)\n"
+                + "Big = type('E' * 10**6, (Exception,), {})\n"
+                + "def deep(n):\n"
+                + "    if n == 0:\n        raise Big('m' * 10**6)\n"
+                + "    return deep(n - 1)\n"
+                + "deep(300)\n");
+        assertEquals(ObjcapCommand.RAISED, run("run", "--in-process", "--max-output", "10",
+                p.toString()));
+        long written = out.size() + err.size();
+        String lastLine = err().lines().reduce((a, b) -> b).orElse("");
+        assertEquals("objcap: the error report was cut at the output limit (--max-output)",
+                lastLine);
+        assertTrue(written <= 10 * 1024 + lastLine.length() + 2, () -> written + " bytes");
+        // Unlimited output: the whole report, its fields still bounded.
+        out.reset();
+        err.reset();
+        assertEquals(ObjcapCommand.RAISED, run("run", "--in-process", "--max-output", "0",
+                p.toString()));
+        assertTrue(err().contains("characters)"), "names are cut with a marker");
+        assertTrue(err.size() < 2_000_000, () -> err.size() + " bytes");
+    }
+
     @Test
     void aBadGrantSaysHowToWriteIt() throws IOException {
         Path p = script("ok.py", "pass\n");

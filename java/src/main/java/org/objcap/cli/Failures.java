@@ -19,9 +19,10 @@ final class Failures {
      * @return the exit status: {@link ObjcapCommand#RAISED},
      *     {@link ObjcapCommand#LIMIT} or {@link ObjcapCommand#CRASHED}
      */
-    static int report(SandboxException e, PrintStream err) {
+    static int report(SandboxException e, PrintStream err, OutputMeter meter) {
         if (e instanceof PythonException p) {
-            err.print(p.formatTraceback());
+            // Part of the call's output: within --max-output with what it wrote.
+            err.print(meter.fit(p.formatTraceback()));
             String hint = hint(p);
             if (hint != null) {
                 err.println(hint);
@@ -79,10 +80,14 @@ final class Failures {
             case CPU: name = "CPU time limit"; option = "--cpu"; break;
             case MEMORY: name = "memory limit"; option = "--memory"; break;
             case OUTPUT: name = "output limit"; option = "--max-output"; break;
+            case RESULT: name = "result size limit"; option = "--max-result"; break;
             case RECURSION: default: name = "recursion limit"; option = "--recursion"; break;
         }
-        // The message is one line but for a RecursionError's own text.
+        // One line, however long the text a RecursionError carries.
         String message = e.getMessage().replace('\n', ' ');
+        if (message.length() > 1000) {
+            message = message.substring(0, 1000) + "...";
+        }
         return "objcap: " + name + " exceeded: " + message + " [" + option + "]";
     }
 

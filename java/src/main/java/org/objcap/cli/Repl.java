@@ -100,6 +100,7 @@ final class Repl {
     /** Runs the input if it is complete: MORE, DONE, or the status to exit with. */
     private int push(String source) {
         try {
+            options.meter().reset(); // --max-output is per call
             return Boolean.FALSE.equals(sandbox.call("__objcap_push__", source)) ? MORE : DONE;
         } catch (PythonException e) {
             out.flush();
@@ -107,10 +108,10 @@ final class Repl {
             if (status >= 0) {
                 return status;
             }
-            Failures.report(clean(e, source), err);
+            Failures.report(clean(e, source), err, options.meter());
         } catch (SandboxException e) {
             out.flush();
-            Failures.report(e, err);
+            Failures.report(e, err, options.meter());
         }
         return sandbox.isClosed() ? restart() : DONE;
     }

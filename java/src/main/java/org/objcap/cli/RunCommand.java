@@ -82,10 +82,10 @@ final class RunCommand implements Callable<Integer> {
         } catch (PythonException e) {
             out.flush();
             int status = Failures.systemExitStatus(e, err);
-            return status >= 0 ? status : Failures.report(e, err);
+            return status >= 0 ? status : Failures.report(e, err, options.meter());
         } catch (SandboxException e) {
             out.flush();
-            return Failures.report(e, err);
+            return Failures.report(e, err, options.meter());
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("objcap: " + e.getMessage());
             return ObjcapCommand.USAGE;

@@ -60,6 +60,14 @@ final class SandboxOptions {
                     + "and stop the code (default: ${DEFAULT-VALUE}; 0: no limit).")
     long maxOutputKilobytes = Sandbox.DEFAULT_MAX_OUTPUT >> 10;
 
+    @Option(names = "--max-result", paramLabel = "KB", converter = Amount.class,
+            description = "Refuse a value larger than this many KiB (encoded) out of the "
+                    + "sandbox (default: ${DEFAULT-VALUE}; 0: no limit).")
+    long maxResultKilobytes = Sandbox.DEFAULT_MAX_RESULT >> 10;
+
+    /** What the sandbox wrote in its current call, against --max-output (set by build). */
+    private OutputMeter meter = new OutputMeter(0);
+
     @Option(names = "--recursion", paramLabel = "N", converter = Recursion.class,
             description = "Python's recursion limit, 50 to 100000 (default: ${DEFAULT-VALUE}).")
     int recursionLimit = Sandbox.DEFAULT_RECURSION_LIMIT;
@@ -88,6 +96,11 @@ final class SandboxOptions {
             description = "Log start-up, each refusal, limits and crashes to stderr.")
     boolean verbose;
 
+    /** Counts the output of the sandbox's calls (the last one built). */
+    OutputMeter meter() {
+        return meter;
+    }
+
     /**
      * Builds a sandbox with these options.
      *
@@ -95,7 +108,10 @@ final class SandboxOptions {
      * @throws org.objcap.SandboxException if the sandbox cannot be made
      */
     Sandbox build(OutputStream out, OutputStream err) throws UsageException {
-        Sandbox.Builder builder = Sandbox.builder().stdout(out).stderr(err);
+        meter = new OutputMeter(maxOutputKilobytes > Long.MAX_VALUE >> 10
+                ? Long.MAX_VALUE : maxOutputKilobytes << 10);
+        Sandbox.Builder builder = Sandbox.builder().stdout(meter.meter(out))
+                .stderr(meter.meter(err));
         if (inProcess) {
             builder.inProcess();
         }
@@ -136,6 +152,12 @@ final class SandboxOptions {
         } else {
             builder.maxOutput(maxOutputKilobytes > Long.MAX_VALUE >> 10
                     ? Long.MAX_VALUE : maxOutputKilobytes << 10);
+        }
+        if (maxResultKilobytes == 0) {
+            builder.unlimitedResultSize();
+        } else {
+            builder.maxResultSize(maxResultKilobytes > Long.MAX_VALUE >> 10
+                    ? Long.MAX_VALUE : maxResultKilobytes << 10);
         }
         builder.recursionLimit(recursionLimit);
     }

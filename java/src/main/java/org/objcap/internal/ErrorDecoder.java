@@ -39,6 +39,16 @@ public final class ErrorDecoder {
 
     private static final ValueCodec PLAIN = new ValueCodec(null);
 
+    /*
+     * What the engine puts in an error report (errors.c), and so the most
+     * of one the host keeps, whatever a hostile worker sends: the report
+     * whole, the message, each name and line, the number of frames.
+     */
+    static final int MAX_REPORT_BYTES = 4 << 20;
+    static final int MAX_MESSAGE = 65536 + 64;
+    static final int MAX_NAME = 512 + 64;
+    static final int MAX_FRAMES = 200;
+
     /** The Python exception that an uncaught recursion past the limit raises. */
     private static final String RECURSION_ERROR = "RecursionError";
 
@@ -74,8 +84,8 @@ public final class ErrorDecoder {
     public static RuntimeException toException(int status, byte[] data,
             ToLongFunction<Limit> configured) {
         Map<?, ?> error = decodeMap(data);
-        String type = string(error.get("type"), null);
-        String message = string(error.get("message"), "");
+        String type = cut(string(error.get("type"), null), MAX_NAME);
+        String message = cut(string(error.get("message"), ""), MAX_MESSAGE);
         boolean closed = Boolean.TRUE.equals(error.get("closed"));
         switch (status) {
             case ARGUMENT:
@@ -146,7 +156,7 @@ public final class ErrorDecoder {
     }
 
     private static Map<?, ?> decodeMap(byte[] data) {
-        if (data == null || data.length == 0) {
+        if (data == null || data.length == 0 || data.length > MAX_REPORT_BYTES) {
             return Map.of();
         }
         try {
@@ -164,8 +174,8 @@ public final class ErrorDecoder {
         Object syntax = error.get("syntax");
         if (syntax instanceof List<?> s) {
             return new PythonSyntaxException(pythonType, message, frames,
-                    string(at(s, 0), null), integer(at(s, 1)), integer(at(s, 2)),
-                    string(at(s, 3), null));
+                    cut(string(at(s, 0), null), MAX_NAME), integer(at(s, 1)), integer(at(s, 2)),
+                    cut(string(at(s, 3), null), MAX_MESSAGE));
         }
         return new PythonException(pythonType, message, frames);
     }
@@ -173,10 +183,13 @@ public final class ErrorDecoder {
     private static List<PythonFrame> frames(Object traceback) {
         List<PythonFrame> frames = new ArrayList<>();
         if (traceback instanceof List<?> entries) {
-            for (Object entry : entries) {
+            // The innermost frames, as the engine keeps them.
+            for (Object entry : entries.subList(Math.max(0, entries.size() - MAX_FRAMES),
+                    entries.size())) {
                 if (entry instanceof List<?> f) {
-                    frames.add(new PythonFrame(string(at(f, 0), "?"), integer(at(f, 1)),
-                            string(at(f, 2), "?"), string(at(f, 3), null)));
+                    frames.add(new PythonFrame(cut(string(at(f, 0), "?"), MAX_NAME),
+                            integer(at(f, 1)), cut(string(at(f, 2), "?"), MAX_NAME),
+                            cut(string(at(f, 3), null), MAX_NAME)));
                 }
             }
         }
@@ -200,6 +213,14 @@ public final class ErrorDecoder {
                 }
                 return null;
         }
+    }
+
+    /** Text cut to max characters, with a marker, or null. */
+    static String cut(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        return text.substring(0, max) + "... (" + text.length() + " characters)";
     }
 
     private static Object at(List<?> list, int i) {

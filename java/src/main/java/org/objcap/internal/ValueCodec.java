@@ -6,8 +6,6 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,9 +39,10 @@ import org.objcap.SandboxException;
  *     <td>array</td><td>{@code list}</td></tr>
  * <tr><td>unmodifiable {@code List}</td><td>ext TUPLE</td>
  *     <td>{@code tuple} (Python to Java only)</td></tr>
- * <tr><td>{@code Map} (decoded as {@code LinkedHashMap})</td><td>map</td>
+ * <tr><td>{@code Map} (decoded as a mutable map in insertion order whose
+ *     hashing a sandbox cannot steer)</td><td>map</td>
  *     <td>{@code dict}</td></tr>
- * <tr><td>{@code Set} (decoded as {@code LinkedHashSet})</td><td>ext SET,
+ * <tr><td>{@code Set} (decoded likewise)</td><td>ext SET,
  *     ext FROZENSET</td><td>{@code set}, {@code frozenset} (Python to Java
  *     only; unmodifiable)</td></tr>
  * <tr><td>{@link PythonReference}</td><td>ext REFERENCE</td>
@@ -58,8 +57,15 @@ public final class ValueCodec {
     private static final MessagePack.PackerConfig SMALL_FIRST =
             new MessagePack.PackerConfig().withBufferSize(256);
 
-    /** Deepest container nesting accepted; also stops cyclic collections. */
-    public static final int MAX_DEPTH = 500;
+    /**
+     * Deepest container nesting accepted, in either direction: the engine's
+     * OBJCAP_MAX_DEPTH (objcap.h). Encoding, it also stops cyclic
+     * collections; decoding, a deeper value is a hostile worker's.
+     */
+    public static final int MAX_DEPTH = 32;
+    static final int MAX_DECODED_DEPTH = MAX_DEPTH;
+    /** How many values are decoded between two looks at the clock. */
+    private static final int DEADLINE_STRIDE = 1 << 12;
 
     static final byte EXT_BIGINT = 1;
     static final byte EXT_TUPLE = 2;
@@ -126,10 +132,41 @@ public final class ValueCodec {
      * @throws SandboxException if the bytes are not a valid value
      */
     public Object decode(byte[] data) {
+        return decode(data, Long.MAX_VALUE);
+    }
+
+    /**
+     * Decodes one value made by the engine, in time linear in its size
+     * whatever it holds (maps and sets hash with a key the sandbox cannot
+     * know: {@link KeyedHash}), giving up once {@link System#nanoTime()}
+     * passes a deadline.
+     *
+     * @param data MessagePack bytes
+     * @param deadlineNanos a {@link System#nanoTime()} value, or
+     *     {@link Long#MAX_VALUE} for none
+     * @return the Java value
+     * @throws SandboxException if the bytes are not a valid value
+     * @throws DeadlinePassedException if decoding ran past the deadline
+     */
+    public Object decode(byte[] data, long deadlineNanos) {
         try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(data)) {
-            return unpack(unpacker, 0);
+            Decoding decoding = new Decoding(unpacker, deadlineNanos);
+            Object value = decoding.unpack(0);
+            if (unpacker.hasNext()) {
+                throw new SandboxException("the engine sent bytes after the value");
+            }
+            return value;
         } catch (IOException | MessagePackException | IllegalStateException e) {
             throw new SandboxException("the engine sent a malformed value: " + e.getMessage(), e);
+        }
+    }
+
+    /** Thrown when decoding a value runs past the call's deadline. */
+    public static final class DeadlinePassedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DeadlinePassedException() {
+            super("decoding the value ran past the call's time limit");
         }
     }
 
@@ -247,87 +284,119 @@ public final class ValueCodec {
         return boxed;
     }
 
-    private Object unpack(MessageUnpacker u, int depth) throws IOException {
-        MessageFormat format = u.getNextFormat();
-        switch (format.getValueType()) {
-            case NIL:
-                u.unpackNil();
-                return null;
-            case BOOLEAN:
-                return u.unpackBoolean();
-            case INTEGER:
-                if (format == MessageFormat.UINT64) {
-                    return narrow(u.unpackBigInteger());
+    /** One value being decoded: its unpacker, deadline and progress. */
+    private final class Decoding {
+        private final MessageUnpacker u;
+        private final long deadlineNanos;
+        private int untilClock = DEADLINE_STRIDE;
+
+        Decoding(MessageUnpacker u, long deadlineNanos) {
+            this.u = u;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        Object unpack(int depth) throws IOException {
+            if (--untilClock == 0) {
+                untilClock = DEADLINE_STRIDE;
+                if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos > 0) {
+                    throw new DeadlinePassedException();
                 }
-                return u.unpackLong();
-            case FLOAT:
-                return u.unpackDouble();
-            case STRING:
-                return Wtf8.decode(u.readPayload(u.unpackRawStringHeader()));
-            case BINARY:
-                return u.readPayload(u.unpackBinaryHeader());
-            case ARRAY:
-                return unpackList(u, u.unpackArrayHeader(), enterDecoded(depth));
-            case MAP:
-                return unpackMap(u, enterDecoded(depth));
-            case EXTENSION:
-                return unpackExtension(u, u.unpackExtensionTypeHeader(), depth);
-            default:
-                throw new SandboxException("the engine sent an unexpected value type: " + format);
+            }
+            MessageFormat format = u.getNextFormat();
+            switch (format.getValueType()) {
+                case NIL:
+                    u.unpackNil();
+                    return null;
+                case BOOLEAN:
+                    return u.unpackBoolean();
+                case INTEGER:
+                    if (format == MessageFormat.UINT64) {
+                        return narrow(u.unpackBigInteger());
+                    }
+                    return u.unpackLong();
+                case FLOAT:
+                    return u.unpackDouble();
+                case STRING:
+                    return Wtf8.decode(u.readPayload(u.unpackRawStringHeader()));
+                case BINARY:
+                    return u.readPayload(u.unpackBinaryHeader());
+                case ARRAY:
+                    return unpackList(u.unpackArrayHeader(), enterDecoded(depth));
+                case MAP:
+                    return unpackMap(enterDecoded(depth));
+                case EXTENSION:
+                    return unpackExtension(u.unpackExtensionTypeHeader(), depth);
+                default:
+                    throw new SandboxException("the engine sent an unexpected value type: "
+                            + format);
+            }
+        }
+
+        private List<Object> unpackList(int n, int depth) throws IOException {
+            // Never sized from a claimed count alone: the items must arrive.
+            List<Object> list = new ArrayList<>(Math.min(n, 1 << 16));
+            for (int i = 0; i < n; i++) {
+                list.add(unpack(depth));
+            }
+            return list;
+        }
+
+        private Map<Object, Object> unpackMap(int depth) throws IOException {
+            int n = u.unpackMapHeader();
+            Map<Object, Object> map = new DecodedMap(n);
+            for (int i = 0; i < n; i++) {
+                Object key = unpack(depth);
+                map.put(key, unpack(depth));
+            }
+            return map;
+        }
+
+        @SuppressWarnings("unchecked")
+        private Set<Object> unpackSet(int depth) throws IOException {
+            int n = u.unpackArrayHeader();
+            Map<Object, Boolean> map = (Map<Object, Boolean>) (Map<?, ?>) new DecodedMap(n);
+            Set<Object> set = Collections.newSetFromMap(map);
+            for (int i = 0; i < n; i++) {
+                set.add(unpack(depth));
+            }
+            return set;
+        }
+
+        private Object unpackExtension(ExtensionTypeHeader h, int depth) throws IOException {
+            switch (h.getType()) {
+                case EXT_TUPLE:
+                case EXT_SET:
+                case EXT_FROZENSET:
+                    // The payload is an array: read in place, not copied
+                    // (a copy per level would multiply the work by the depth).
+                    long start = u.getTotalReadBytes();
+                    int inner = enterDecoded(depth);
+                    Object value = h.getType() == EXT_TUPLE
+                            ? Collections.unmodifiableList(unpackList(u.unpackArrayHeader(), inner))
+                            : h.getType() == EXT_SET ? unpackSet(inner)
+                            : Collections.unmodifiableSet(unpackSet(inner));
+                    if (u.getTotalReadBytes() - start != h.getLength()) {
+                        throw new SandboxException("the engine sent a malformed extension");
+                    }
+                    return value;
+                case EXT_BIGINT:
+                    byte[] digits = u.readPayload(h.getLength());
+                    return digits.length == 0 ? Long.valueOf(0) : narrow(new BigInteger(digits));
+                case EXT_REFERENCE:
+                    return unpackReference(u.readPayload(h.getLength()));
+                default:
+                    throw new SandboxException("the engine sent an unknown extension type "
+                            + h.getType());
+            }
         }
     }
 
     private static int enterDecoded(int depth) {
-        if (depth >= MAX_DEPTH) {
-            throw new SandboxException("the engine sent a value nesting deeper than " + MAX_DEPTH);
+        if (depth >= MAX_DECODED_DEPTH) {
+            throw new SandboxException("the engine sent a value nesting deeper than "
+                    + MAX_DECODED_DEPTH);
         }
         return depth + 1;
-    }
-
-    private List<Object> unpackList(MessageUnpacker u, int n, int depth) throws IOException {
-        List<Object> list = new ArrayList<>(Math.min(n, 1 << 16));
-        for (int i = 0; i < n; i++) {
-            list.add(unpack(u, depth));
-        }
-        return list;
-    }
-
-    private Map<Object, Object> unpackMap(MessageUnpacker u, int depth) throws IOException {
-        int n = u.unpackMapHeader();
-        Map<Object, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            Object key = unpack(u, depth);
-            map.put(key, unpack(u, depth));
-        }
-        return map;
-    }
-
-    private Object unpackExtension(MessageUnpacker u, ExtensionTypeHeader h, int depth)
-            throws IOException {
-        byte[] payload = u.readPayload(h.getLength());
-        switch (h.getType()) {
-            case EXT_BIGINT:
-                return payload.length == 0 ? Long.valueOf(0) : narrow(new BigInteger(payload));
-            case EXT_TUPLE:
-                return Collections.unmodifiableList(new ArrayList<>(
-                        unpackPayloadArray(payload, depth)));
-            case EXT_SET:
-                return new LinkedHashSet<>(unpackPayloadArray(payload, depth));
-            case EXT_FROZENSET:
-                return Collections.unmodifiableSet(new LinkedHashSet<>(
-                        unpackPayloadArray(payload, depth)));
-            case EXT_REFERENCE:
-                return unpackReference(payload);
-            default:
-                throw new SandboxException("the engine sent an unknown extension type "
-                        + h.getType());
-        }
-    }
-
-    private List<Object> unpackPayloadArray(byte[] payload, int depth) throws IOException {
-        try (MessageUnpacker inner = MessagePack.newDefaultUnpacker(payload)) {
-            return unpackList(inner, inner.unpackArrayHeader(), enterDecoded(depth));
-        }
     }
 
     private PythonReference unpackReference(byte[] payload) throws IOException {

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,6 +21,7 @@ import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
+import org.objcap.SandboxException;
 
 /** The codec's byte format, checked against msgpack-core, without the engine. */
 class ValueCodecTest {
@@ -182,5 +185,101 @@ class ValueCodecTest {
             p.writePayload(payload);
             codec.decode(p.toByteArray());
         });
+    }
+
+    /** A map of n tuple keys (i, 31 * (n - i)): List.hashCode is 961 + 31 * n for all. */
+    private static byte[] collidingTupleKeys(int n) throws IOException {
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        p.packMapHeader(n);
+        for (int i = 0; i < n; i++) {
+            MessageBufferPacker key = MessagePack.newDefaultBufferPacker();
+            key.packArrayHeader(2).packLong(i).packLong(31L * (n - i));
+            byte[] payload = key.toByteArray();
+            p.packExtensionTypeHeader(ValueCodec.EXT_TUPLE, payload.length);
+            p.writePayload(payload);
+            p.packLong(i);
+        }
+        return p.toByteArray();
+    }
+
+    @Test
+    void keysThatCollideInJavaDoNotMakeDecodingQuadratic() throws IOException {
+        int n = 100_000;
+        assertEquals(List.of(1L, 31L * (n - 1)).hashCode(), List.of(2L, 31L * (n - 2)).hashCode());
+        // A HashMap takes minutes over these (every key in one bin, not
+        // comparable); linear decoding takes well under a second.
+        Map<?, ?> map = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> (Map<?, ?>) codec.decode(collidingTupleKeys(n)));
+        assertEquals(n, map.size());
+        assertEquals(7L, map.get(List.of(7L, 31L * (n - 7))));
+        // Strings and numbers whose Java hashes collide, mixed in one map.
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        int m = 20_000;
+        p.packMapHeader(2 * m);
+        for (int i = 0; i < m; i++) {
+            StringBuilder key = new StringBuilder();
+            for (int bit = 0; bit < 15; bit++) {
+                key.append((i >> bit & 1) == 0 ? "Aa" : "BB"); // equal hashCodes
+            }
+            p.packString(key.toString()).packLong(i);
+            p.packLong((long) key.toString().hashCode() + ((long) i << 32)).packLong(-i);
+        }
+        Map<?, ?> mixed = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> (Map<?, ?>) codec.decode(p.toByteArray()));
+        assertEquals(2 * m, mixed.size());
+    }
+
+    @Test
+    void decodedMapsAndSetsBehaveAsJavaOnes() throws IOException {
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        p.packMapHeader(3).packString("b").packLong(1).packString("a").packLong(2)
+                .packLong(3).packNil();
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> map = (Map<Object, Object>) codec.decode(p.toByteArray());
+        Map<Object, Object> expected = new LinkedHashMap<>();
+        expected.put("b", 1L);
+        expected.put("a", 2L);
+        expected.put(3L, null);
+        assertEquals(expected, map);
+        assertEquals(map, expected);
+        assertEquals(expected.hashCode(), map.hashCode());
+        assertEquals(List.of("b", "a", 3L), new ArrayList<>(map.keySet())); // insertion order
+        assertTrue(map.containsKey(3L));
+        assertEquals(null, map.get("missing"));
+        map.put("c", 4L);
+        map.remove("b");
+        assertEquals(List.of("a", 3L, "c"), new ArrayList<>(map.keySet()));
+        assertEquals("{a=2, 3=null, c=4}", map.toString());
+        Set<?> set = (Set<?>) codec.decode(codec.encode(Set.of(List.of(1L, 2L), "x")));
+        assertTrue(set.contains(List.of(1L, 2L)));
+        assertTrue(set.contains("x"));
+        assertEquals(Set.of(List.of(1L, 2L), "x"), set);
+    }
+
+    @Test
+    void aWorkersDeeplyNestedOrTrailingBytesAreRefused() throws IOException {
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        for (int i = 0; i < ValueCodec.MAX_DECODED_DEPTH + 1; i++) {
+            p.packArrayHeader(1);
+        }
+        p.packNil();
+        assertThrows(SandboxException.class, () -> codec.decode(p.toByteArray()));
+        MessageBufferPacker two = MessagePack.newDefaultBufferPacker();
+        two.packNil().packNil();
+        assertThrows(SandboxException.class, () -> codec.decode(two.toByteArray()));
+        // A claimed count with nothing behind it allocates nothing big.
+        MessageBufferPacker claim = MessagePack.newDefaultBufferPacker();
+        claim.packArrayHeader(Integer.MAX_VALUE);
+        assertThrows(SandboxException.class, () -> codec.decode(claim.toByteArray()));
+        MessageBufferPacker mapClaim = MessagePack.newDefaultBufferPacker();
+        mapClaim.packMapHeader(Integer.MAX_VALUE);
+        assertThrows(SandboxException.class, () -> codec.decode(mapClaim.toByteArray()));
+    }
+
+    @Test
+    void decodingGivesUpAtTheDeadline() throws IOException {
+        byte[] big = collidingTupleKeys(50_000);
+        assertThrows(ValueCodec.DeadlinePassedException.class,
+                () -> codec.decode(big, System.nanoTime() - 1));
     }
 }

@@ -497,6 +497,7 @@ const char *ocap_limit_name(ocap_limit limit);
 
 /* memory.c */
 int ocap_memory_install(void);
+int ocap_memory_counts_openssl(void);
 int ocap_timeout_install(ocap_sandbox *sb);
 
 /* wire.c */

@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
 
 static PyMemAllocatorEx raw;
@@ -118,6 +119,59 @@ arena_free(void *ctx, void *ptr, size_t size)
     arena.free(arena.ctx, ptr, size);
 }
 
+/*
+ * OpenSSL allocates with its own CRYPTO_malloc, outside CPython's
+ * allocators: hashlib.scrypt alone takes up to 2 GiB (its maxmem).  Its
+ * allocations go through the same accounting, charged to the sandbox whose
+ * thread makes them.  libcrypto allows this only before its first
+ * allocation, so it is done when objcap starts CPython, before any sandbox
+ * can load _hashlib; where the host's process already used OpenSSL it is
+ * refused, and OpenSSL's memory is then not counted (process mode: the
+ * worker's address-space rlimit still bounds it).
+ */
+static void *
+crypto_malloc(size_t size, const char *file, int line)
+{
+    return raw_malloc(NULL, size);
+}
+
+static void *
+crypto_realloc(void *ptr, size_t size, const char *file, int line)
+{
+    return raw_realloc(NULL, ptr, size);
+}
+
+static void
+crypto_free(void *ptr, const char *file, int line)
+{
+    raw_free(NULL, ptr);
+}
+
+static int openssl_counted;
+
+static void
+route_openssl(void)
+{
+    /* The library _hashlib links (by soname, so the same instance). */
+    void *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_GLOBAL);
+    if (lib == NULL) {
+        return; /* no OpenSSL: nothing of it to count */
+    }
+    typedef int (*set_fn)(void *(*)(size_t, const char *, int),
+                          void *(*)(void *, size_t, const char *, int),
+                          void (*)(void *, const char *, int));
+    set_fn set = (set_fn)dlsym(lib, "CRYPTO_set_mem_functions");
+    openssl_counted = set != NULL &&
+        set(crypto_malloc, crypto_realloc, crypto_free) == 1;
+}
+
+/* Whether OpenSSL's allocations count against sandboxes' limits. */
+int
+ocap_memory_counts_openssl(void)
+{
+    return openssl_counted;
+}
+
 /* After Py_Initialize, with the GIL: wraps (never replaces) the allocators,
    so blocks allocated before are freed by the allocator that made them. */
 int
@@ -130,5 +184,6 @@ ocap_memory_install(void)
     PyObject_GetArenaAllocator(&arena);
     PyObjectArenaAllocator wrapped_arena = {NULL, arena_alloc, arena_free};
     PyObject_SetArenaAllocator(&wrapped_arena);
+    route_openssl();
     return 0;
 }

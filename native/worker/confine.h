@@ -9,6 +9,7 @@ typedef struct ocap_confinement {
     int rlimits;
     int landlock_abi; /* 0: Landlock not enforced */
     int seccomp;
+    int capabilities_dropped;
 } ocap_confinement;
 
 /* Closes every inherited fd but 0-2 and the control socket (3). */

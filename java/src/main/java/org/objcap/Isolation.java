@@ -22,9 +22,11 @@ import java.util.Objects;
  *     0 for none
  * @param noNewPrivileges whether the worker has {@code no_new_privs} set
  * @param rlimits whether the worker runs under resource limits
+ * @param capabilitiesDropped whether the worker dropped every capability
+ *     (those of a host that runs as root)
  */
 public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
-        boolean noNewPrivileges, boolean rlimits) {
+        boolean noNewPrivileges, boolean rlimits, boolean capabilitiesDropped) {
     /** The mode of a sandbox whose interpreter runs in a worker process. */
     public static final String PROCESS = "process";
     /** The mode of a sandbox whose interpreter runs inside this JVM. */
@@ -39,6 +41,7 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
      * @param landlockAbi the Landlock ABI version, 0 for none
      * @param noNewPrivileges whether the worker has {@code no_new_privs} set
      * @param rlimits whether the worker runs under resource limits
+     * @param capabilitiesDropped whether the worker dropped every capability
      * @throws NullPointerException if {@code mode} is null
      */
     public Isolation {
@@ -52,6 +55,17 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
      */
     public boolean processIsolated() {
         return PROCESS.equals(mode);
+    }
+
+    /**
+     * Tells whether Landlock also scopes the worker (ABI 6 and later): no
+     * signal to a process outside it, no connection to an abstract Unix
+     * socket outside it.
+     *
+     * @return {@code true} if the worker is scoped
+     */
+    public boolean landlockScoped() {
+        return landlockAbi >= 6;
     }
 
     /**
@@ -76,7 +90,7 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
 
     /** The isolation of an in-process sandbox. */
     static Isolation inProcess() {
-        return new Isolation(IN_PROCESS, -1, false, 0, false, false);
+        return new Isolation(IN_PROCESS, -1, false, 0, false, false, false);
     }
 
     /** Reads the engine's map (see {@code objcap_isolation} in objcap.h). */
@@ -95,7 +109,8 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
                 Boolean.TRUE.equals(map.get("seccomp")),
                 (int) Math.max(0, Math.min(Integer.MAX_VALUE, number(map.get("landlock"), 0))),
                 Boolean.TRUE.equals(map.get("no_new_privs")),
-                Boolean.TRUE.equals(map.get("rlimits")));
+                Boolean.TRUE.equals(map.get("rlimits")),
+                Boolean.TRUE.equals(map.get("capabilities_dropped")));
     }
 
     private static long number(Object o, long fallback) {

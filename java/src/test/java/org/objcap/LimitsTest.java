@@ -243,6 +243,28 @@ class LimitsTest {
         assertUsable(s);
     }
 
+    /**
+     * OpenSSL allocates outside CPython's allocators: hashlib.scrypt alone
+     * can take up to 2 GiB (maxmem). Its memory counts against the limit
+     * too (memory.c routes CRYPTO_malloc), in both modes.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void memoryThatOpenSslAllocatesCountsToo(Mode mode) {
+        long limit = 32L << 20;
+        Sandbox s = open(builder(mode).memoryLimit(limit));
+        // n=2**20, r=8 needs 1 GiB of scratch memory.
+        Stopped stopped = stop(() -> s.exec("import hashlib\n"
+                + "k = hashlib.scrypt(b'pw', salt=b'salt', n=2**20, r=8, p=1,\n"
+                + "                   maxmem=2**31 - 1, dklen=16)\n"));
+        assertLimit(Limit.MEMORY, limit, stopped.exception());
+        // Within the limit, OpenSSL works as usual.
+        assertEquals(32L, s.eval("len(hashlib.scrypt(b'pw', salt=b'salt', n=2**10, r=8, "
+                + "p=1, dklen=32))"));
+        assertEquals(64L, s.eval("len(hashlib.sha256(b'x' * 10**6).hexdigest())"));
+        assertUsable(s);
+    }
+
     // ---- output ----
 
     /** Counts what it is given, from any thread. */
@@ -379,6 +401,7 @@ class LimitsTest {
         expected.put("cpu_ms", 30_000L);
         expected.put("memory_limit", 512L << 20);
         expected.put("max_output", 10L << 20);
+        expected.put("max_result", 64L << 20);
         expected.put("recursion_limit", 1000);
         assertEquals(expected, Sandbox.builder().limitOptions());
         Sandbox.Limits limits = Sandbox.builder().limits();

@@ -110,6 +110,9 @@ class ProcessIsolationTest {
         assertTrue(isolation.landlockAbi() > 0, isolation::toString);
         assertTrue(isolation.noNewPrivileges(), isolation::toString);
         assertTrue(isolation.rlimits(), isolation::toString);
+        assertTrue(isolation.capabilitiesDropped(), isolation::toString);
+        // This machine's kernel has Landlock ABI 6 or later: scoping is on.
+        assertEquals(isolation.landlockAbi() >= 6, isolation.landlockScoped());
         assertEquals(List.of(), isolation.missingConfinements());
         assertNotEquals(ProcessHandle.current().pid(), isolation.pid());
         assertTrue(WorkerProcesses.isWorker(isolation.pid()), "pid " + isolation.pid());
@@ -122,7 +125,7 @@ class ProcessIsolationTest {
     @Test
     void inProcessOptsOut() {
         Sandbox s = open(Sandbox.builder().inProcess());
-        assertEquals(new Isolation("in-process", -1, false, 0, false, false), s.isolation());
+        assertEquals(new Isolation("in-process", -1, false, 0, false, false, false), s.isolation());
         assertFalse(s.isolation().processIsolated());
         assertEquals(3L, s.eval("1 + 2"));
         // processIsolated() undoes inProcess().
@@ -456,12 +459,12 @@ class ProcessIsolationTest {
     @Test
     void missingConfinementsAreNamed() {
         assertEquals(List.of("seccomp", "Landlock"),
-                new Isolation("process", 1, false, 0, true, true).missingConfinements());
+                new Isolation("process", 1, false, 0, true, true, false).missingConfinements());
         assertEquals(List.of("Landlock"),
-                new Isolation("process", 1, true, 0, true, true).missingConfinements());
-        assertEquals(List.of(), new Isolation("process", 1, true, 3, true, true)
+                new Isolation("process", 1, true, 0, true, true, false).missingConfinements());
+        assertEquals(List.of(), new Isolation("process", 1, true, 3, true, true, false)
                 .missingConfinements());
-        assertEquals(List.of(), new Isolation("in-process", -1, false, 0, false, false)
+        assertEquals(List.of(), new Isolation("in-process", -1, false, 0, false, false, false)
                 .missingConfinements());
         // On a kernel with both, allowWeakerIsolation() changes nothing.
         Sandbox s = open(Sandbox.builder().allowWeakerIsolation());

@@ -177,7 +177,12 @@ class ValuesRoundTripTest {
         assertEquals(new ArrayList<>(m.keySet()), sandbox.eval("list(m)"));
         Map<?, ?> back = (Map<?, ?>) sandbox.get("m");
         assertEquals(new ArrayList<>(m.keySet()), new ArrayList<>(back.keySet()));
-        assertInstanceOf(LinkedHashMap.class, back);
+        // A mutable map that keeps insertion order (not a LinkedHashMap:
+        // its hashing is keyed, so chosen keys cannot collide; ValueCodec).
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> mutable = (Map<Object, Object>) back;
+        mutable.put("added", 1L);
+        assertEquals("added", new ArrayList<>(mutable.keySet()).get(mutable.size() - 1));
         Map<?, ?> made = (Map<?, ?>) sandbox.eval("{k: k * 2 for k in [3, 1, 2]}");
         assertEquals(List.of(3L, 1L, 2L), new ArrayList<>(made.keySet()));
         assertEquals(6L, made.get(3L));
@@ -198,7 +203,10 @@ class ValuesRoundTripTest {
     void setAndFrozenset() {
         Object set = sandbox.eval("{1, 2, 3}");
         assertEquals(Set.of(1L, 2L, 3L), set);
-        assertInstanceOf(LinkedHashSet.class, set);
+        @SuppressWarnings("unchecked")
+        Set<Object> mutableSet = (Set<Object>) set;
+        mutableSet.add(4L);
+        assertEquals(List.of(1L, 2L, 3L, 4L), new ArrayList<>(mutableSet)); // insertion order
         Object frozen = sandbox.eval("frozenset({'a', 'b'})");
         assertEquals(Set.of("a", "b"), frozen);
         @SuppressWarnings("unchecked")

@@ -4,7 +4,9 @@
  * items, so nine bytes claiming 500 million map entries made it allocate
  * gigabytes (found by fuzz_values).  Every item takes at least one byte,
  * so a buffer is refused when the items it still owes exceed the bytes it
- * has left.
+ * has left.  Containers may nest WIRE_MAX_DEPTH deep: values nest at most
+ * OBJCAP_MAX_DEPTH, inside an error or a call's map or array or two, and a
+ * decoder (msgpack-c's, Java's) recurses once per level.
  */
 #include "internal.h"
 
@@ -18,17 +20,27 @@ big_endian(const uint8_t *p, int n)
     return v;
 }
 
+#define WIRE_MAX_DEPTH (OBJCAP_MAX_DEPTH + 8)
+
 int
 ocap_wire_plausible(const uint8_t *data, size_t len)
 {
     size_t pos = 0;
     uint64_t owed = 1; /* items still to read */
+    /* Items left in each open container, innermost last. */
+    uint64_t open[WIRE_MAX_DEPTH + 1];
+    int depth = 0;
+    open[0] = 1;
     while (owed > 0) {
         if (pos >= len) {
             return 0;
         }
         uint8_t b = data[pos++];
         owed--;
+        while (depth > 0 && open[depth] == 0) {
+            depth--;
+        }
+        open[depth]--;
         uint64_t items = 0, skip = 0;
         int width = 0;
         if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
@@ -96,6 +108,12 @@ ocap_wire_plausible(const uint8_t *data, size_t len)
         owed += items;
         if (owed > len - pos) {
             return 0;
+        }
+        if (items > 0) {
+            if (depth == WIRE_MAX_DEPTH) {
+                return 0;
+            }
+            open[++depth] = items;
         }
     }
     return 1;

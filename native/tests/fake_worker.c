@@ -6,6 +6,7 @@
  *   silent   never answers
  *   bigresult a result frame claiming 512 MiB, then silence
  *   bigoutput an output frame claiming 100 MiB, then silence
+ *   deep     a result of 100 nested arrays
  * The host must end each case with an error, never a hang or a crash.
  */
 #include "protocol.h"
@@ -63,6 +64,14 @@ main(void)
         }
         else if (strcmp(how, "silent") == 0) {
             pause();
+        }
+        else if (strcmp(how, "deep") == 0) {
+            uint8_t nested[101];
+            memset(nested, 0x91, 100); /* fixarray of one item, 100 deep */
+            nested[100] = 0xc0;
+            uint8_t body[4 + sizeof nested] = {0};
+            memcpy(body + 4, nested, sizeof nested);
+            ocap_frame_write_raw(1, OCAP_RESP_RESULT, body, sizeof body);
         }
         else if (strcmp(how, "bigresult") == 0 ||
                  strcmp(how, "bigoutput") == 0) {

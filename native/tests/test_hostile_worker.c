@@ -92,6 +92,7 @@ main(int argc, char **argv)
     CHECK(delivered <= 65536);
     CHECK(attack(argv[1], "garbage") == OBJCAP_ERR_CRASHED);
     CHECK(attack(argv[1], "badvalue") == OBJCAP_ERR_CRASHED);
+    CHECK(attack(argv[1], "deep") == OBJCAP_ERR_CRASHED);
     CHECK(attack(argv[1], "huge") == OBJCAP_ERR_CRASHED);
     CHECK(attack(argv[1], "silent") == OBJCAP_ERR_LIMIT);
     /* Refused from the header, before any allocation or wait for the body

@@ -444,10 +444,23 @@ public final class Sandbox implements AutoCloseable {
             NativeEngine.Result result = call.apply(handle);
             if (result.ok()) {
                 denialLog.logNew(this, this::readDenials);
-                return returnsValue && result.data() != null
-                        ? decodeResult(result.data(), start) : null;
+                if (!returnsValue || result.data() == null) {
+                    return null;
+                }
+                try {
+                    return decodeResult(result.data(), start);
+                } catch (LimitExceededException e) {
+                    throw e;
+                } catch (SandboxException e) {
+                    // A value no engine of ours makes: its worker is no
+                    // longer ours to trust (or the engine is broken).
+                    broken = true;
+                    failure = e;
+                    SandboxLog.failed(this, e);
+                }
+            } else {
+                failure = failed(result);
             }
-            failure = failed(result);
             if (!broken) {
                 denialLog.logNew(this, this::readDenials);
             }

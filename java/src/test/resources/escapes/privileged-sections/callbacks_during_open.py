@@ -1,16 +1,25 @@
 # expect: blocked
-# The codec objects a search function returns are called while objcap
-# builds the text layer: _is_text_encoding (a property here), the
-# incremental decoder's and encoder's constructors.  Each runs with the
-# script's authority only.
-import encodings, json
+# Python that the script controls runs while objcap's C code builds a
+# granted file (directory.c): a codec search function registered by the
+# script, the codec objects it returns (_is_text_encoding as a property, the
+# incremental decoder's and encoder's constructors), and the finalizers and
+# weakref callbacks of the script's garbage, which the collector runs inside
+# that C code.  Each must run with the script's own authority: no frame, no
+# module globals, no file object built from Python (the gates stay closed).
+# It printed ESCAPED for each route while objcap held a thread-wide trust.
+import collections, encodings, json
 codecs = encodings.codecs
+proxy = collections._proxy  # weakref.proxy, which the script may not import
 binary = DATA.open('plain.txt', 'rb')
 text = DATA.open('plain.txt')
-seen = []
+ran = set()
+inside_open = [False]
+ran_inside_open = collections.Counter()
 
 def attempt_all(where):
-    seen.append(where)
+    ran.add(where)
+    if inside_open[0]:
+        ran_inside_open[where] += 1
     try:
         raise Exception
     except Exception as e:
@@ -28,6 +37,7 @@ def attempt_all(where):
         except Exception:
             pass
 
+# Route 1 and 2: the codec machinery.
 class Decoder(codecs.IncrementalDecoder):
     def __init__(self, errors='strict'):
         attempt_all('incrementaldecoder')
@@ -49,6 +59,8 @@ class Info(codecs.CodecInfo):
         return True
 
 def search(name):
+    if name == 'unknown_codec':
+        attempt_all('search function')
     if name == 'evil_codec':
         return Info(name='evil_codec',
                     encode=lambda s, e='strict': (s.encode('latin-1'), len(s)),
@@ -57,6 +69,33 @@ def search(name):
     return None
 
 codecs.register(search)
+try:
+    DATA.open('plain.txt', encoding='unknown_codec')
+except LookupError as e:
+    print('refused:', e)
 DATA.open('plain.txt', encoding='evil_codec').read()
 DATA.open('written.txt', 'w', encoding='evil_codec').write('x')
-print('callbacks ran:', sorted(set(seen)))
+
+# Route 3 and 4: the collector, inside the open.
+class Cycle:
+    def __init__(self):
+        self.me = self
+    def __del__(self):
+        attempt_all('__del__')
+
+class Target:
+    pass
+
+keep = []
+for i in range(3000):
+    Cycle()
+    t = Target()
+    t.me = t
+    keep.append(proxy(t, lambda r: attempt_all('weakref callback')))
+    del t
+    inside_open[0] = True
+    f = DATA.open('plain.txt', encoding='utf-8')
+    inside_open[0] = False
+    f.close()
+print('callbacks ran:', sorted(ran))
+print('ran inside open:', sorted(k for k in ran_inside_open))

@@ -268,6 +268,7 @@ typedef struct ocap_watch {
 } ocap_watch;
 int ocap_watch_start(ocap_watch *w, ocap_sandbox *sb);
 void ocap_watch_stop(ocap_watch *w);
+int ocap_watchdog_start(void);
 
 /* trust.c */
 void ocap_trust_set_sandbox(ocap_sandbox *sb);

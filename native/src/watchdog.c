@@ -99,6 +99,32 @@ watchdog_main(void *unused)
     return NULL;
 }
 
+/* Starts the watchdog's thread if it is not running; with mu held. */
+static int
+ensure_started(void)
+{
+    if (!started) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        started = pthread_create(&t, &attr, watchdog_main, NULL) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    return started ? 0 : -1;
+}
+
+/* Starts the watchdog now (the worker does, before it forbids itself new
+   threads); 0 or -1. */
+int
+ocap_watchdog_start(void)
+{
+    pthread_mutex_lock(&mu);
+    int rc = ensure_started();
+    pthread_mutex_unlock(&mu);
+    return rc;
+}
+
 /* Watches a call about to run on this thread; -1 if no watchdog can run
    (then the call must not run here: nothing would stop it). */
 int
@@ -112,17 +138,9 @@ ocap_watch_start(ocap_watch *w, ocap_sandbox *sb)
     }
     w->cpu_start = sb->cpu_ms > 0 ? cpu_ms(w->clock) : 0;
     pthread_mutex_lock(&mu);
-    if (!started) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        started = pthread_create(&t, &attr, watchdog_main, NULL) == 0;
-        pthread_attr_destroy(&attr);
-        if (!started) {
-            pthread_mutex_unlock(&mu);
-            return -1;
-        }
+    if (ensure_started() < 0) {
+        pthread_mutex_unlock(&mu);
+        return -1;
     }
     w->prev = NULL;
     w->next = watched;

@@ -16,7 +16,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -152,6 +155,32 @@ static long memfd_exec(void)
     char *const argv[] = {"x", NULL};
     return syscall(SYS_execveat, fd, "", argv, argv, AT_EMPTY_PATH);
 }
+static void *
+idle(void *unused)
+{
+    return NULL;
+}
+
+static long new_thread_after_start(void)
+{
+    /* The worker forbids new threads once its own have started. */
+    if (ocap_confine_no_more_threads() < 0) {
+        return 0; /* counts as allowed: the lock did not take */
+    }
+    pthread_t t;
+    errno = pthread_create(&t, NULL, idle, NULL);
+    return errno == 0 ? 0 : -1;
+}
+
+static long seccomp_listener(void)
+{
+    /* A user-notification listener would let it answer its own calls. */
+    struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    struct sock_fprog program = {1, &allow};
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                   SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+}
+
 static long new_user_ns(void)
 {
     return syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
@@ -226,6 +255,8 @@ static const attack attacks[] = {
     {"perf_event_open", perf, NULL},
     {"bpf", bpf_call, NULL},
     {"memfd_create and execveat", memfd_exec, NULL},
+    {"start a thread after start-up (pid exhaustion)", new_thread_after_start, NULL},
+    {"seccomp with a notification listener", seccomp_listener, NULL},
     {"clone a new user namespace", new_user_ns, NULL},
     {"clone a thread in a new network namespace", new_thread_with_ns, NULL},
     {"clone with CLONE_PARENT", fork_like, NULL},

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -42,6 +43,9 @@
 #define CPU_SECONDS 3600
 #define OPEN_FILES 64
 #define FILE_SIZE (64ull << 20)
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
 #define THREAD_CLONE_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | \
                             CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS | \
                             CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
@@ -284,11 +288,43 @@ apply_seccomp(void)
        other socket, and the host reads no ancillary data. */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
                            SCMP_A2(SCMP_CMP_EQ, MSG_NOSIGNAL));
+    /* One more filter, synchronized to every thread, and nothing else of
+       seccomp: the worker forbids itself new threads once it has its own
+       (ocap_confine_no_more_threads).  A filter only ever takes away, so
+       an attacker may add its own and gain nothing; no listener (the flags
+       must be TSYNC, with libseccomp's TSYNC_ESRCH). */
+    static const scmp_datum_t tsync_flags[] = {
+        SECCOMP_FILTER_FLAG_TSYNC,
+        SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH};
+    for (size_t i = 0; i < 2; i++) {
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 2,
+                               SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
+                               SCMP_A1(SCMP_CMP_EQ, tsync_flags[i]));
+    }
     /* Thread names, and nothing else of prctl. */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
                            SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
                            SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+    if (rc == 0) {
+        rc = seccomp_load(ctx);
+    }
+    seccomp_release(ctx);
+    return rc == 0 ? 0 : -1;
+}
+
+int
+ocap_confine_no_more_threads(void)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (ctx == NULL) {
+        return -1;
+    }
+    /* no_new_privs is set already, and prctl is no longer allowed. */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) |
+        seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAGAIN), SCMP_SYS(clone), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAGAIN), SCMP_SYS(clone3), 0);
     if (rc == 0) {
         rc = seccomp_load(ctx);
     }

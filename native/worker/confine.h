@@ -25,4 +25,12 @@ void ocap_close_inherited_fds(void);
 int ocap_confine(const char *const *readable, const char *const *writable,
                  unsigned long long memory_limit, ocap_confinement *what);
 
+/*
+ * Forbids new threads (clone fails with EAGAIN), in every thread: once the
+ * worker has started all of its own, any thread more is an attacker's (a
+ * thread costs one page of its memory and one of the machine's process
+ * ids, which no rlimit bounds for a root host).  0 or -1.
+ */
+int ocap_confine_no_more_threads(void);
+
 #endif

@@ -418,6 +418,16 @@ main(int argc, char **argv)
     pthread_t server;
     int rc = pthread_create(&server, &attr, serve_loop, NULL);
     pthread_attr_destroy(&attr);
+    /* Every thread the worker needs exists now (the sandbox's, control,
+       server, and the watchdog of calls run on the server's stack): no
+       more. */
+    if (ocap_watchdog_start() < 0 || ocap_confine_no_more_threads() < 0) {
+        ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
+                         "the worker could not close thread creation",
+                         &out, &out_len);
+        reply(OBJCAP_ERR_RUNTIME, out, out_len);
+        return 2;
+    }
     pack_isolation(&what, &out, &out_len);
     reply(OBJCAP_OK, out, out_len);
     if (rc != 0) {

@@ -26,10 +26,10 @@ public enum Limit {
      */
     OUTPUT,
     /**
-     * Bytes of one value copied out of the sandbox, as encoded (a call's
-     * result, a global read with {@code get}, an error report's values)
-     * ({@link Sandbox.Builder#maxResultSize}). The host never holds more of
-     * a sandbox's value than this; a larger one ends the call.
+     * Bytes of one value copied out of the sandbox (a call's result, a
+     * global read with {@code get}): its encoding, and the Java heap its
+     * objects take, estimated ({@link Sandbox.Builder#maxResultSize}). A
+     * larger one ends the call.
      */
     RESULT,
     /**

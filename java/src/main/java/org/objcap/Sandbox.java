@@ -486,9 +486,12 @@ public final class Sandbox implements AutoCloseable {
         long deadline = limits.timeoutMillis() > 0
                 ? start + TimeUnit.MILLISECONDS.toNanos(limits.timeoutMillis()) : Long.MAX_VALUE;
         try {
-            return codec.decode(data, deadline);
+            return codec.decode(data, deadline,
+                    limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE);
         } catch (ValueCodec.DeadlinePassedException e) {
             throw limitHit(Limit.TIME, e.getMessage());
+        } catch (ValueCodec.TooLargeException e) {
+            throw limitHit(Limit.RESULT, e.getMessage());
         }
     }
 
@@ -914,9 +917,12 @@ public final class Sandbox implements AutoCloseable {
 
         /**
          * Limits the size of each value copied out of the sandbox (a call's
-         * result, a global read with {@code get}), in bytes of its encoding
-         * (default {@value Sandbox#DEFAULT_MAX_RESULT} bytes, 64 MiB): the
-         * host never allocates more for one. A larger value ends the call
+         * result, a global read with {@code get}), in bytes (default
+         * {@value Sandbox#DEFAULT_MAX_RESULT} bytes, 64 MiB): both its
+         * encoding and the Java heap its objects take, estimated per object
+         * as they are decoded (an empty dict is one byte encoded but about
+         * 170 on the heap), so the host never holds more than about twice
+         * this for one value. A larger value ends the call
          * with a {@link LimitExceededException} for {@link Limit#RESULT};
          * the sandbox stays usable. A value also counts against the call's
          * time limit while the host decodes it.

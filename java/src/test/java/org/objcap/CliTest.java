@@ -95,6 +95,12 @@ class CliTest {
                 p.toString()));
         assertTrue(err().contains("characters)"), "names are cut with a marker");
         assertTrue(err.size() < 2_000_000, () -> err.size() + " bytes");
+        // So is the text of a SystemExit (found by review: printed whole).
+        out.reset();
+        err.reset();
+        Path exit = script("exit.py", "print('x' * 900)\nraise SystemExit('Z\\n' * 40000)\n");
+        assertEquals(1, run("run", "--in-process", "--max-output", "1", exit.toString()));
+        assertTrue(out.size() + err.size() <= 1024 + 80, () -> out.size() + err.size() + " bytes");
     }
 
     @Test

@@ -49,6 +49,25 @@ class HostileValuesTest {
         }
     }
 
+    /**
+     * The limit bounds the host's heap, not only the bytes: an empty dict is
+     * one byte on the wire and about a hundred on the heap (found by review:
+     * 64 MiB of encoding took 600 MiB of heap).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
+    void aValueThatExpandsOnTheHeapIsRefused(String mode) {
+        try (Sandbox sandbox = sandbox(mode, 16 << 20)) {
+            for (String expanding : List.of("[{}] * 2000000", "[''] * 2000000",
+                    "[abs] * 200000", "[[0]] * 1000000")) {
+                LimitExceededException e = assertThrows(LimitExceededException.class,
+                        () -> sandbox.eval(expanding), expanding);
+                assertEquals(Limit.RESULT, e.getLimit(), expanding);
+            }
+            assertEquals(50_000, ((List<?>) sandbox.eval("[{}] * 50000")).size());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void errorReportsAreBoundedFieldByField(String mode) {

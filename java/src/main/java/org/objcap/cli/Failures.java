@@ -49,7 +49,7 @@ final class Failures {
      *
      * @return the status, or -1 if the exception is not a {@code SystemExit}
      */
-    static int systemExitStatus(PythonException e, PrintStream err) {
+    static int systemExitStatus(PythonException e, PrintStream err, OutputMeter meter) {
         if (!"SystemExit".equals(e.getPythonType())) {
             return -1;
         }
@@ -63,7 +63,8 @@ final class Failures {
         if (code.matches("-?\\d{1,9}")) {
             return Integer.parseInt(code) & 0xff; // what the process would report
         }
-        err.println(code);
+        // The script's text: part of the call's output, like a traceback.
+        err.print(meter.fit(code + "\n"));
         return 1;
     }
 

@@ -104,7 +104,7 @@ final class Repl {
             return Boolean.FALSE.equals(sandbox.call("__objcap_push__", source)) ? MORE : DONE;
         } catch (PythonException e) {
             out.flush();
-            int status = Failures.systemExitStatus(e, err);
+            int status = Failures.systemExitStatus(e, err, options.meter());
             if (status >= 0) {
                 return status;
             }

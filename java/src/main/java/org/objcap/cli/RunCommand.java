@@ -81,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
             return ObjcapCommand.OK;
         } catch (PythonException e) {
             out.flush();
-            int status = Failures.systemExitStatus(e, err);
+            int status = Failures.systemExitStatus(e, err, options.meter());
             return status >= 0 ? status : Failures.report(e, err, options.meter());
         } catch (SandboxException e) {
             out.flush();

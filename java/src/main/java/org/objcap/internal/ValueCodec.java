@@ -132,7 +132,7 @@ public final class ValueCodec {
      * @throws SandboxException if the bytes are not a valid value
      */
     public Object decode(byte[] data) {
-        return decode(data, Long.MAX_VALUE);
+        return decode(data, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
     /**
@@ -144,13 +144,19 @@ public final class ValueCodec {
      * @param data MessagePack bytes
      * @param deadlineNanos a {@link System#nanoTime()} value, or
      *     {@link Long#MAX_VALUE} for none
+     * @param maxHeapBytes the most Java heap the value may take, estimated
+     *     per object as decoding goes (an empty dict is one byte on the wire
+     *     but a map of about a hundred bytes here), or
+     *     {@link Long#MAX_VALUE} for no bound
      * @return the Java value
      * @throws SandboxException if the bytes are not a valid value
      * @throws DeadlinePassedException if decoding ran past the deadline
+     * @throws TooLargeException if the value would take more heap than
+     *     maxHeapBytes
      */
-    public Object decode(byte[] data, long deadlineNanos) {
+    public Object decode(byte[] data, long deadlineNanos, long maxHeapBytes) {
         try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(data)) {
-            Decoding decoding = new Decoding(unpacker, deadlineNanos);
+            Decoding decoding = new Decoding(unpacker, deadlineNanos, maxHeapBytes);
             Object value = decoding.unpack(0);
             if (unpacker.hasNext()) {
                 throw new SandboxException("the engine sent bytes after the value");
@@ -160,6 +166,29 @@ public final class ValueCodec {
             throw new SandboxException("the engine sent a malformed value: " + e.getMessage(), e);
         }
     }
+
+    /** Thrown when a decoded value would take more heap than allowed. */
+    public static final class TooLargeException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooLargeException() {
+            super("the value would take more of the host's memory than the sandbox's result "
+                    + "size limit");
+        }
+    }
+
+    /*
+     * What one decoded object costs the heap, at most, on a 64-bit JVM:
+     * its header and fields, and the slot that holds it.
+     */
+    private static final long HEAP_SLOT = 8;
+    private static final long HEAP_BOX = 24;          // Long, Double, BigInteger's header
+    private static final long HEAP_STRING = 48;       // String and its array, plus 2 per byte
+    private static final long HEAP_ARRAY = 24;        // byte[] header
+    private static final long HEAP_LIST = 48;         // ArrayList and its array
+    private static final long HEAP_MAP = 160;         // DecodedMap and its LinkedHashMap
+    private static final long HEAP_ENTRY = 80;        // an entry, its key wrapper, a bucket
+    private static final long HEAP_REFERENCE = 320;   // PythonReference, its table entry, cleaner
 
     /** Thrown when decoding a value runs past the call's deadline. */
     public static final class DeadlinePassedException extends RuntimeException {
@@ -288,11 +317,21 @@ public final class ValueCodec {
     private final class Decoding {
         private final MessageUnpacker u;
         private final long deadlineNanos;
+        private long heapLeft;
         private int untilClock = DEADLINE_STRIDE;
 
-        Decoding(MessageUnpacker u, long deadlineNanos) {
+        Decoding(MessageUnpacker u, long deadlineNanos, long maxHeapBytes) {
             this.u = u;
             this.deadlineNanos = deadlineNanos;
+            this.heapLeft = maxHeapBytes;
+        }
+
+        /** Charges an object before it is made. */
+        private void charge(long bytes) {
+            heapLeft -= bytes;
+            if (heapLeft < 0) {
+                throw new TooLargeException();
+            }
         }
 
         Object unpack(int depth) throws IOException {
@@ -303,6 +342,7 @@ public final class ValueCodec {
                 }
             }
             MessageFormat format = u.getNextFormat();
+            charge(HEAP_SLOT);
             switch (format.getValueType()) {
                 case NIL:
                     u.unpackNil();
@@ -310,19 +350,27 @@ public final class ValueCodec {
                 case BOOLEAN:
                     return u.unpackBoolean();
                 case INTEGER:
+                    charge(HEAP_BOX);
                     if (format == MessageFormat.UINT64) {
                         return narrow(u.unpackBigInteger());
                     }
                     return u.unpackLong();
                 case FLOAT:
+                    charge(HEAP_BOX);
                     return u.unpackDouble();
                 case STRING:
-                    return Wtf8.decode(u.readPayload(u.unpackRawStringHeader()));
+                    int textLength = u.unpackRawStringHeader();
+                    charge(HEAP_STRING + 2L * textLength);
+                    return Wtf8.decode(u.readPayload(textLength));
                 case BINARY:
-                    return u.readPayload(u.unpackBinaryHeader());
+                    int binaryLength = u.unpackBinaryHeader();
+                    charge(HEAP_ARRAY + binaryLength);
+                    return u.readPayload(binaryLength);
                 case ARRAY:
+                    charge(HEAP_LIST);
                     return unpackList(u.unpackArrayHeader(), enterDecoded(depth));
                 case MAP:
+                    charge(HEAP_MAP);
                     return unpackMap(enterDecoded(depth));
                 case EXTENSION:
                     return unpackExtension(u.unpackExtensionTypeHeader(), depth);
@@ -345,6 +393,7 @@ public final class ValueCodec {
             int n = u.unpackMapHeader();
             Map<Object, Object> map = new DecodedMap(n);
             for (int i = 0; i < n; i++) {
+                charge(HEAP_ENTRY);
                 Object key = unpack(depth);
                 map.put(key, unpack(depth));
             }
@@ -357,6 +406,7 @@ public final class ValueCodec {
             Map<Object, Boolean> map = (Map<Object, Boolean>) (Map<?, ?>) new DecodedMap(n);
             Set<Object> set = Collections.newSetFromMap(map);
             for (int i = 0; i < n; i++) {
+                charge(HEAP_ENTRY);
                 set.add(unpack(depth));
             }
             return set;
@@ -369,6 +419,7 @@ public final class ValueCodec {
                 case EXT_FROZENSET:
                     // The payload is an array: read in place, not copied
                     // (a copy per level would multiply the work by the depth).
+                    charge(h.getType() == EXT_TUPLE ? HEAP_LIST + HEAP_BOX : HEAP_MAP);
                     long start = u.getTotalReadBytes();
                     int inner = enterDecoded(depth);
                     Object value = h.getType() == EXT_TUPLE
@@ -380,9 +431,11 @@ public final class ValueCodec {
                     }
                     return value;
                 case EXT_BIGINT:
+                    charge(HEAP_BOX + HEAP_ARRAY + 2L * h.getLength());
                     byte[] digits = u.readPayload(h.getLength());
                     return digits.length == 0 ? Long.valueOf(0) : narrow(new BigInteger(digits));
                 case EXT_REFERENCE:
+                    charge(HEAP_REFERENCE + HEAP_STRING + 2L * h.getLength());
                     return unpackReference(u.readPayload(h.getLength()));
                 default:
                     throw new SandboxException("the engine sent an unknown extension type "

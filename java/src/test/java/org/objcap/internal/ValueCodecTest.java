@@ -280,6 +280,19 @@ class ValueCodecTest {
     void decodingGivesUpAtTheDeadline() throws IOException {
         byte[] big = collidingTupleKeys(50_000);
         assertThrows(ValueCodec.DeadlinePassedException.class,
-                () -> codec.decode(big, System.nanoTime() - 1));
+                () -> codec.decode(big, System.nanoTime() - 1, Long.MAX_VALUE));
+    }
+
+    @Test
+    void decodingStopsAtTheHeapBudget() throws IOException {
+        MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+        p.packArrayHeader(100_000);
+        for (int i = 0; i < 100_000; i++) {
+            p.packMapHeader(0); // one byte each, a map on the heap
+        }
+        byte[] maps = p.toByteArray();
+        assertThrows(ValueCodec.TooLargeException.class,
+                () -> codec.decode(maps, Long.MAX_VALUE, 1 << 20));
+        assertEquals(100_000, ((List<?>) codec.decode(maps, Long.MAX_VALUE, 64 << 20)).size());
     }
 }

@@ -3,6 +3,8 @@
  * holds even if every Python-level layer were bypassed.
  *  - rlimits: address space, CPU seconds, open files, file size, no cores;
  *  - PR_SET_NO_NEW_PRIVS, and every capability dropped (a root host's);
+ *  - namespaces (namespaces.c): a file system of the allowed directories
+ *    only, no network, no IPC;
  *  - Landlock: read-only access to the stdlib directories and the
  *    directories the host may grant read-only, read-write access to those
  *    it may grant read-write, nothing else;
@@ -15,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "confine.h"
+#include "namespaces.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -339,6 +342,11 @@ ocap_confine(const char *const *readable, const char *const *writable,
     memset(what, 0, sizeof *what);
     what->rlimits = apply_rlimits(memory_limit) == 0;
     what->no_new_privs = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
+    /* Before Landlock: its rules then name the paths inside the new root. */
+    what->namespaces = ocap_enter_namespaces(readable, writable);
+    if (what->namespaces < 0) {
+        return -1;
+    }
     what->landlock_abi = apply_landlock(readable, writable);
     if (what->landlock_abi < 0) {
         return -1; /* Landlock exists but the rules did not take */

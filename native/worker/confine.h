@@ -10,6 +10,7 @@ typedef struct ocap_confinement {
     int landlock_abi; /* 0: Landlock not enforced */
     int seccomp;
     int capabilities_dropped;
+    int namespaces; /* 1: own mount, network, IPC and UTS namespaces */
 } ocap_confinement;
 
 /* Closes every inherited fd but 0-2 and the control socket (3). */

@@ -87,7 +87,7 @@ pack_isolation(const ocap_confinement *c, uint8_t **out, size_t *out_len)
     msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 7);
+    msgpack_pack_map(&pk, 8);
     msgpack_pack_str_with_body(&pk, "mode", 4);
     msgpack_pack_str_with_body(&pk, "process", 7);
     msgpack_pack_str_with_body(&pk, "pid", 3);
@@ -102,6 +102,8 @@ pack_isolation(const ocap_confinement *c, uint8_t **out, size_t *out_len)
     c->rlimits ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
     msgpack_pack_str_with_body(&pk, "capabilities_dropped", 20);
     c->capabilities_dropped ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    msgpack_pack_str_with_body(&pk, "namespaces", 10);
+    c->namespaces == 1 ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
     ocap_buffer_take(&sbuf, out, out_len);
 }
 

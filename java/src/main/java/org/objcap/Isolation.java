@@ -24,9 +24,13 @@ import java.util.Objects;
  * @param rlimits whether the worker runs under resource limits
  * @param capabilitiesDropped whether the worker dropped every capability
  *     (those of a host that runs as root)
+ * @param namespaces whether the worker runs in mount, network, IPC and UTS
+ *     namespaces of its own, its file system holding only the directories
+ *     it may use (a user namespace too when the host is not root)
  */
 public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
-        boolean noNewPrivileges, boolean rlimits, boolean capabilitiesDropped) {
+        boolean noNewPrivileges, boolean rlimits, boolean capabilitiesDropped,
+        boolean namespaces) {
     /** The mode of a sandbox whose interpreter runs in a worker process. */
     public static final String PROCESS = "process";
     /** The mode of a sandbox whose interpreter runs inside this JVM. */
@@ -42,6 +46,7 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
      * @param noNewPrivileges whether the worker has {@code no_new_privs} set
      * @param rlimits whether the worker runs under resource limits
      * @param capabilitiesDropped whether the worker dropped every capability
+     * @param namespaces whether the worker runs in namespaces of its own
      * @throws NullPointerException if {@code mode} is null
      */
     public Isolation {
@@ -90,7 +95,7 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
 
     /** The isolation of an in-process sandbox. */
     static Isolation inProcess() {
-        return new Isolation(IN_PROCESS, -1, false, 0, false, false, false);
+        return new Isolation(IN_PROCESS, -1, false, 0, false, false, false, false);
     }
 
     /** Reads the engine's map (see {@code objcap_isolation} in objcap.h). */
@@ -110,7 +115,8 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
                 (int) Math.max(0, Math.min(Integer.MAX_VALUE, number(map.get("landlock"), 0))),
                 Boolean.TRUE.equals(map.get("no_new_privs")),
                 Boolean.TRUE.equals(map.get("rlimits")),
-                Boolean.TRUE.equals(map.get("capabilities_dropped")));
+                Boolean.TRUE.equals(map.get("capabilities_dropped")),
+                Boolean.TRUE.equals(map.get("namespaces")));
     }
 
     private static long number(Object o, long fallback) {

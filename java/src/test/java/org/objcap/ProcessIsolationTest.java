@@ -111,6 +111,8 @@ class ProcessIsolationTest {
         assertTrue(isolation.noNewPrivileges(), isolation::toString);
         assertTrue(isolation.rlimits(), isolation::toString);
         assertTrue(isolation.capabilitiesDropped(), isolation::toString);
+        // This machine allows them (as root, and unprivileged: ctest).
+        assertTrue(isolation.namespaces(), isolation::toString);
         // This machine's kernel has Landlock ABI 6 or later: scoping is on.
         assertEquals(isolation.landlockAbi() >= 6, isolation.landlockScoped());
         assertEquals(List.of(), isolation.missingConfinements());
@@ -125,7 +127,7 @@ class ProcessIsolationTest {
     @Test
     void inProcessOptsOut() {
         Sandbox s = open(Sandbox.builder().inProcess());
-        assertEquals(new Isolation("in-process", -1, false, 0, false, false, false), s.isolation());
+        assertEquals(new Isolation("in-process", -1, false, 0, false, false, false, false), s.isolation());
         assertFalse(s.isolation().processIsolated());
         assertEquals(3L, s.eval("1 + 2"));
         // processIsolated() undoes inProcess().
@@ -459,12 +461,12 @@ class ProcessIsolationTest {
     @Test
     void missingConfinementsAreNamed() {
         assertEquals(List.of("seccomp", "Landlock"),
-                new Isolation("process", 1, false, 0, true, true, false).missingConfinements());
+                new Isolation("process", 1, false, 0, true, true, false, false).missingConfinements());
         assertEquals(List.of("Landlock"),
-                new Isolation("process", 1, true, 0, true, true, false).missingConfinements());
-        assertEquals(List.of(), new Isolation("process", 1, true, 3, true, true, false)
+                new Isolation("process", 1, true, 0, true, true, false, false).missingConfinements());
+        assertEquals(List.of(), new Isolation("process", 1, true, 3, true, true, false, false)
                 .missingConfinements());
-        assertEquals(List.of(), new Isolation("in-process", -1, false, 0, false, false, false)
+        assertEquals(List.of(), new Isolation("in-process", -1, false, 0, false, false, false, false)
                 .missingConfinements());
         // On a kernel with both, allowWeakerIsolation() changes nothing.
         Sandbox s = open(Sandbox.builder().allowWeakerIsolation());

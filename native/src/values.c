@@ -248,30 +248,47 @@ ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
     if (ext) {
         return pack_as_ext(sb, obj, (int8_t)ext, pk, depth, err);
     }
+    /* No Python runs while a value is packed (ocap_value_to_buffer keeps
+       the collector, and so finalizers, off), so containers cannot change
+       under us; each item is held anyway while it is packed. */
     if (is_list) {
-        /* Only C runs here, so the list cannot change under us. */
         Py_ssize_t n = PyList_GET_SIZE(obj);
         msgpack_pack_array(pk, (size_t)n);
         for (Py_ssize_t i = 0; i < n; i++) {
-            objcap_status st = ocap_value_pack(sb, PyList_GET_ITEM(obj, i),
-                                               pk, depth + 1, err);
+            if (i >= PyList_GET_SIZE(obj)) {
+                return value_error(err, "the list changed while it was copied");
+            }
+            PyObject *item = Py_NewRef(PyList_GET_ITEM(obj, i));
+            objcap_status st = ocap_value_pack(sb, item, pk, depth + 1, err);
+            Py_DECREF(item);
             if (st != OBJCAP_OK) {
                 return st;
             }
         }
         return OBJCAP_OK;
     }
-    msgpack_pack_map(pk, (size_t)PyDict_GET_SIZE(obj));
-    Py_ssize_t pos = 0;
+    Py_ssize_t n = PyDict_GET_SIZE(obj);
+    msgpack_pack_map(pk, (size_t)n);
+    Py_ssize_t pos = 0, done = 0;
     PyObject *key, *value;
     while (PyDict_Next(obj, &pos, &key, &value)) {
+        if (++done > n) {
+            return value_error(err, "the dict changed while it was copied");
+        }
+        Py_INCREF(key);
+        Py_INCREF(value);
         objcap_status st = ocap_value_pack(sb, key, pk, depth + 1, err);
         if (st == OBJCAP_OK) {
             st = ocap_value_pack(sb, value, pk, depth + 1, err);
         }
+        Py_DECREF(key);
+        Py_DECREF(value);
         if (st != OBJCAP_OK) {
             return st;
         }
+    }
+    if (done != n) {
+        return value_error(err, "the dict changed while it was copied");
     }
     return OBJCAP_OK;
 }
@@ -291,7 +308,15 @@ ocap_value_to_buffer(ocap_sandbox *sb, PyObject *obj, uint8_t **out,
     msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    /* Packing allocates (a tuple's items as a list, references' keys): a
+       collection there would run the script's finalizers, which could
+       empty the list being walked or start another copy on this thread
+       (a red team freed a list's items this way and crashed the JVM). */
+    int collecting = PyGC_Disable();
     objcap_status st = ocap_value_pack(sb, obj, &pk, 0, err);
+    if (collecting) {
+        PyGC_Enable();
+    }
     if (st == OBJCAP_OK) {
         return ocap_buffer_take(&sbuf, out, out_len);
     }

@@ -63,9 +63,9 @@ ocap_code_cache_get(const char *path, const struct stat *st)
     }
     /* objcap's own use of marshal: the audit hook, which refuses marshal
        to sandboxed code, lets this one event through for these bytes. */
-    ocap_trust_expect_bytes("marshal.loads", data, len);
+    ocap_trust_pass outer = ocap_trust_expect_bytes("marshal.loads", data, len);
     PyObject *code = PyMarshal_ReadObjectFromString(data, (Py_ssize_t)len);
-    ocap_trust_expect_nothing();
+    ocap_trust_end(outer);
     free(data);
     if (code == NULL || !PyCode_Check(code)) {
         Py_XDECREF(code);
@@ -82,9 +82,9 @@ ocap_code_cache_put(const char *path, const struct stat *st, PyObject *code)
     if (ocap_worker_side) {
         return; /* a worker serves one sandbox: nobody would reuse it */
     }
-    ocap_trust_expect_dump(code);
+    ocap_trust_pass outer = ocap_trust_expect_dump(code);
     PyObject *bytes = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
-    ocap_trust_expect_nothing();
+    ocap_trust_end(outer);
     if (bytes == NULL) {
         PyErr_Clear();
         return;

@@ -260,30 +260,9 @@ is_import_statement(PyFrameObject *frame, PyObject *name, PyObject *fromlist,
     return same;
 }
 
-/* Support modules that C code of the standard library imports itself
-   (PyImport_ImportModule), from wherever its Python caller stands:
-   _codecs_*.getcodec() imports _multibytecodec and the other codecs'
-   mapping tables.  Nothing a script could not reach anyway through the
-   codec objects those modules hand out. */
-static const char *const imported_from_c[] = {
-    "_multibytecodec", "_codecs_cn", "_codecs_hk", "_codecs_iso2022",
-    "_codecs_jp", "_codecs_kr", "_codecs_tw", NULL
-};
-
-static int
-imported_by_c_code(PyObject *name)
-{
-    for (const char *const *n = imported_from_c; *n; n++) {
-        if (PyUnicode_CompareWithASCIIString(name, *n) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* An import on behalf of a support module: its own import statement,
-   which passes its own globals (or C code it called, for the few modules
-   above).  `name` is the request as made, before a relative one is
+   which passes its own globals (or C code it called, for the CJK codecs:
+   ocap_policy_imported_by_c).  `name` is the request as made, before a relative one is
    resolved. */
 static int
 is_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *full,
@@ -293,7 +272,7 @@ is_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *full,
     PyObject *dict = support_module_dict(sb, frame);
     return dict != NULL && globals == dict &&
         (is_import_statement(frame, name, fromlist, level) ||
-         imported_by_c_code(full));
+         ocap_policy_imported_by_c(full));
 }
 
 int
@@ -427,10 +406,10 @@ load_extension(ocap_sandbox *sb, PyObject *name, const char *path)
     if (spec == NULL) {
         return NULL;
     }
-    ocap_trust_expect("import", name);
+    ocap_trust_pass outer = ocap_trust_expect("import", name);
     PyObject *module = PyObject_CallMethod(sb->importer.imp, "create_dynamic",
                                            "O", spec);
-    ocap_trust_expect_nothing();
+    ocap_trust_end(outer);
     Py_DECREF(spec);
     if (module == NULL) {
         return NULL;
@@ -1071,11 +1050,11 @@ ocap_importer_own_codec_search(ocap_sandbox *sb)
     PyObject *startup = PyDict_GetItemString(sb->importer.hidden, "encodings");
     PyObject *old = startup ? PyObject_GetAttrString(startup, "search_function")
                             : NULL;
-    int rc = (old == NULL || PyCodec_Unregister(old) == 0)
-        ? PyCodec_Register(search) : -1;
-    if (old == NULL && startup != NULL) {
+    if (old == NULL) {
         PyErr_Clear(); /* nothing registered to replace */
     }
+    int rc = (old == NULL || PyCodec_Unregister(old) == 0)
+        ? PyCodec_Register(search) : -1;
     Py_XDECREF(old);
     Py_DECREF(search);
     return rc;

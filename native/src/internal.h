@@ -282,10 +282,21 @@ void ocap_host_leave(ocap_host_state *h);
 int ocap_trust_arm(ocap_sandbox *sb, PyInterpreterState *interp);
 void ocap_trust_disarm(ocap_sandbox *sb);
 ocap_sandbox *ocap_trust_armed_sandbox(void);
-void ocap_trust_expect(const char *event, PyObject *first_arg);
-void ocap_trust_expect_bytes(const char *event, const void *data, size_t len);
-void ocap_trust_expect_dump(PyObject *code);
-void ocap_trust_expect_nothing(void);
+/* One audit event let through (trust.c); each returns the pass it
+   replaced, for ocap_trust_end to put back. */
+typedef struct ocap_trust_pass {
+    const char *event;
+    PyObject *object;    /* the same object, or an equal exact str */
+    const void *bytes;   /* or exact bytes of this content */
+    size_t len;
+    int no_arguments;    /* or an empty argument tuple */
+    int constants_too;   /* a dump: also its constants, until ended */
+} ocap_trust_pass;
+ocap_trust_pass ocap_trust_expect(const char *event, PyObject *first_arg);
+ocap_trust_pass ocap_trust_expect_bytes(const char *event, const void *data,
+                                        size_t len);
+ocap_trust_pass ocap_trust_expect_dump(PyObject *code);
+void ocap_trust_end(ocap_trust_pass outer);
 int ocap_trust_take_expected(const char *event, PyObject *args);
 
 /* audit.c */
@@ -334,6 +345,7 @@ int ocap_deque_index_module(PyObject *collections);
 
 /* policy.c */
 int ocap_policy_is_dangerous(const char *name, size_t len);
+int ocap_policy_imported_by_c(PyObject *name);
 void ocap_policy_clear(ocap_policy *p);
 const char *ocap_policy_read_list(const msgpack_object *o,
                                   ocap_string_list *list, int module_names);
@@ -498,7 +510,6 @@ const char *ocap_limit_name(ocap_limit limit);
 
 /* memory.c */
 int ocap_memory_install(void);
-int ocap_memory_counts_openssl(void);
 int ocap_timeout_install(ocap_sandbox *sb);
 
 /* wire.c */

@@ -147,13 +147,11 @@ crypto_free(void *ptr, const char *file, int line)
     raw_free(NULL, ptr);
 }
 
-static int openssl_counted;
-
 static void
 route_openssl(void)
 {
     /* The library _hashlib links (by soname, so the same instance). */
-    void *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_GLOBAL);
+    void *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         return; /* no OpenSSL: nothing of it to count */
     }
@@ -161,15 +159,9 @@ route_openssl(void)
                           void *(*)(void *, size_t, const char *, int),
                           void (*)(void *, const char *, int));
     set_fn set = (set_fn)dlsym(lib, "CRYPTO_set_mem_functions");
-    openssl_counted = set != NULL &&
-        set(crypto_malloc, crypto_realloc, crypto_free) == 1;
-}
-
-/* Whether OpenSSL's allocations count against sandboxes' limits. */
-int
-ocap_memory_counts_openssl(void)
-{
-    return openssl_counted;
+    if (set != NULL) {
+        set(crypto_malloc, crypto_realloc, crypto_free);
+    }
 }
 
 /* After Py_Initialize, with the GIL: wraps (never replaces) the allocators,

@@ -40,26 +40,43 @@ static const char *const default_support[OCAP_KIND_COUNT][48] = {
                            "_sre", "_stat", "_statistics", "_string",
                            "_struct", "_warnings", "_weakref", "_json",
                            "_typing", "_contextvars", "_decimal", "_hashlib",
-                           /* the CJK codecs of encodings.* */
-                           "_multibytecodec", "_codecs_cn", "_codecs_hk",
-                           "_codecs_iso2022", "_codecs_jp", "_codecs_kr",
-                           "_codecs_tw", NULL},
+                           NULL},
     [OCAP_KIND_FROZEN] = {"_collections_abc", "genericpath", "posixpath",
                           "stat", "codecs", NULL},
     [OCAP_KIND_EXTENSION] = {"_json", "_decimal", "_hashlib", "_typing",
                              "_contextvars", "_bisect", "_heapq", "_random",
                              "_sha512", "_blake2", "_md5", "_sha1",
                              "_sha256", "_sha3", "_csv", "_datetime",
-                             "_statistics", "_struct", "_opcode",
-                             "_multibytecodec", "_codecs_cn", "_codecs_hk",
-                             "_codecs_iso2022", "_codecs_jp", "_codecs_kr",
-                             "_codecs_tw", NULL},
+                             "_statistics", "_struct", "_opcode", NULL},
     [OCAP_KIND_SOURCE] = {"_collections_abc", "_weakrefset", "ast",
                           "codecs", "contextvars", "dis", "encodings",
                           "genericpath", "inspect", "linecache", "opcode",
                           "posixpath", "stat", "stringprep", "token",
                           "tokenize", "warnings", "weakref", NULL},
 };
+
+/* The CJK codecs of encodings.*, support modules of both C kinds, which
+   their C code also imports itself (_codecs_*.getcodec() imports
+   _multibytecodec and the other codecs' mapping tables). */
+static const char *const cjk_codecs[] = {
+    "_multibytecodec", "_codecs_cn", "_codecs_hk", "_codecs_iso2022",
+    "_codecs_jp", "_codecs_kr", "_codecs_tw", NULL
+};
+
+/* Support modules that C code of the standard library imports itself
+   (PyImport_ImportModule), from wherever its Python caller stands: the
+   CJK codecs.  Nothing a script could not reach anyway through the codec
+   objects those modules hand out. */
+int
+ocap_policy_imported_by_c(PyObject *name)
+{
+    for (const char *const *n = cjk_codecs; *n; n++) {
+        if (PyUnicode_CompareWithASCIIString(name, *n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* Whitelisting these gives authority away wholesale. */
 static const char *const dangerous[] = {
@@ -202,6 +219,8 @@ ocap_policy_build(ocap_sandbox *sb)
         if (im->user[k] == NULL || im->support[k] == NULL ||
             add_all(im->user[k], default_user[k]) < 0 ||
             add_all(im->support[k], default_support[k]) < 0 ||
+            ((k == OCAP_KIND_BUILTIN || k == OCAP_KIND_EXTENSION) &&
+             add_all(im->support[k], cjk_codecs) < 0) ||
             add_all(im->user[k], (const char *const *)
                     (sb->policy.allow[k].items ? sb->policy.allow[k].items
                      : (char *[]){NULL})) < 0) {
@@ -237,10 +256,10 @@ ocap_policy_build(ocap_sandbox *sb)
 void
 ocap_policy_each_extension(const char *dynload_dir)
 {
-    for (int list = 0; list < 2; list++) {
+    for (int list = 0; list < 3; list++) {
         const char *const *names = list == 0
             ? default_user[OCAP_KIND_EXTENSION]
-            : default_support[OCAP_KIND_EXTENSION];
+            : list == 1 ? default_support[OCAP_KIND_EXTENSION] : cjk_codecs;
         for (; *names; names++) {
             char pattern[4096];
             snprintf(pattern, sizeof pattern, "%s/%s.cpython-%d%d-*.so",

@@ -47,11 +47,11 @@ raise_on_every_event(PyObject *exc, PyFrameObject *frame, int what,
 static void
 set_trace(PyThreadState *ts, Py_tracefunc func, PyObject *arg)
 {
-    ocap_trust_expect("sys.settrace", NULL);
+    ocap_trust_pass outer = ocap_trust_expect("sys.settrace", NULL);
     if (_PyEval_SetTrace(ts, func, arg) < 0) {
         PyErr_Clear();
     }
-    ocap_trust_expect_nothing();
+    ocap_trust_end(outer);
 }
 
 /* On the sandbox's own thread (the output cap): stop the call from here. */

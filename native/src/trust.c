@@ -142,33 +142,32 @@ ocap_host_leave(ocap_host_state *h)
  * the event's arguments, the module's init) meets the full rules.  Matching
  * compares in C only: no __eq__ or __hash__ of anything runs.
  */
-typedef struct {
-    const char *event;
-    PyObject *object;    /* the same object, or an equal exact str */
-    const void *bytes;   /* or exact bytes of this content */
-    size_t len;
-    int no_arguments;    /* or an empty argument tuple */
-    int constants_too;   /* a dump: also its constants, until cleared */
-} expected_event;
+static _Thread_local ocap_trust_pass expected;
 
-static _Thread_local expected_event expected;
-
-void
+/* A pass replaces the thread's current one, which the caller puts back
+   when its call returns (ocap_trust_end): objcap code that takes a pass
+   may run inside another's call (a finalizer importing an extension
+   while a cached module is unmarshalled). */
+ocap_trust_pass
 ocap_trust_expect(const char *event, PyObject *first_arg)
 {
+    ocap_trust_pass outer = expected;
     memset(&expected, 0, sizeof expected);
     expected.event = event;
     expected.object = first_arg;
     expected.no_arguments = event != NULL && first_arg == NULL;
+    return outer;
 }
 
-void
+ocap_trust_pass
 ocap_trust_expect_bytes(const char *event, const void *data, size_t len)
 {
+    ocap_trust_pass outer = expected;
     memset(&expected, 0, sizeof expected);
     expected.event = event;
     expected.bytes = data;
     expected.len = len;
+    return outer;
 }
 
 /*
@@ -177,19 +176,21 @@ ocap_trust_expect_bytes(const char *event, const void *data, size_t len)
  * event each: so the pass covers the code object once and, until cleared,
  * plain constants (nothing a script could gain by serializing).
  */
-void
+ocap_trust_pass
 ocap_trust_expect_dump(PyObject *code)
 {
+    ocap_trust_pass outer = expected;
     memset(&expected, 0, sizeof expected);
     expected.event = "marshal.dumps";
     expected.object = code;
     expected.constants_too = 1;
+    return outer;
 }
 
 void
-ocap_trust_expect_nothing(void)
+ocap_trust_end(ocap_trust_pass outer)
 {
-    memset(&expected, 0, sizeof expected);
+    expected = outer;
 }
 
 /* A constant that marshal can hold: no code, no user type. */
@@ -270,7 +271,7 @@ ocap_trust_take_expected(const char *event, PyObject *args)
         expected.object = NULL; /* the code object once; constants go on */
     }
     else {
-        ocap_trust_expect_nothing();
+        memset(&expected, 0, sizeof expected);
     }
     return 1;
 }

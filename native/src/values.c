@@ -140,12 +140,12 @@ pack_as_ext(ocap_sandbox *sb, PyObject *obj, int8_t ext, msgpack_packer *pk,
 }
 
 /*
- * What one value may take once encoded: a list that holds the same 1 MiB
- * string a thousand times costs the sandbox 1 MiB but its copy 1 GiB, in
- * memory nobody charges (the host's, or unmetered buffers).  The sandbox's
- * max_result bounds it, and its memory limit, else the largest frame a
- * worker may send.  Counted per item as the encoding goes, before the
- * bytes are written.
+ * What one value's copy may take (copy_cost): a list that holds the same
+ * 1 MiB string a thousand times costs the sandbox 1 MiB but its copy
+ * 1 GiB, in memory nobody charges (the host's, or unmetered buffers).
+ * The sandbox's max_result bounds it, and its memory limit, else the
+ * largest frame a worker may send.  Counted per item as the encoding goes,
+ * before the bytes are written.
  */
 static _Thread_local size_t pack_left;
 static _Thread_local int pack_left_is_max_result;
@@ -175,35 +175,74 @@ over_budget(ocap_value_error *err)
                        "memory limit)");
 }
 
+/*
+ * What the host holds of one item's copy, at most: its encoding, and the
+ * objects a Java host makes of it, which for small items weigh far more
+ * (an empty dict is one byte encoded and a map of about 170 bytes in
+ * Java).  ValueCodec.java charges the same amounts while it decodes, so a
+ * value this engine lets out never fails there; keep them in step.  A
+ * container's items are charged on their own.
+ */
+/* The length of str's UTF-8 (WTF-8: a lone surrogate takes 3 bytes). */
 static size_t
-encoded_size(PyObject *obj)
+utf8_length(PyObject *str)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(str);
+    if (PyUnicode_IS_ASCII(str)) {
+        return (size_t)n;
+    }
+    int kind = PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    size_t bytes = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    }
+    return bytes;
+}
+
+static size_t
+copy_cost(PyObject *obj)
 {
     if (PyUnicode_CheckExact(obj)) {
-        /* UTF-8 (and WTF-8 for lone surrogates) takes at most 3 bytes per
-           code point below U+10000, 4 above. */
-        size_t per = PyUnicode_KIND(obj) == PyUnicode_4BYTE_KIND ? 4 : 3;
-        return 5 + per * (size_t)PyUnicode_GET_LENGTH(obj);
+        /* Java charges 48 and two per byte of its UTF-8. */
+        return 8 + 48 + 2 * utf8_length(obj);
     }
     if (PyBytes_CheckExact(obj)) {
-        return 5 + (size_t)PyBytes_GET_SIZE(obj);
+        return 8 + 24 + (size_t)PyBytes_GET_SIZE(obj);
     }
     if (PyLong_CheckExact(obj)) {
-        return 9 + (size_t)_PyLong_NumBits(obj) / 8;
+        size_t bytes = (size_t)_PyLong_NumBits(obj) / 8 + 1;
+        return bytes <= 8 ? 8 + 24 : 8 + 24 + 48 + 2 * bytes + 9;
     }
-    if (obj == Py_None || PyBool_Check(obj) || PyFloat_CheckExact(obj) ||
-        PyList_CheckExact(obj) || PyDict_CheckExact(obj) ||
-        PyTuple_CheckExact(obj) || PyAnySet_CheckExact(obj)) {
+    if (obj == Py_None || PyBool_Check(obj)) {
         return 9;
     }
+    if (PyFloat_CheckExact(obj)) {
+        return 8 + 24;
+    }
+    if (PyList_CheckExact(obj)) {
+        return 8 + 48;
+    }
+    if (PyTuple_CheckExact(obj)) {
+        return 8 + 48 + 24;
+    }
+    if (PyDict_CheckExact(obj)) {
+        return 8 + 160 + 80 * (size_t)PyDict_GET_SIZE(obj);
+    }
+    if (PyAnySet_CheckExact(obj)) {
+        return 8 + 160 + 80 * (size_t)PySet_GET_SIZE(obj);
+    }
     size_t name = strlen(Py_TYPE(obj)->tp_name); /* a reference */
-    return 24 + (name < MAX_TYPE_NAME ? name : MAX_TYPE_NAME);
+    return 8 + 320 + 48 + 2 * (24 + (name < MAX_TYPE_NAME ? name
+                                                          : MAX_TYPE_NAME));
 }
 
 objcap_status
 ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
                 int depth, ocap_value_error *err)
 {
-    if (spend(encoded_size(obj)) < 0) {
+    if (spend(copy_cost(obj)) < 0) {
         return over_budget(err);
     }
     if (obj == Py_None) {
@@ -293,6 +332,22 @@ ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
     return OBJCAP_OK;
 }
 
+/* The references made for a copy that failed: nobody will hold them. */
+static void
+forget_references(ocap_sandbox *sb, uint64_t before)
+{
+    PyObject *exc = PyErr_GetRaisedException_compat();
+    for (uint64_t id = before + 1; sb->references != NULL &&
+         id <= sb->next_reference; id++) {
+        PyObject *key = PyLong_FromUnsignedLongLong(id);
+        if (key == NULL || PyDict_DelItem(sb->references, key) < 0) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(key);
+    }
+    PyErr_SetRaisedException_compat(exc);
+}
+
 objcap_status
 ocap_value_to_buffer(ocap_sandbox *sb, PyObject *obj, uint8_t **out,
                      size_t *out_len, ocap_value_error *err)
@@ -313,7 +368,11 @@ ocap_value_to_buffer(ocap_sandbox *sb, PyObject *obj, uint8_t **out,
        empty the list being walked or start another copy on this thread
        (a red team freed a list's items this way and crashed the JVM). */
     int collecting = PyGC_Disable();
+    uint64_t minted = sb->next_reference;
     objcap_status st = ocap_value_pack(sb, obj, &pk, 0, err);
+    if (st != OBJCAP_OK) {
+        forget_references(sb, minted);
+    }
     if (collecting) {
         PyGC_Enable();
     }

@@ -284,7 +284,8 @@ static const attack attacks[] = {
     {"stat outside the grants", stat_outside,
      "Landlock does not cover stat: only where the kernel allows the "
      "worker a mount namespace"},
-    {"list the root directory", list_root, NULL},
+    {"find /etc or /home", list_root,
+     "only where the kernel allows the worker a mount namespace"},
     {"readlink /proc/<host>/exe", readlink_host_exe, NULL},
 };
 

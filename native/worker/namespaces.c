@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -92,6 +93,25 @@ locked_flags(const char *path)
     return flags | MS_NOSUID | MS_NODEV;
 }
 
+/* Makes a bind mount and everything mounted beneath it read-only (the
+   whole tree: a remount alone would leave submounts writable). */
+static int
+read_only(const char *target)
+{
+#ifdef SYS_mount_setattr
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr,
+                sizeof attr) == 0) {
+        return 0;
+    }
+    if (errno != ENOSYS) {
+        return -1;
+    }
+#endif
+    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+                 locked_flags(target), NULL);
+}
+
 /* Binds `path` at the same path beneath `root`; read-only unless `rw`.
    A path that does not exist is skipped (the worker could not use it). */
 static int
@@ -107,21 +127,42 @@ bind(const char *root, const char *path, int rw)
         mount(path, target, NULL, MS_BIND | MS_REC, NULL) < 0) {
         return -1;
     }
-    unsigned long flags = MS_REMOUNT | MS_BIND | locked_flags(target) |
-                          (rw ? 0 : MS_RDONLY);
-    return mount(NULL, target, NULL, flags, NULL);
+    if (!rw) {
+        return read_only(target);
+    }
+    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND |
+                 locked_flags(target), NULL);
 }
 
+/* Shorter first (a parent before what lies beneath it), then by text (the
+   same path twice side by side). */
 static int
 by_length(const void *a, const void *b)
 {
-    size_t la = strlen(*(const char *const *)a);
-    size_t lb = strlen(*(const char *const *)b);
-    return la < lb ? -1 : la > lb;
+    const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
+    size_t la = strlen(pa), lb = strlen(pb);
+    return la < lb ? -1 : la > lb ? 1 : strcmp(pa, pb);
 }
 
-/* The new root on the current directory (the empty one the host made for
-   this worker), then pivot_root into it. */
+/* Whether `path` is among `list` (by text: the same directory may be
+   named in both lists). */
+static int
+listed(const char *path, const char *const *list)
+{
+    for (; *list; list++) {
+        if (strcmp(*list, path) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The new root on the current directory (the empty one the host made for
+ * this worker), then pivot_root into it.  0 when done; 1 when it failed
+ * before the pivot (the worker's view of the file system is as it was, the
+ * tmpfs over its directory aside); -1 when it failed after.
+ */
 static int
 pivot_to_allowed(const char *const *readable, const char *const *writable)
 {
@@ -130,7 +171,7 @@ pivot_to_allowed(const char *const *readable, const char *const *writable)
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
         mount("objcap", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
               "size=64k,mode=0755") < 0) {
-        return -1;
+        return 1;
     }
     /* Parents before what lies beneath them. */
     size_t n = 0;
@@ -142,7 +183,8 @@ pivot_to_allowed(const char *const *readable, const char *const *writable)
     }
     const char **paths = calloc(n + 1, sizeof *paths);
     if (paths == NULL) {
-        return -1;
+        umount2(root, MNT_DETACH);
+        return 1;
     }
     size_t i = 0;
     for (const char *const *p = readable; *p; p++) {
@@ -154,19 +196,21 @@ pivot_to_allowed(const char *const *readable, const char *const *writable)
     qsort(paths, n, sizeof *paths, by_length);
     int rc = 0;
     for (i = 0; i < n && rc == 0; i++) {
-        int rw = 0;
-        for (const char *const *w = writable; *w; w++) {
-            rw |= *w == paths[i];
+        if (i > 0 && strcmp(paths[i], paths[i - 1]) == 0) {
+            continue; /* named twice: bound once, writable if either says */
         }
-        rc = bind(root, paths[i], rw);
+        rc = bind(root, paths[i], listed(paths[i], writable));
     }
     free(paths);
     char old[PATH_MAX];
     if (rc < 0 ||
         (size_t)snprintf(old, sizeof old, "%s/.old", root) >= sizeof old ||
-        mkdir(old, 0700) < 0 ||
-        syscall(SYS_pivot_root, root, old) < 0 || chdir("/") < 0 ||
-        umount2("/.old", MNT_DETACH) < 0 || rmdir("/.old") < 0) {
+        mkdir(old, 0700) < 0 || syscall(SYS_pivot_root, root, old) < 0) {
+        umount2(root, MNT_DETACH);
+        return 1;
+    }
+    if (chdir("/") < 0 || umount2("/.old", MNT_DETACH) < 0 ||
+        rmdir("/.old") < 0) {
         return -1;
     }
     /* Nothing new in the root itself. */
@@ -187,8 +231,12 @@ ocap_enter_namespaces(const char *const *readable,
     if (unshare(flags) < 0) {
         return 0; /* not allowed here: the worker goes on without */
     }
+    /* A kernel may grant the namespaces but no power in them (Ubuntu's
+       AppArmor restriction of unprivileged user namespaces): the worker
+       then goes on as it was, in namespaces that change nothing. */
     if (uid != 0 && map_ids(uid, gid) < 0) {
-        return -1;
+        return 0;
     }
-    return pivot_to_allowed(readable, writable) < 0 ? -1 : 1;
+    int rc = pivot_to_allowed(readable, writable);
+    return rc == 0 ? 1 : rc > 0 ? 0 : -1;
 }

@@ -23,6 +23,7 @@ final class HostFunctions implements NativeEngine.HostHandler {
     private static final int MAX_MESSAGE = 4096;
 
     private final ValueCodec codec;
+    private final long maxHeapBytes;
     private final Runnable enter;
     private final Runnable leave;
     private final Map<Long, HostFunction> functions = new ConcurrentHashMap<>();
@@ -30,11 +31,14 @@ final class HostFunctions implements NativeEngine.HostHandler {
 
     /**
      * @param codec the sandbox's value codec
+     * @param maxHeapBytes the heap the arguments may take decoded (the
+     *     sandbox's result size limit)
      * @param enter run before a function (marks the thread as inside one)
      * @param leave run after it
      */
-    HostFunctions(ValueCodec codec, Runnable enter, Runnable leave) {
+    HostFunctions(ValueCodec codec, long maxHeapBytes, Runnable enter, Runnable leave) {
         this.codec = codec;
+        this.maxHeapBytes = maxHeapBytes;
         this.enter = enter;
         this.leave = leave;
     }
@@ -58,7 +62,13 @@ final class HostFunctions implements NativeEngine.HostHandler {
         }
         enter.run();
         try {
-            Object decoded = codec.decode(args);
+            Object decoded;
+            try {
+                decoded = codec.decode(args, Long.MAX_VALUE, maxHeapBytes);
+            } catch (ValueCodec.TooLargeException e) {
+                // Raised in the script, like any failure of the function.
+                return failure("org.objcap.LimitExceededException", e.getMessage());
+            }
             List<Object> arguments = decoded instanceof List<?> list
                     ? Collections.unmodifiableList(new ArrayList<>(list))
                     : List.of();

@@ -108,8 +108,9 @@ public final class Sandbox implements AutoCloseable {
         this.isolation = isolation;
         this.limits = limits;
         this.destroyer = CLEANER.register(this, new Destroyer(handle));
-        this.hostFunctions = new HostFunctions(codec, () -> DELIVERING_FOR.set(outputToken),
-                DELIVERING_FOR::remove);
+        this.hostFunctions = new HostFunctions(codec,
+                limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE,
+                () -> DELIVERING_FOR.set(outputToken), DELIVERING_FOR::remove);
     }
 
     /**
@@ -491,6 +492,8 @@ public final class Sandbox implements AutoCloseable {
         } catch (ValueCodec.DeadlinePassedException e) {
             throw limitHit(Limit.TIME, e.getMessage());
         } catch (ValueCodec.TooLargeException e) {
+            // Only a worker that is no longer ours sends one: the engine
+            // charges the same costs before it lets a value out (values.c).
             throw limitHit(Limit.RESULT, e.getMessage());
         }
     }

@@ -68,6 +68,29 @@ class HostileValuesTest {
         }
     }
 
+    /**
+     * The engine made a reference for each object in a value the host then
+     * refused; they are released, or every refusal would leave the sandbox
+     * holding them (found by review).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
+    void theReferencesOfARefusedValueAreReleased(String mode) {
+        Sandbox.Builder builder = Sandbox.builder().maxResultSize(16 << 20)
+                .memoryLimit(96L << 20);
+        if (Isolation.IN_PROCESS.equals(mode)) {
+            builder.inProcess();
+        }
+        try (Sandbox sandbox = builder.build()) {
+            for (int i = 0; i < 12; i++) {
+                LimitExceededException e = assertThrows(LimitExceededException.class,
+                        () -> sandbox.eval("[abs] * 200000"));
+                assertEquals(Limit.RESULT, e.getLimit(), "round " + i);
+            }
+            assertEquals(3L, sandbox.eval("1 + 2"));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void errorReportsAreBoundedFieldByField(String mode) {

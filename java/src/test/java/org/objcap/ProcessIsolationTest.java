@@ -111,10 +111,11 @@ class ProcessIsolationTest {
         assertTrue(isolation.noNewPrivileges(), isolation::toString);
         assertTrue(isolation.rlimits(), isolation::toString);
         assertTrue(isolation.capabilitiesDropped(), isolation::toString);
-        // This machine allows them (as root, and unprivileged: ctest).
-        assertTrue(isolation.namespaces(), isolation::toString);
-        // This machine's kernel has Landlock ABI 6 or later: scoping is on.
-        assertEquals(isolation.landlockAbi() >= 6, isolation.landlockScoped());
+        // A root host's worker can always make its namespaces (an
+        // unprivileged one where the kernel allows: ctest covers that).
+        if ("root".equals(System.getProperty("user.name"))) {
+            assertTrue(isolation.namespaces(), isolation::toString);
+        }
         assertEquals(List.of(), isolation.missingConfinements());
         assertNotEquals(ProcessHandle.current().pid(), isolation.pid());
         assertTrue(WorkerProcesses.isWorker(isolation.pid()), "pid " + isolation.pid());

@@ -1,5 +1,6 @@
 package org.objcap.internal;
 
+import java.io.Serializable;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Iterator;
@@ -17,7 +18,8 @@ import java.util.Set;
  * whatever keys a sandbox chose. Keys compare by {@code equals}, as in any
  * Java map.
  */
-final class DecodedMap extends AbstractMap<Object, Object> {
+final class DecodedMap extends AbstractMap<Object, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
 
     /** A key with its keyed hash. */
     private static final class Key {
@@ -41,11 +43,16 @@ final class DecodedMap extends AbstractMap<Object, Object> {
         }
     }
 
-    private final LinkedHashMap<Key, Object> entries;
+    private final transient LinkedHashMap<Key, Object> entries;
 
     DecodedMap(int expectedSize) {
         // Sized for what arrived, but never from a claimed count alone.
         entries = new LinkedHashMap<>(Math.min(expectedSize, 1 << 16) * 4 / 3 + 1);
+    }
+
+    /** Serialized as the LinkedHashMap it stands for (the hash key stays here). */
+    private Object writeReplace() {
+        return new LinkedHashMap<>(this);
     }
 
     @Override

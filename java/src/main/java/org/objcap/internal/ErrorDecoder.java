@@ -45,8 +45,11 @@ public final class ErrorDecoder {
      * whole, the message, each name and line, the number of frames.
      */
     static final int MAX_REPORT_BYTES = 4 << 20;
-    static final int MAX_MESSAGE = 65536 + 64;
-    static final int MAX_NAME = 512 + 64;
+    /** The heap a report may take decoded: its bytes, each a few objects. */
+    static final long MAX_REPORT_HEAP = 8L * MAX_REPORT_BYTES;
+    /* In UTF-16 units: the engine cuts at code points, which may take two. */
+    static final int MAX_MESSAGE = 2 * 65536 + 64;
+    static final int MAX_NAME = 2 * 512 + 64;
     static final int MAX_FRAMES = 200;
 
     /** The Python exception that an uncaught recursion past the limit raises. */
@@ -160,7 +163,7 @@ public final class ErrorDecoder {
             return Map.of();
         }
         try {
-            Object decoded = PLAIN.decode(data);
+            Object decoded = PLAIN.decode(data, Long.MAX_VALUE, MAX_REPORT_HEAP);
             return decoded instanceof Map<?, ?> m ? m : Map.of();
         } catch (RuntimeException e) {
             // A garbled error map must not hide the status it came with.
@@ -220,7 +223,8 @@ public final class ErrorDecoder {
         if (text == null || text.length() <= max) {
             return text;
         }
-        return text.substring(0, max) + "... (" + text.length() + " characters)";
+        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end) + "... (" + text.length() + " characters)";
     }
 
     private static Object at(List<?> list, int i) {

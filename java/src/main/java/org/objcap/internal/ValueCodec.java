@@ -132,8 +132,15 @@ public final class ValueCodec {
      * @throws SandboxException if the bytes are not a valid value
      */
     public Object decode(byte[] data) {
-        return decode(data, Long.MAX_VALUE, Long.MAX_VALUE);
+        return decode(data, Long.MAX_VALUE, DEFAULT_HEAP_BYTES);
     }
+
+    /**
+     * The heap a value decoded without a limit of its own may take (error
+     * reports, denials, isolation reports: small maps, unless a worker
+     * lies).
+     */
+    public static final long DEFAULT_HEAP_BYTES = 64L << 20;
 
     /**
      * Decodes one value made by the engine, in time linear in its size
@@ -179,10 +186,13 @@ public final class ValueCodec {
 
     /*
      * What one decoded object costs the heap, at most, on a 64-bit JVM:
-     * its header and fields, and the slot that holds it.
+     * its header and fields, and the slot that holds it.  The engine
+     * charges the same before it lets a value out (values.c copy_cost), so
+     * only a worker that is no longer ours sends more; keep them in step.
      */
     private static final long HEAP_SLOT = 8;
     private static final long HEAP_BOX = 24;          // Long, Double, BigInteger's header
+    private static final long HEAP_BIG = 48;          // a BigInteger's magnitude array
     private static final long HEAP_STRING = 48;       // String and its array, plus 2 per byte
     private static final long HEAP_ARRAY = 24;        // byte[] header
     private static final long HEAP_LIST = 48;         // ArrayList and its array
@@ -352,6 +362,7 @@ public final class ValueCodec {
                 case INTEGER:
                     charge(HEAP_BOX);
                     if (format == MessageFormat.UINT64) {
+                        charge(HEAP_BIG);
                         return narrow(u.unpackBigInteger());
                     }
                     return u.unpackLong();
@@ -431,7 +442,7 @@ public final class ValueCodec {
                     }
                     return value;
                 case EXT_BIGINT:
-                    charge(HEAP_BOX + HEAP_ARRAY + 2L * h.getLength());
+                    charge(HEAP_BOX + HEAP_BIG + 2L * h.getLength());
                     byte[] digits = u.readPayload(h.getLength());
                     return digits.length == 0 ? Long.valueOf(0) : narrow(new BigInteger(digits));
                 case EXT_REFERENCE:

@@ -37,12 +37,8 @@ class CallbackRoutesTest {
             source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Sandbox.Builder builder = Sandbox.builder().timeout(Duration.ofSeconds(60)).stdout(out)
-                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE));
-        if (Isolation.IN_PROCESS.equals(mode)) {
-            builder.inProcess();
-        }
-        try (Sandbox sandbox = builder.build()) {
+        try (Sandbox sandbox = Modes.builder(mode).timeout(Duration.ofSeconds(60)).stdout(out)
+                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE)).build()) {
             sandbox.exec(source, attack);
         }
         String printed = out.toString(StandardCharsets.UTF_8);

@@ -67,11 +67,7 @@ class DenialsTest {
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void aScriptPassingStdlibGlobalsIsStillTheScript(String mode) {
-        Sandbox.Builder builder = Sandbox.builder();
-        if (Isolation.IN_PROCESS.equals(mode)) {
-            builder.inProcess();
-        }
-        try (Sandbox sandbox = builder.build()) {
+        try (Sandbox sandbox = Modes.builder(mode).build()) {
             sandbox.exec("import functools, heapq, json, typing\n"
                     + "attempts = [lambda: __import__('inspect', vars(json)),\n"
                     + "    lambda: __import__('os', vars(json), None, ['path']),\n"
@@ -105,11 +101,7 @@ class DenialsTest {
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void anImportUnderAStdlibImportStatementIsCounted(String mode) {
-        Sandbox.Builder builder = Sandbox.builder();
-        if (Isolation.IN_PROCESS.equals(mode)) {
-            builder.inProcess();
-        }
-        try (Sandbox sandbox = builder.build()) {
+        try (Sandbox sandbox = Modes.builder(mode).build()) {
             sandbox.exec("import functools\n"
                     + "real = __import__\n"
                     + "class Inject:\n"

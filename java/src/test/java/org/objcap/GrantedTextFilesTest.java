@@ -24,12 +24,8 @@ class GrantedTextFilesTest {
     Path data;
 
     private Sandbox sandbox(String mode) {
-        Sandbox.Builder builder = Sandbox.builder()
-                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE));
-        if (Isolation.IN_PROCESS.equals(mode)) {
-            builder.inProcess();
-        }
-        return builder.build();
+        return Modes.builder(mode)
+                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE)).build();
     }
 
     @ParameterizedTest

@@ -20,11 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HostileValuesTest {
 
     private static Sandbox sandbox(String mode, long maxResult) {
-        Sandbox.Builder builder = Sandbox.builder().maxResultSize(maxResult);
-        if (Isolation.IN_PROCESS.equals(mode)) {
-            builder.inProcess();
-        }
-        return builder.build();
+        return Modes.builder(mode).maxResultSize(maxResult).build();
     }
 
     @ParameterizedTest
@@ -76,12 +72,8 @@ class HostileValuesTest {
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void theReferencesOfARefusedValueAreReleased(String mode) {
-        Sandbox.Builder builder = Sandbox.builder().maxResultSize(16 << 20)
-                .memoryLimit(96L << 20);
-        if (Isolation.IN_PROCESS.equals(mode)) {
-            builder.inProcess();
-        }
-        try (Sandbox sandbox = builder.build()) {
+        try (Sandbox sandbox = Modes.builder(mode).maxResultSize(16 << 20)
+                .memoryLimit(96L << 20).build()) {
             for (int i = 0; i < 12; i++) {
                 LimitExceededException e = assertThrows(LimitExceededException.class,
                         () -> sandbox.eval("[abs] * 200000"));

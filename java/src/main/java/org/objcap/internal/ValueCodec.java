@@ -362,8 +362,13 @@ public final class ValueCodec {
                 case INTEGER:
                     charge(HEAP_BOX);
                     if (format == MessageFormat.UINT64) {
-                        charge(HEAP_BIG);
-                        return narrow(u.unpackBigInteger());
+                        // msgpack-c writes a positive int64 past 2**32 so:
+                        // a Long, charged as one (values.c copy_cost).
+                        Object value = narrow(u.unpackBigInteger());
+                        if (value instanceof BigInteger) {
+                            charge(HEAP_BIG);
+                        }
+                        return value;
                     }
                     return u.unpackLong();
                 case FLOAT:

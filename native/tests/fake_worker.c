@@ -9,7 +9,7 @@
  *   deep     a result of 100 nested arrays
  * The host must end each case with an error, never a hang or a crash.
  */
-#include "protocol.h"
+#include "isolation/protocol.h"
 
 #include <stdlib.h>
 #include <string.h>

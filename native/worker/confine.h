@@ -34,4 +34,8 @@ int ocap_confine(const char *const *readable, const char *const *writable,
  */
 int ocap_confine_no_more_threads(void);
 
+/* self_test.c: objcap-worker --self-test-confinement DIR confines itself
+   and reports what the kernel refused; 0 when everything was. */
+int ocap_worker_self_test(const char *outside_dir);
+
 #endif

@@ -9,8 +9,12 @@
 #define _GNU_SOURCE
 #include "confine.h"
 #include "cpu_limit.h"
-#include "internal.h"
-#include "protocol.h"
+#include "base/base.h"
+#include "values/values.h"
+#include "imports/imports.h"
+#include "limits/limits.h"
+#include "core/core.h"
+#include "isolation/protocol.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -112,7 +116,7 @@ pack_isolation(const ocap_confinement *c, uint8_t **out, size_t *out_len)
 static void
 preload_extensions(void)
 {
-    ocap_policy_each_extension(ocap_runtime_dynload_dir());
+    ocap_policy_each_extension(ocap_dynload_dir());
 }
 
 /* Landlock lets it read the stdlib, the host's source paths and the
@@ -142,8 +146,8 @@ confine(const uint8_t *options, size_t len, ocap_confinement *what)
         ocap_policy_clear(&policy);
         return -1;
     }
-    readable[n++] = ocap_runtime_stdlib_dir();
-    readable[n++] = ocap_runtime_dynload_dir();
+    readable[n++] = ocap_stdlib_dir();
+    readable[n++] = ocap_dynload_dir();
     for (size_t i = 0; i < policy.source_paths.count; i++) {
         readable[n++] = policy.source_paths.items[i];
     }

@@ -7,7 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "confine.h"
-#include "internal.h"
+#include "base/base.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,8 +58,8 @@ int
 ocap_worker_self_test(const char *outside_dir)
 {
     ocap_confinement what;
-    const char *readable[] = {ocap_runtime_stdlib_dir(),
-                              ocap_runtime_dynload_dir(), NULL};
+    const char *readable[] = {ocap_stdlib_dir(),
+                              ocap_dynload_dir(), NULL};
     const char *writable[] = {NULL};
     if (ocap_confine(readable, writable, 0, &what) < 0) {
         printf("confinement failed\n");

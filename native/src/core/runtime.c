@@ -1,0 +1,159 @@
+/*
+ * Process-wide CPython start, as CPYTHON-NOTES.md prescribes: isolated
+ * configuration, UTF-8 mode, no site, no bytecode writing, an explicit
+ * stdlib path, and no signal handlers (the JVM owns the signals).  The
+ * main interpreter only hosts sub-interpreters; it never runs sandboxed
+ * code.
+ */
+#include "base/base.h"
+#include "bare/guards/guards.h"
+#include "bare/bare.h"
+#include "audit/audit.h"
+#include "limits/limits.h"
+#include "core/core.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+static pthread_mutex_t runtime_mu = PTHREAD_MUTEX_INITIALIZER;
+static int runtime_state;          /* 0 not tried, 1 running, -1 failed */
+static char runtime_error[256];
+static PyInterpreterState *main_interp;
+
+static int
+append_path(PyConfig *config, const char *path)
+{
+    wchar_t *wide = Py_DecodeLocale(path, NULL);
+    if (wide == NULL) {
+        return -1;
+    }
+    PyStatus st = PyWideStringList_Append(&config->module_search_paths, wide);
+    PyMem_RawFree(wide);
+    return PyStatus_Exception(st) ? -1 : 0;
+}
+
+static int
+start_locked(const char *stdlib_dir)
+{
+    /* Extension modules resolve CPython's symbols globally; the JVM loaded
+       us with RTLD_LOCAL, so promote the already-loaded libpython. */
+    if (dlopen(OBJCAP_LIBPYTHON_SONAME, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD)
+        == NULL) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot make %s global: %s", OBJCAP_LIBPYTHON_SONAME,
+                 dlerror());
+        return -1;
+    }
+
+    /* Before CPython starts, so that it covers every interpreter. */
+    if (ocap_audit_install() < 0) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot install the audit hook");
+        return -1;
+    }
+
+    PyPreConfig preconfig;
+    PyPreConfig_InitIsolatedConfig(&preconfig);
+    preconfig.utf8_mode = 1;
+    PyStatus st = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(st)) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "CPython pre-initialization failed: %s",
+                 st.err_msg ? st.err_msg : "unknown error");
+        return -1;
+    }
+
+    PyConfig config;
+    PyConfig_InitIsolatedConfig(&config);
+    config.site_import = 0;
+    config.write_bytecode = 0;
+    config.install_signal_handlers = 0;
+    config.faulthandler = 0;
+    config.parse_argv = 0;
+    config.pathconfig_warnings = 0;
+    config.module_search_paths_set = 1;
+    if (stdlib_dir != NULL && ocap_paths_set_stdlib(stdlib_dir) < 0) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "the standard library's path is too long");
+        return -1;
+    }
+    const char *stdlib = ocap_stdlib_dir();
+    int failed = append_path(&config, stdlib) < 0;
+    if (!failed && stdlib_dir == NULL &&
+        strcmp(OBJCAP_PLATSTDLIB_DIR, OBJCAP_STDLIB_DIR) != 0) {
+        failed = append_path(&config, OBJCAP_PLATSTDLIB_DIR) < 0;
+    }
+    if (!failed && stdlib_dir == NULL) {
+        failed = append_path(&config, OBJCAP_DYNLOAD_DIR) < 0;
+    }
+    if (failed) {
+        PyConfig_Clear(&config);
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot set the module search path");
+        return -1;
+    }
+    st = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(st)) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "CPython failed to start: %s",
+                 st.err_msg ? st.err_msg : "unknown error");
+        return -1;
+    }
+    main_interp = PyInterpreterState_Main();
+    ocap_memory_install();
+    if (ocap_bare_patch_types() < 0 || ocap_iterator_guard_start() < 0 ||
+        ocap_set_guard_start() < 0 ||
+        ocap_bytearray_guard_start() < 0 ||
+        ocap_deque_index_start() < 0) {
+        PyErr_Clear();
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot harden CPython's types");
+        PyEval_SaveThread();
+        return -1;
+    }
+    /* Release the GIL: sandboxes take it on their own threads. */
+    PyEval_SaveThread();
+    return 0;
+}
+
+objcap_status
+ocap_runtime_start(const char *stdlib_dir, char *msg, size_t msg_size)
+{
+    pthread_mutex_lock(&runtime_mu);
+    if (runtime_state == 0) {
+        runtime_state = start_locked(stdlib_dir) == 0 ? 1 : -1;
+    }
+    int state = runtime_state;
+    if (state < 0 && msg != NULL) {
+        snprintf(msg, msg_size, "%s", runtime_error);
+    }
+    pthread_mutex_unlock(&runtime_mu);
+    return state > 0 ? OBJCAP_OK : OBJCAP_ERR_RUNTIME;
+}
+
+PyInterpreterState *
+ocap_runtime_main_interpreter(void)
+{
+    return main_interp;
+}
+
+/* objcap_version(): the library, its CPython and which cpython-patches that
+   CPython carries (bare.c skips the surgery they make unnecessary). */
+static char version[256];
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static void
+fill_version(void)
+{
+    snprintf(version, sizeof version, "%s (CPython %s; cpython-patches: %s)",
+             OBJCAP_VERSION, PY_VERSION, ocap_bare_cpython_patches());
+}
+
+const char *
+ocap_runtime_version(void)
+{
+    pthread_once(&version_once, fill_version);
+    return version;
+}

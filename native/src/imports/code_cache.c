@@ -1,0 +1,127 @@
+/*
+ * A per-process cache of the code objcap compiled for stdlib and host
+ * modules.  Every sandbox imports its modules from source (objcap never
+ * reads .pyc files, which whoever can write the cache directory could
+ * forge), so the first `import json` in a sandbox cost ~100 ms of
+ * compiling.  The cache keeps what objcap's own compile produced, as
+ * marshal data in C memory that no Python code reaches, keyed by the
+ * file's path, device, inode, size and modification time; each sandbox
+ * unmarshals code objects of its own from it.
+ */
+#include "base/base.h"
+#include "imports/imports.h"
+
+#include <marshal.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CACHED (64u << 20) /* bytes of marshal data in all */
+
+typedef struct cached_code {
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    char *data;
+    size_t len;
+    struct cached_code *next;
+} cached_code;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static cached_code *entries;
+static size_t cached_bytes;
+
+static int
+same_file(const cached_code *c, const char *path, const struct stat *st)
+{
+    return c->dev == st->st_dev && c->ino == st->st_ino &&
+        c->size == st->st_size && c->mtime.tv_sec == st->st_mtim.tv_sec &&
+        c->mtime.tv_nsec == st->st_mtim.tv_nsec && strcmp(c->path, path) == 0;
+}
+
+/* A new code object for the file as it is now, or NULL (no error set). */
+PyObject *
+ocap_code_cache_get(const char *path, const struct stat *st)
+{
+    char *data = NULL;
+    size_t len = 0;
+    pthread_mutex_lock(&mu);
+    for (cached_code *c = entries; c != NULL; c = c->next) {
+        if (same_file(c, path, st)) {
+            data = malloc(c->len);
+            if (data != NULL) {
+                memcpy(data, c->data, c->len);
+                len = c->len;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    if (data == NULL) {
+        return NULL;
+    }
+    /* objcap's own use of marshal: the audit hook, which refuses marshal
+       to sandboxed code, lets this one event through for these bytes. */
+    ocap_trust_pass outer = ocap_trust_expect_bytes("marshal.loads", data, len);
+    PyObject *code = PyMarshal_ReadObjectFromString(data, (Py_ssize_t)len);
+    ocap_trust_end(outer);
+    free(data);
+    if (code == NULL || !PyCode_Check(code)) {
+        Py_XDECREF(code);
+        PyErr_Clear();
+        return NULL;
+    }
+    return code;
+}
+
+/* Remembers the code compiled from the file as stat saw it. */
+void
+ocap_code_cache_put(const char *path, const struct stat *st, PyObject *code)
+{
+    if (ocap_worker_side) {
+        return; /* a worker serves one sandbox: nobody would reuse it */
+    }
+    ocap_trust_pass outer = ocap_trust_expect_dump(code);
+    PyObject *bytes = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
+    ocap_trust_end(outer);
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    size_t len = (size_t)PyBytes_GET_SIZE(bytes);
+    cached_code *c = calloc(1, sizeof *c);
+    if (c != NULL) {
+        c->path = strdup(path);
+        c->data = malloc(len ? len : 1);
+    }
+    if (c == NULL || c->path == NULL || c->data == NULL) {
+        if (c != NULL) {
+            free(c->path);
+            free(c->data);
+            free(c);
+        }
+        Py_DECREF(bytes);
+        return;
+    }
+    memcpy(c->data, PyBytes_AS_STRING(bytes), len);
+    Py_DECREF(bytes);
+    c->len = len;
+    c->dev = st->st_dev;
+    c->ino = st->st_ino;
+    c->size = st->st_size;
+    c->mtime = st->st_mtim;
+    pthread_mutex_lock(&mu);
+    if (cached_bytes + len > MAX_CACHED) {
+        pthread_mutex_unlock(&mu); /* full: compile each time from here on */
+        free(c->path);
+        free(c->data);
+        free(c);
+        return;
+    }
+    c->next = entries;
+    entries = c;
+    cached_bytes += len;
+    pthread_mutex_unlock(&mu);
+}

@@ -1,0 +1,46 @@
+/*
+ * Layer 2, imports (paper 5.5, 6.3): the C __import__ delegate and its
+ * loaders (importer.c), the per-kind whitelists (policy.c), the stand-ins
+ * for sys, os and friends (standins.c) and the compiled-code cache
+ * (code_cache.c).  Uses bare/, values/ and base/.
+ */
+#ifndef OBJCAP_IMPORTS_IMPORTS_H
+#define OBJCAP_IMPORTS_IMPORTS_H
+
+#include "base/state.h"
+
+/* policy.c */
+int ocap_policy_is_dangerous(const char *name, size_t len);
+int ocap_policy_imported_by_c(PyObject *name);
+void ocap_policy_clear(ocap_policy *p);
+const char *ocap_policy_read_list(const msgpack_object *o,
+                                  ocap_string_list *list, int module_names);
+const char *ocap_policy_validate(const ocap_policy *p, char *buffer,
+                                 size_t size);
+int ocap_policy_build(ocap_sandbox *sb);
+
+/* importer.c */
+int ocap_importer_install(ocap_sandbox *sb);
+void ocap_importer_clear(ocap_sandbox *sb);
+PyObject *ocap_importer_register(ocap_sandbox *sb, const char *name,
+                                 PyObject *module);
+PyObject *ocap_importer_load_support(ocap_sandbox *sb, const char *name);
+int ocap_importer_is_support_code(ocap_sandbox *sb, PyObject *code);
+int ocap_importer_own_codec_search(ocap_sandbox *sb);
+int ocap_importer_stdlib_probe(ocap_sandbox *sb, const char *attribute);
+
+/* code_cache.c: compiled module code shared by the process's sandboxes */
+struct stat;
+PyObject *ocap_code_cache_get(const char *path, const struct stat *st);
+void ocap_code_cache_put(const char *path, const struct stat *st,
+                         PyObject *code);
+
+/* standins.c */
+PyObject *ocap_standin_build(ocap_sandbox *sb, const char *name);
+int ocap_standin_known(const char *name);
+int ocap_standin_for_scripts(const char *name);
+
+/* policy.c: each extension module of the dynload directory, printed */
+void ocap_policy_each_extension(const char *dynload_dir);
+
+#endif

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * bytearray methods cannot resize the array they read
- * (native/src/bytearray_guard.c): the attacks are in the escape corpus
+ * (native/src/bare/guards/bytearray_guard.c): the attacks are in the escape corpus
  * (memory-safety/bytearray_*); here, that ordinary bytearray code still
  * works, that a resize from Python code a read-only method calls raises
  * BufferError (and leaves the array as it was), and that keys and values of

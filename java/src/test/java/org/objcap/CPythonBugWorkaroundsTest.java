@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What workarounds for CPython bugs leave working: list comparison that
- * holds its items (native/src/list_compare.c, gh-120298), the pure-Python
+ * holds its items (native/src/bare/guards/list_compare.c, gh-120298), the pure-Python
  * OrderedDict and cmp_to_key in place of the C ones, and functools.partial
  * without __setstate__ (hardening.c, gh-119004, gh-144475). The attacks
  * are in the escape corpus (memory-safety/list_compare_*, ordereddict_*,

@@ -7,7 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What objcap's deque.index (native/src/deque_index.c, in place of
+ * What objcap's deque.index (native/src/bare/guards/deque_index.c, in place of
  * CPython's, gh-115243) leaves as it was: results and error messages, as
  * Debian's /usr/bin/python3.11 gives them. The attack is in the escape
  * corpus (memory-safety/deque_index_freed_item).

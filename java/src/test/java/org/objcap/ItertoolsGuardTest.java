@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * itertools iterators refuse re-entry (native/src/iterator_guard.c): the
+ * itertools iterators refuse re-entry (native/src/bare/guards/iterator_guard.c): the
  * attacks are in the escape corpus (memory-safety/itertools_*); here, that
  * ordinary itertools code still works, including deep nesting, and that the
  * guard also holds when __next__ is called as a method or by a subclass.

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A set is not added to while an add to it runs (native/src/set_guard.c,
+ * A set is not added to while an add to it runs (native/src/bare/guards/set_guard.c,
  * CPython gh-141805): ordinary set code works, and each way of adding from
  * inside a colliding key's __eq__ is refused. The attack that crashed the
  * JVM is memory-safety/set_add_reentrant_double_count.py in the corpus.

@@ -59,7 +59,7 @@ event_attribute(PyObject *args, PyObject **target)
 static int
 probed_by_stdlib(ocap_sandbox *sb, const char *attribute)
 {
-    return attribute != NULL && ocap_importer_stdlib_probe(sb, attribute);
+    return attribute != NULL && ocap_support_stdlib_probe(sb, attribute);
 }
 
 static int
@@ -116,9 +116,9 @@ audit_hook(const char *event, PyObject *args, void *unused)
     }
     if (strcmp(event, "exec") == 0 && PyTuple_Check(args) &&
         PyTuple_GET_SIZE(args) >= 1 &&
-        ocap_importer_is_support_code(sb, PyTuple_GET_ITEM(args, 0))) {
+        ocap_support_code_contains(sb, PyTuple_GET_ITEM(args, 0))) {
         /* A module's code run again in globals of the caller's choosing
-           would speak for that module (importer.c). */
+           would speak for that module (support_code.c). */
         return deny(sb, PyExc_PermissionError,
                     "exec of a standard-library code object", NULL);
     }

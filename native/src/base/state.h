@@ -133,8 +133,9 @@ typedef struct ocap_importer {
     PyObject *array_methods;   /* hardening.c: array's original methods */
     int depth;                 /* nested imports, to stop runaway recursion */
     int requester_support;     /* the import in progress is the stdlib's */
-    /* importer.c hands these to standins.c, which sits below it: loading
-       a real module as support code, and registering a module by name. */
+    /* Handed to standins.c by importer.c and loaders.c, which call it (so
+       it may not call them): loading a real module as support code, and
+       registering a module by name. */
     PyObject *(*load_support)(ocap_sandbox *sb, const char *name);
     PyObject *(*register_module)(ocap_sandbox *sb, const char *name,
                                  PyObject *module);

@@ -25,549 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_SOURCE_SIZE (16 * 1024 * 1024)
 #define MAX_IMPORT_DEPTH 100
 
-/* ---- module objects ---- */
-
-static PyObject *
-inert_spec(ocap_sandbox *sb, PyObject *name, const char *origin,
-           int is_package)
-{
-    PyObject *kwargs = Py_BuildValue(
-        "{s:O,s:s,s:O,s:O,s:O,s:O}", "name", name, "origin", origin,
-        "loader", Py_None, "cached", Py_None, "has_location", Py_False,
-        "submodule_search_locations", Py_None);
-    if (kwargs == NULL) {
-        return NULL;
-    }
-    if (is_package) {
-        PyObject *empty = PyList_New(0);
-        if (empty == NULL ||
-            PyDict_SetItemString(kwargs, "submodule_search_locations",
-                                 empty) < 0) {
-            Py_XDECREF(empty);
-            Py_DECREF(kwargs);
-            return NULL;
-        }
-        Py_DECREF(empty);
-    }
-    PyObject *args = PyTuple_New(0);
-    PyObject *spec = args ? PyObject_Call(sb->importer.namespace_type, args,
-                                          kwargs) : NULL;
-    Py_XDECREF(args);
-    Py_DECREF(kwargs);
-    return spec;
-}
-
-/* The parent package's name ("" for a top-level module). */
-static PyObject *
-parent_of(PyObject *name)
-{
-    Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GET_LENGTH(name),
-                                        -1);
-    if (dot < 0) {
-        return dot == -2 ? NULL : PyUnicode_FromString("");
-    }
-    return PyUnicode_Substring(name, 0, dot);
-}
-
-/* Sets the module attributes every module gets from objcap. */
-static int
-init_module_attrs(ocap_sandbox *sb, PyObject *module, PyObject *name,
-                  const char *origin, int is_package)
-{
-    PyObject *spec = inert_spec(sb, name, origin, is_package);
-    PyObject *package = is_package ? Py_NewRef(name) : parent_of(name);
-    int rc = -1;
-    if (spec && package &&
-        PyObject_SetAttrString(module, "__loader__", Py_None) == 0 &&
-        PyObject_SetAttrString(module, "__spec__", spec) == 0 &&
-        PyObject_SetAttrString(module, "__package__", package) == 0) {
-        rc = 0;
-        if (is_package) {
-            PyObject *path = PyList_New(0);
-            rc = path ? PyObject_SetAttrString(module, "__path__", path) : -1;
-            Py_XDECREF(path);
-        }
-    }
-    Py_XDECREF(spec);
-    Py_XDECREF(package);
-    return rc;
-}
-
-PyObject *
-ocap_importer_register(ocap_sandbox *sb, const char *name, PyObject *module)
-{
-    if (ocap_harden_module(name, module) < 0 ||
-        PyDict_SetItemString(sb->importer.modules, name, module) < 0 ||
-        PyDict_SetItemString(sb->importer.visible_modules, name, module) < 0) {
-        return NULL;
-    }
-    return module;
-}
-
-static void
-unregister(ocap_sandbox *sb, PyObject *name)
-{
-    PyObject *exc = PyErr_GetRaisedException_compat();
-    if (PyDict_DelItem(sb->importer.modules, name) < 0) {
-        PyErr_Clear();
-    }
-    if (PyDict_DelItem(sb->importer.visible_modules, name) < 0) {
-        PyErr_Clear();
-    }
-    PyErr_SetRaisedException_compat(exc);
-}
-
-/*
- * Who asks.  Modules objcap loaded for the standard library may import the
- * support modules; the script may not.  The requester is never taken from
- * the globals a caller passes (any script can pass vars(json)): objcap
- * records every code object it runs as such a module (the body and,
- * through co_consts, every function and class body in it) together with
- * that module's dict, and a frame speaks for the module only while it runs
- * one of those code objects in that very dict.
- */
-static int
-mark_support_code(ocap_sandbox *sb, PyObject *code, PyObject *dict, int depth)
-{
-    if (!PyCode_Check(code) || depth > 100) {
-        return 0;
-    }
-    PyObject *key = PyLong_FromVoidPtr(code);
-    PyObject *entry = key ? PyTuple_Pack(2, code, dict) : NULL;
-    int rc = entry ? PyDict_SetItem(sb->importer.support_code, key, entry)
-                   : -1;
-    Py_XDECREF(entry);
-    Py_XDECREF(key);
-    PyObject *consts = ((PyCodeObject *)code)->co_consts;
-    for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_GET_SIZE(consts); i++) {
-        rc = mark_support_code(sb, PyTuple_GET_ITEM(consts, i), dict,
-                               depth + 1);
-    }
-    return rc;
-}
-
-/* The dict of the support module whose code `frame` runs in that module's
-   own dict, or NULL (borrowed: the record keeps it). */
-static PyObject *
-support_module_dict(ocap_sandbox *sb, PyFrameObject *frame)
-{
-    if (frame == NULL || sb->importer.support_code == NULL) {
-        return NULL; /* no Python caller, or the sandbox is ending */
-    }
-    PyCodeObject *code = PyFrame_GetCode(frame);
-    PyObject *globals = PyFrame_GetGlobals(frame);
-    PyObject *key = PyLong_FromVoidPtr(code);
-    PyObject *entry = key ? PyDict_GetItem(sb->importer.support_code, key)
-                          : NULL;
-    PyObject *dict = NULL;
-    if (entry != NULL && PyTuple_GET_ITEM(entry, 0) == (PyObject *)code &&
-        PyTuple_GET_ITEM(entry, 1) == globals) {
-        dict = globals;
-    }
-    Py_XDECREF(key);
-    Py_XDECREF(globals);
-    Py_DECREF(code);
-    if (key == NULL) {
-        PyErr_Clear();
-    }
-    return dict;
-}
-
-/* The oparg of the instruction at `at` in deoptimized code, with its
-   EXTENDED_ARG prefixes; -1 if `at` is out of range. */
-static long
-oparg_at(const unsigned char *code, Py_ssize_t size, Py_ssize_t at)
-{
-    if (at < 0 || at + 1 >= size) {
-        return -1;
-    }
-    long arg = code[at + 1];
-    int shift = 8;
-    for (Py_ssize_t p = at - 2; p >= 0 && code[p] == EXTENDED_ARG && shift < 32;
-         p -= 2, shift += 8) {
-        arg |= (long)code[p + 1] << shift;
-    }
-    return arg;
-}
-
-/* The start of the instruction before the one at `at`, skipping the
-   EXTENDED_ARG prefixes of `at`'s own. */
-static Py_ssize_t
-before(const unsigned char *code, Py_ssize_t at)
-{
-    Py_ssize_t p = at - 2;
-    while (p >= 0 && code[p] == EXTENDED_ARG) {
-        p -= 2;
-    }
-    return p;
-}
-
-/* A LOAD_CONST at `at`, or NULL (borrowed). */
-static PyObject *
-const_at(PyCodeObject *co, const unsigned char *code, Py_ssize_t size,
-         Py_ssize_t at)
-{
-    if (at < 0 || code[at] != LOAD_CONST) {
-        return NULL;
-    }
-    long i = oparg_at(code, size, at);
-    return i >= 0 && i < PyTuple_GET_SIZE(co->co_consts)
-        ? PyTuple_GET_ITEM(co->co_consts, i) : NULL;
-}
-
-/*
- * The frame executes an import statement and this request is exactly
- * that statement's: IMPORT_NAME at the frame's instruction with this name,
- * after LOAD_CONSTs of this level and fromlist.  Not a call that reached
- * __import__ some other way (a key function, a functools.partial), nor C
- * code that runs under the statement and asks for something else (a
- * script's __import__ replacement answering the statement).
- */
-static int
-is_import_statement(PyFrameObject *frame, PyObject *name, PyObject *fromlist,
-                    int level)
-{
-    int lasti = PyFrame_GetLasti(frame);
-    PyCodeObject *co = PyFrame_GetCode(frame);
-    PyObject *bytes = PyCode_GetCode(co); /* without specialization */
-    int same = 0;
-    if (bytes != NULL && lasti >= 0 && lasti < PyBytes_GET_SIZE(bytes)) {
-        const unsigned char *code =
-            (const unsigned char *)PyBytes_AS_STRING(bytes);
-        Py_ssize_t size = PyBytes_GET_SIZE(bytes);
-        long i = code[lasti] == IMPORT_NAME ? oparg_at(code, size, lasti) : -1;
-        PyObject *names = co->co_names;
-        Py_ssize_t fromlist_at = before(code, lasti);
-        PyObject *level_const = const_at(co, code, size,
-                                         before(code, fromlist_at));
-        PyObject *fromlist_const = const_at(co, code, size, fromlist_at);
-        same = i >= 0 && i < PyTuple_GET_SIZE(names) &&
-            PyUnicode_Check(name) &&
-            PyUnicode_Compare(PyTuple_GET_ITEM(names, i), name) == 0 &&
-            fromlist_const != NULL &&
-            (fromlist == fromlist_const ||
-             (fromlist == NULL && fromlist_const == Py_None)) &&
-            level_const != NULL && PyLong_CheckExact(level_const) &&
-            PyLong_AsLong(level_const) == level;
-    }
-    if (bytes == NULL || PyErr_Occurred()) {
-        PyErr_Clear();
-        same = 0;
-    }
-    Py_XDECREF(bytes);
-    Py_DECREF(co);
-    return same;
-}
-
-/* An import on behalf of a support module: its own import statement,
-   which passes its own globals (or C code it called, for the CJK codecs:
-   ocap_policy_imported_by_c).  `name` is the request as made, before a relative one is
-   resolved. */
-static int
-is_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *full,
-                     PyObject *globals, PyObject *fromlist, int level)
-{
-    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
-    PyObject *dict = support_module_dict(sb, frame);
-    return dict != NULL && globals == dict &&
-        (is_import_statement(frame, name, fromlist, level) ||
-         ocap_policy_imported_by_c(full));
-}
-
-int
-ocap_importer_is_support_code(ocap_sandbox *sb, PyObject *code)
-{
-    if (!PyCode_Check(code) || sb->importer.support_code == NULL) {
-        return 0;
-    }
-    PyObject *key = PyLong_FromVoidPtr(code);
-    PyObject *entry = key ? PyDict_GetItem(sb->importer.support_code, key)
-                          : NULL;
-    if (key == NULL) {
-        PyErr_Clear();
-    }
-    Py_XDECREF(key);
-    return entry != NULL && PyTuple_GET_ITEM(entry, 0) == code;
-}
-
-/* `name` appears in the code: as a name it loads or as a str constant,
-   alone or in a tuple of them. */
-static int
-code_names(PyCodeObject *code, const char *name)
-{
-    PyObject *lists[2] = {code->co_names, code->co_consts};
-    for (int l = 0; l < 2; l++) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(lists[l]); i++) {
-            PyObject *item = PyTuple_GET_ITEM(lists[l], i);
-            Py_ssize_t n = PyTuple_Check(item) ? PyTuple_GET_SIZE(item) : 1;
-            for (Py_ssize_t j = 0; j < n; j++) {
-                PyObject *s = PyTuple_Check(item) ? PyTuple_GET_ITEM(item, j)
-                                                  : item;
-                if (PyUnicode_CheckExact(s) &&
-                    PyUnicode_CompareWithASCIIString(s, name) == 0) {
-                    return 1;
-                }
-            }
-        }
-    }
-    return 0;
-}
-
-int
-ocap_importer_stdlib_probe(ocap_sandbox *sb, const char *attribute)
-{
-    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
-    if (support_module_dict(sb, frame) == NULL) {
-        return 0;
-    }
-    PyCodeObject *code = PyFrame_GetCode(frame);
-    int named = code_names(code, attribute);
-    Py_DECREF(code);
-    return named;
-}
-
-/* Runs a code object as a new module's body. */
-static PyObject *
-exec_module(ocap_sandbox *sb, PyObject *name, PyObject *code,
-            const char *origin, int is_package, int support)
-{
-    PyObject *module = PyModule_NewObject(name);
-    if (module == NULL) {
-        return NULL;
-    }
-    PyObject *dict = PyModule_GetDict(module);
-    if (init_module_attrs(sb, module, name, origin, is_package) < 0 ||
-        PyDict_SetItemString(dict, "__builtins__", sb->importer.builtins) < 0 ||
-        (support && mark_support_code(sb, code, dict, 0) < 0) ||
-        ocap_importer_register(sb, PyUnicode_AsUTF8(name), module) == NULL) {
-        Py_DECREF(module);
-        return NULL;
-    }
-    PyObject *result = PyEval_EvalCode(code, dict, dict);
-    if (result == NULL) {
-        unregister(sb, name);
-        Py_DECREF(module);
-        return NULL;
-    }
-    Py_DECREF(result);
-    return module;
-}
-
-/* ---- loaders, one per kind ---- */
-
-static PyObject *
-load_builtin(ocap_sandbox *sb, PyObject *name)
-{
-    PyObject *spec = inert_spec(sb, name, "built-in", 0);
-    if (spec == NULL) {
-        return NULL;
-    }
-    PyObject *module = PyObject_CallMethod(sb->importer.imp, "create_builtin",
-                                           "O", spec);
-    Py_DECREF(spec);
-    if (module == NULL) {
-        return NULL;
-    }
-    PyObject *r = PyObject_CallMethod(sb->importer.imp, "exec_builtin", "O",
-                                      module);
-    if (r == NULL || init_module_attrs(sb, module, name, "built-in", 0) < 0 ||
-        ocap_importer_register(sb, PyUnicode_AsUTF8(name), module) == NULL) {
-        Py_XDECREF(r);
-        Py_DECREF(module);
-        return NULL;
-    }
-    Py_DECREF(r);
-    return module;
-}
-
-static PyObject *
-load_frozen(ocap_sandbox *sb, PyObject *name)
-{
-    PyObject *code = PyObject_CallMethod(sb->importer.imp, "get_frozen_object",
-                                         "O", name);
-    if (code == NULL) {
-        return NULL;
-    }
-    PyObject *pkg = PyObject_CallMethod(sb->importer.imp, "is_frozen_package",
-                                        "O", name);
-    int is_package = pkg ? PyObject_IsTrue(pkg) : -1;
-    Py_XDECREF(pkg);
-    PyObject *module = is_package < 0 ? NULL
-        : exec_module(sb, name, code, "frozen", is_package, 1);
-    Py_DECREF(code);
-    return module;
-}
-
-static PyObject *
-load_extension(ocap_sandbox *sb, PyObject *name, const char *path)
-{
-    PyObject *spec = inert_spec(sb, name, path, 0);
-    if (spec == NULL) {
-        return NULL;
-    }
-    ocap_trust_pass outer = ocap_trust_expect("import", name);
-    PyObject *module = PyObject_CallMethod(sb->importer.imp, "create_dynamic",
-                                           "O", spec);
-    ocap_trust_end(outer);
-    Py_DECREF(spec);
-    if (module == NULL) {
-        return NULL;
-    }
-    if (PyModule_Check(module)) {
-        PyObject *r = PyObject_CallMethod(sb->importer.imp, "exec_dynamic",
-                                          "O", module);
-        if (r == NULL) {
-            Py_DECREF(module);
-            return NULL;
-        }
-        Py_DECREF(r);
-    }
-    if (init_module_attrs(sb, module, name, "extension", 0) < 0 ||
-        ocap_importer_register(sb, PyUnicode_AsUTF8(name), module) == NULL) {
-        Py_DECREF(module);
-        return NULL;
-    }
-    return module;
-}
-
-/* Reads a whole source file from objcap's C code (no Python I/O); *st
-   describes the file that was read. */
-static PyObject *
-read_source(const char *path, struct stat *st_out)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return NULL;
-    }
-    struct stat st;
-    PyObject *bytes = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_size <= MAX_SOURCE_SIZE) {
-        *st_out = st;
-        bytes = PyBytes_FromStringAndSize(NULL, st.st_size);
-        size_t got = 0;
-        while (bytes && got < (size_t)st.st_size) {
-            ssize_t n = read(fd, PyBytes_AS_STRING(bytes) + got,
-                             (size_t)st.st_size - got);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                Py_CLEAR(bytes);
-                PyErr_Clear();
-                break;
-            }
-            got += (size_t)n;
-        }
-    }
-    close(fd);
-    return bytes;
-}
-
-static int
-is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/*
- * Finds `leaf` (the last component of a module name) in dir as leaf.py or
- * leaf/__init__.py.  Bytecode is never considered.
- */
-static int
-find_source(const char *dir, const char *leaf, char *path, size_t size,
-            int *is_package)
-{
-    if ((size_t)snprintf(path, size, "%s/%s/__init__.py", dir, leaf) < size &&
-        is_file(path)) {
-        *is_package = 1;
-        return 1;
-    }
-    if ((size_t)snprintf(path, size, "%s/%s.py", dir, leaf) < size &&
-        is_file(path)) {
-        *is_package = 0;
-        return 1;
-    }
-    return 0;
-}
-
-static PyObject *
-load_source(ocap_sandbox *sb, PyObject *name, const char *path, int is_package,
-            int support)
-{
-    struct stat st;
-    PyObject *code = NULL;
-    if (stat(path, &st) == 0) {
-        code = ocap_code_cache_get(path, &st);
-    }
-    if (code == NULL) {
-        PyObject *source = read_source(path, &st);
-        if (source == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_ImportError,
-                             "cannot read the source of '%U'", name);
-            }
-            return NULL;
-        }
-        PyObject *filename = PyUnicode_DecodeFSDefault(path);
-        /* Compiled from bytes, so a PEP 263 coding cookie is honoured. */
-        code = filename ? Py_CompileStringObject(
-            PyBytes_AS_STRING(source), filename, Py_file_input, NULL, -1)
-                        : NULL;
-        Py_DECREF(source);
-        Py_XDECREF(filename);
-        if (code == NULL) {
-            return NULL;
-        }
-        /* Keyed by the file that was read, not the one stat() saw. */
-        ocap_code_cache_put(path, &st, code);
-    }
-    if (is_package) {
-        /* Where submodules live, and whether they are host code; known
-           before the body runs, since it imports its own submodules. */
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s", path);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = '\0';
-        }
-        PyObject *entry = Py_BuildValue("(si)", dir, support);
-        if (entry == NULL ||
-            PyDict_SetItem(sb->importer.package_dirs, name, entry) < 0) {
-            Py_XDECREF(entry);
-            Py_DECREF(code);
-            return NULL;
-        }
-        Py_DECREF(entry);
-    }
-    if (!support && PySet_Add(sb->importer.host_names, name) < 0) {
-        Py_DECREF(code);
-        return NULL;
-    }
-    PyObject *module = exec_module(sb, name, code, path, is_package, support);
-    Py_DECREF(code);
-    return module;
-}
-
-static PyObject *
-load_extension_file(ocap_sandbox *sb, PyObject *name, const char *leaf)
-{
-    PyObject *suffixes = sb->importer.extension_suffixes;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(suffixes); i++) {
-        const char *suffix = PyUnicode_AsUTF8(PyList_GET_ITEM(suffixes, i));
-        char path[4096];
-        if (suffix && (size_t)snprintf(path, sizeof path, "%s/%s%s",
-                                       ocap_dynload_dir(), leaf, suffix)
-                          < sizeof path && is_file(path)) {
-            return load_extension(sb, name, path);
-        }
-    }
-    return NULL;
-}
 
 /* ---- policy ---- */
 
@@ -662,14 +121,14 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
     const char *leaf = dot ? dot + 1 : cname;
     PyObject *parent_entry = NULL;
     if (dot != NULL) {
-        PyObject *parent = parent_of(name);
+        PyObject *parent = ocap_module_parent(name);
         parent_entry = parent ? PyDict_GetItem(im->package_dirs, parent) : NULL;
         Py_XDECREF(parent);
     }
 
     if (dot == NULL && is_builtin_name(name)) {
         return kind_allowed(sb, OCAP_KIND_BUILTIN, name, top, support)
-            ? load_builtin(sb, name) : not_allowed(name);
+            ? ocap_load_builtin(sb, name) : not_allowed(name);
     }
     PyObject *frozen = PyObject_CallMethod(im->imp, "is_frozen", "O", name);
     int is_frozen = frozen ? PyObject_IsTrue(frozen) : -1;
@@ -678,7 +137,7 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
         return NULL;
     }
     if (is_frozen && kind_allowed(sb, OCAP_KIND_FROZEN, name, top, support)) {
-        return load_frozen(sb, name);
+        return ocap_load_frozen(sb, name);
     }
 
     char path[4096];
@@ -691,22 +150,22 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
                                                                  1));
         int allowed = parent_support
             ? kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support) : 1;
-        if (dir && allowed && find_source(dir, leaf, path, sizeof path,
+        if (dir && allowed && ocap_find_source(dir, leaf, path, sizeof path,
                                           &is_package)) {
-            return load_source(sb, name, path, is_package, parent_support);
+            return ocap_load_source(sb, name, path, is_package, parent_support);
         }
         if (!allowed) {
             return not_allowed(name);
         }
     }
     else if (kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support) &&
-             find_source(ocap_stdlib_dir(), leaf, path, sizeof path,
+             ocap_find_source(ocap_stdlib_dir(), leaf, path, sizeof path,
                          &is_package)) {
-        return load_source(sb, name, path, is_package, 1);
+        return ocap_load_source(sb, name, path, is_package, 1);
     }
     if (dot == NULL &&
         kind_allowed(sb, OCAP_KIND_EXTENSION, name, top, support)) {
-        PyObject *module = load_extension_file(sb, name, leaf);
+        PyObject *module = ocap_load_extension_file(sb, name, leaf);
         if (module != NULL || PyErr_Occurred()) {
             return module;
         }
@@ -715,8 +174,8 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(im->source_paths); i++) {
             const char *dir = PyUnicode_AsUTF8(
                 PyList_GET_ITEM(im->source_paths, i));
-            if (dir && find_source(dir, leaf, path, sizeof path, &is_package)) {
-                return load_source(sb, name, path, is_package, 0);
+            if (dir && ocap_find_source(dir, leaf, path, sizeof path, &is_package)) {
+                return ocap_load_source(sb, name, path, is_package, 0);
             }
         }
     }
@@ -760,7 +219,7 @@ package_of(PyObject *globals)
     if (PyDict_GetItemString(globals, "__path__") != NULL) {
         return Py_NewRef(modname);
     }
-    return parent_of(modname);
+    return ocap_module_parent(modname);
 }
 
 /* The absolute name for a relative import, as importlib computes it. */
@@ -968,7 +427,7 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_RecursionError, "imports nest too deeply");
         return NULL;
     }
-    int support = is_support_requester(sb, name, full, globals, fromlist,
+    int support = ocap_support_requester(sb, name, full, globals, fromlist,
                                        level);
     int outer_support = sb->importer.requester_support;
     sb->importer.requester_support = support;
@@ -1185,3 +644,4 @@ ocap_importer_clear(ocap_sandbox *sb)
     Py_CLEAR(im->extension_suffixes);
     Py_CLEAR(im->array_methods);
 }
+

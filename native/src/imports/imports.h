@@ -1,6 +1,7 @@
 /*
- * Layer 2, imports (paper 5.5, 6.3): the C __import__ delegate and its
- * loaders (importer.c), the per-kind whitelists (policy.c), the stand-ins
+ * Layer 2, imports (paper 5.5, 6.3): the C __import__ delegate
+ * (importer.c), its loaders (loaders.c), who asks (support_code.c), the
+ * per-kind whitelists (policy.c), the stand-ins
  * for sys, os and friends (standins.c) and the compiled-code cache
  * (code_cache.c).  Uses bare/, values/ and base/.
  */
@@ -25,9 +26,26 @@ void ocap_importer_clear(ocap_sandbox *sb);
 PyObject *ocap_importer_register(ocap_sandbox *sb, const char *name,
                                  PyObject *module);
 PyObject *ocap_importer_load_support(ocap_sandbox *sb, const char *name);
-int ocap_importer_is_support_code(ocap_sandbox *sb, PyObject *code);
 int ocap_importer_own_codec_search(ocap_sandbox *sb);
-int ocap_importer_stdlib_probe(ocap_sandbox *sb, const char *attribute);
+
+/* loaders.c: one module of a known kind; its parent is loaded already */
+PyObject *ocap_module_parent(PyObject *name);
+PyObject *ocap_load_builtin(ocap_sandbox *sb, PyObject *name);
+PyObject *ocap_load_frozen(ocap_sandbox *sb, PyObject *name);
+PyObject *ocap_load_source(ocap_sandbox *sb, PyObject *name, const char *path,
+                           int is_package, int support);
+PyObject *ocap_load_extension_file(ocap_sandbox *sb, PyObject *name,
+                                   const char *leaf);
+int ocap_find_source(const char *dir, const char *leaf, char *path,
+                     size_t size, int *is_package);
+
+/* support_code.c: which requests come from the stdlib modules objcap
+   loaded, never from the globals a caller passes */
+int ocap_support_code_mark(ocap_sandbox *sb, PyObject *code, PyObject *dict);
+int ocap_support_code_contains(ocap_sandbox *sb, PyObject *code);
+int ocap_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *full,
+                           PyObject *globals, PyObject *fromlist, int level);
+int ocap_support_stdlib_probe(ocap_sandbox *sb, const char *attribute);
 
 /* code_cache.c: compiled module code shared by the process's sandboxes */
 struct stat;

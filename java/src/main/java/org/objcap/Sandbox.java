@@ -17,6 +17,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
 import org.objcap.internal.ErrorDecoder;
 import org.objcap.internal.NativeEngine;
+import org.objcap.internal.NativeGrants;
 import org.objcap.internal.ReferenceCodec;
 import org.objcap.internal.ValueCodec;
 import org.objcap.internal.WorkerBinary;
@@ -275,15 +276,15 @@ public final class Sandbox implements AutoCloseable {
         if (capability instanceof Capability.Directory dir) {
             byte[] path = Wtf8.encode(dir.path().toString());
             boolean writable = dir.access() == Access.READ_WRITE;
-            call = h -> NativeEngine.grantDirectory(h, n, path, writable, id);
+            call = h -> NativeGrants.grantDirectory(h, n, path, writable, id);
         } else if (capability instanceof Capability.Function f) {
             ensureHostHandler();
             long number = hostFunctions.add(f.function());
             function = number;
-            call = h -> NativeEngine.grantFunction(h, n, number, id);
+            call = h -> NativeGrants.grantFunction(h, n, number, id);
         } else {
             byte[] value = codec.encode(((Capability.Value) capability).value());
-            call = h -> NativeEngine.grantValue(h, n, value, id);
+            call = h -> NativeGrants.grantValue(h, n, value, id);
         }
         try {
             run(call, false);
@@ -319,7 +320,7 @@ public final class Sandbox implements AutoCloseable {
     private void ensureHostHandler() {
         synchronized (grants) {
             if (!hostHandlerSet) {
-                int status = NativeEngine.setHostHandler(handle, hostFunctions);
+                int status = NativeGrants.setHostHandler(handle, hostFunctions);
                 if (status != ErrorDecoder.OK) {
                     throw ErrorDecoder.toException(status, null);
                 }

@@ -18,7 +18,7 @@ import org.objcap.SandboxException;
  * callback types, the direct mapping of the calls on every round trip, the
  * loading of {@code libobjcap.so}, and the copying of buffers in and out of
  * native memory. Public because JNA proxies its interfaces; the operations
- * built on it are in {@link NativeEngine}.
+ * built on it are in {@link NativeEngine} and {@link NativeGrants}.
  *
  * <p>The native library {@code libobjcap.so} is found by JNA on
  * {@code jna.library.path}, the system paths, or the class path (the jar

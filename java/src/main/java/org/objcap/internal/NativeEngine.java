@@ -17,18 +17,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.objcap.SandboxException;
 import org.objcap.internal.EngineLibrary.Direct;
-import org.objcap.internal.EngineLibrary.HostCallback;
 import org.objcap.internal.EngineLibrary.OutputCallback;
 
 /**
  * The JNA binding of {@code native/include/objcap.h}, its operations: the
  * runtime, and what is done with a sandbox handle (creating and destroying
  * it, with the output callback that carries its output, running code,
- * reading and setting values, releasing references, its reports), and the
- * host-function callback. The symbols they call are bound in
- * {@link EngineLibrary}; these are the only classes that touch JNA. They
- * move bytes in and out and report statuses; turning them into values and
- * exceptions is the caller's job.
+ * reading and setting values, releasing references, its reports). Grants
+ * and host functions are bound in {@link NativeGrants}, the symbols they
+ * all call in {@link EngineLibrary}; these are the only classes that touch
+ * JNA. They move bytes in and out and report statuses; turning them into
+ * values and exceptions is the caller's job.
  */
 public final class NativeEngine {
     /** Stream number of stdout in the output callback. */
@@ -54,20 +53,10 @@ public final class NativeEngine {
     /** Sink ids by sandbox handle, to forget the sink once the sandbox is destroyed. */
     private static final Map<Long, Long> SINK_OF_SANDBOX = new ConcurrentHashMap<>();
 
-    private static final AtomicLong NEXT_SINK = new AtomicLong();
-
-    /** The one host-function callback of all sandboxes (see CALLBACK). */
-    private static final HostCallback HOST_CALLBACK = new HostDispatch();
-
-    /** Host handlers by the id passed as the callback's user pointer. */
-    private static final Map<Long, HostHandler> HANDLERS = new ConcurrentHashMap<>();
-
-    /** Handler ids by sandbox handle, forgotten when the sandbox is destroyed. */
-    private static final Map<Long, Long> HANDLER_OF_SANDBOX = new ConcurrentHashMap<>();
+    /** Ids of sinks, and of host handlers (NativeGrants): never 0. */
+    static final AtomicLong NEXT_SINK = new AtomicLong();
 
     static {
-        Native.setCallbackThreadInitializer(HOST_CALLBACK,
-                new CallbackThreadInitializer(true, false, "objcap-sandbox"));
         // Daemon: an engine thread must not keep the JVM alive. No detach:
         // the engine thread calls back often, and attaching each time is
         // slow; JNA detaches it when the thread ends.
@@ -108,43 +97,6 @@ public final class NativeEngine {
          * @param data UTF-8 bytes
          */
         void write(int stream, byte[] data);
-    }
-
-    /** Serves one sandbox's host functions. */
-    @FunctionalInterface
-    public interface HostHandler {
-        /**
-         * Runs host function {@code function}.
-         *
-         * @param function the number it was granted with
-         * @param args MessagePack array of the arguments
-         * @return {@code OBJCAP_OK} with a MessagePack value, or
-         *     {@code OBJCAP_ERR_PYTHON} with an error map
-         *     {@code {"type", "message"}}
-         */
-        Result call(long function, byte[] args);
-    }
-
-    private static final class HostDispatch implements HostCallback {
-        @Override
-        public int invoke(Pointer user, long function, Pointer args, long len, Pointer reply) {
-            try {
-                HostHandler handler = HANDLERS.get(Pointer.nativeValue(user));
-                if (handler == null || len < 0 || len > Integer.MAX_VALUE) {
-                    return ErrorDecoder.STATE;
-                }
-                byte[] bytes = args == null ? new byte[0] : args.getByteArray(0, (int) len);
-                Result result = handler.call(function, bytes);
-                byte[] data = result.data() == null ? new byte[0] : result.data();
-                try (Memory m = copy(data)) {
-                    lib().objcap_reply_set(reply, m, data.length);
-                }
-                return result.status();
-            } catch (RuntimeException | Error e) {
-                // Nothing may unwind into the engine's C frames.
-                return ErrorDecoder.STATE;
-            }
-        }
     }
 
     /** A named class, not a lambda, so that JNA can always reflect on it. */
@@ -250,107 +202,8 @@ public final class NativeEngine {
         if (sinkId != null) {
             SINKS.remove(sinkId);
         }
-        Long handlerId = HANDLER_OF_SANDBOX.remove(sandbox);
-        if (handlerId != null) {
-            HANDLERS.remove(handlerId);
-        }
+        NativeGrants.forgetHostHandler(sandbox);
         return status;
-    }
-
-    /**
-     * Sets the handler of a sandbox's host functions
-     * ({@code objcap_set_host_handler}).
-     *
-     * @param sandbox the handle
-     * @param handler serves its host functions until it is destroyed
-     * @return the status
-     */
-    public static int setHostHandler(long sandbox, HostHandler handler) {
-        long id = NEXT_SINK.incrementAndGet();
-        HANDLERS.put(id, handler);
-        int status = lib().objcap_set_host_handler(sandbox, HOST_CALLBACK, new Pointer(id));
-        if (status == ErrorDecoder.OK) {
-            HANDLER_OF_SANDBOX.put(sandbox, id);
-        } else {
-            HANDLERS.remove(id);
-        }
-        return status;
-    }
-
-    /**
-     * Grants a directory ({@code objcap_grant_directory}).
-     *
-     * @param sandbox the handle
-     * @param name UTF-8 global name
-     * @param path UTF-8 absolute path
-     * @param writable read-write rather than read-only
-     * @param grant receives the grant's id
-     * @return the result
-     */
-    public static Result grantDirectory(long sandbox, byte[] name, byte[] path, boolean writable,
-            long[] grant) {
-        PointerByReference out = new PointerByReference();
-        LongByReference outLen = new LongByReference();
-        LongByReference id = new LongByReference();
-        try (Memory n = copy(name); Memory p = copy(path)) {
-            int status = lib().objcap_grant_directory(sandbox, n, name.length, p, path.length,
-                    writable ? 1 : 0, id, out, outLen);
-            grant[0] = id.getValue();
-            return new Result(status, take(out, outLen));
-        }
-    }
-
-    /**
-     * Grants a host function ({@code objcap_grant_function}).
-     *
-     * @param sandbox the handle
-     * @param name UTF-8 global name
-     * @param function the number the handler receives
-     * @param grant receives the grant's id
-     * @return the result
-     */
-    public static Result grantFunction(long sandbox, byte[] name, long function, long[] grant) {
-        PointerByReference out = new PointerByReference();
-        LongByReference outLen = new LongByReference();
-        LongByReference id = new LongByReference();
-        try (Memory n = copy(name)) {
-            int status = lib().objcap_grant_function(sandbox, n, name.length, function, id, out,
-                    outLen);
-            grant[0] = id.getValue();
-            return new Result(status, take(out, outLen));
-        }
-    }
-
-    /**
-     * Grants a value ({@code objcap_grant_value}).
-     *
-     * @param sandbox the handle
-     * @param name UTF-8 global name
-     * @param value MessagePack value
-     * @param grant receives the grant's id
-     * @return the result
-     */
-    public static Result grantValue(long sandbox, byte[] name, byte[] value, long[] grant) {
-        PointerByReference out = new PointerByReference();
-        LongByReference outLen = new LongByReference();
-        LongByReference id = new LongByReference();
-        try (Memory n = copy(name); Memory v = copy(value)) {
-            int status = lib().objcap_grant_value(sandbox, n, name.length, v, value.length, id,
-                    out, outLen);
-            grant[0] = id.getValue();
-            return new Result(status, take(out, outLen));
-        }
-    }
-
-    /**
-     * Revokes a grant ({@code objcap_revoke}); safe while a call runs.
-     *
-     * @param sandbox the handle
-     * @param grant the grant's id
-     * @return the status
-     */
-    public static int revoke(long sandbox, long grant) {
-        return lib().objcap_revoke(sandbox, grant);
     }
 
     /**

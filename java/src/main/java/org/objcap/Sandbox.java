@@ -1,8 +1,8 @@
 package org.objcap;
 
-import java.io.IOException;
+import static org.objcap.SandboxLifecycle.DELIVERING_FOR;
+
 import java.io.OutputStream;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,39 +76,24 @@ public final class Sandbox implements AutoCloseable {
 
     private static final String DEFAULT_FILE_NAME = "<sandbox>";
 
-    /** Destroys sandboxes that were never closed once they are unreachable. */
-    private static final Cleaner CLEANER = CleanerThreads.create("objcap-sandbox-cleaner");
-
-    /**
-     * Which sandbox the current thread is serving from inside a call: its
-     * output, or one of its host functions. Such a thread must not call the
-     * sandbox (the call it serves holds it) nor close it.
-     */
-    private static final ThreadLocal<Object> DELIVERING_FOR = new ThreadLocal<>();
-
     private final long handle;
-    private final Object outputToken;
     private final Isolation isolation;
     private final Limits limits;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final SandboxLifecycle lifecycle;
+    private final ReentrantReadWriteLock lock;
     private final ReferenceTable references = new ReferenceTable(this);
     private final ValueCodec codec = new ValueCodec(new References());
-    private final Cleaner.Cleanable destroyer;
     private final DenialLog denialLog = new DenialLog();
     private final HostFunctions hostFunctions;
     private final Map<String, Grant> grants = new ConcurrentHashMap<>();
     private boolean hostHandlerSet; // guarded by grants
-    /** The native sandbox is destroyed (by close() or after it broke). */
-    private volatile boolean closed;
-    /** The engine said the sandbox can no longer be used (its worker is gone). */
-    private volatile boolean broken;
 
-    private Sandbox(long handle, Object outputToken, Isolation isolation, Limits limits) {
+    Sandbox(long handle, Object outputToken, Isolation isolation, Limits limits) {
         this.handle = handle;
-        this.outputToken = outputToken;
         this.isolation = isolation;
         this.limits = limits;
-        this.destroyer = CLEANER.register(this, new Destroyer(handle));
+        this.lifecycle = new SandboxLifecycle(this, handle, outputToken, references);
+        this.lock = lifecycle.lock();
         this.hostFunctions = new HostFunctions(codec,
                 limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE,
                 () -> DELIVERING_FOR.set(outputToken), DELIVERING_FOR::remove);
@@ -353,7 +338,7 @@ public final class Sandbox implements AutoCloseable {
             lock.readLock().unlock();
             Reference.reachabilityFence(this);
         }
-        throw destroyIfBroken(failure);
+        throw lifecycle.destroyIfBroken(failure);
     }
 
     /**
@@ -376,7 +361,7 @@ public final class Sandbox implements AutoCloseable {
      * @return {@code true} if no more calls can be made
      */
     public boolean isClosed() {
-        return closed || broken;
+        return lifecycle.isClosed();
     }
 
     /**
@@ -389,26 +374,7 @@ public final class Sandbox implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (DELIVERING_FOR.get() == outputToken) {
-            throw new IllegalStateException("a sandbox cannot be closed from inside its own "
-                    + "host function or output");
-        }
-        destroy();
-    }
-
-    /** Frees the native sandbox (reaping its worker) once no call is in it. */
-    private void destroy() {
-        lock.writeLock().lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            references.clear();
-            destroyer.clean();
-        } finally {
-            lock.writeLock().unlock();
-        }
+        lifecycle.close();
     }
 
     @Override
@@ -419,15 +385,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (isClosed()) {
-            throw new IllegalStateException("sandbox is closed");
-        }
-        if (DELIVERING_FOR.get() == outputToken) {
-            // The call being served holds the sandbox: waiting for it here
-            // would never end.
-            throw new IllegalStateException("a sandbox cannot be called from inside its own "
-                    + "host function or output");
-        }
+        lifecycle.ensureOpen();
     }
 
     /**
@@ -456,14 +414,14 @@ public final class Sandbox implements AutoCloseable {
                 } catch (SandboxException e) {
                     // A value no engine of ours makes: its worker is no
                     // longer ours to trust (or the engine is broken).
-                    broken = true;
+                    lifecycle.markBroken();
                     failure = e;
                     SandboxLog.failed(this, e);
                 }
             } else {
                 failure = failed(result);
             }
-            if (!broken) {
+            if (!lifecycle.isBroken()) {
                 denialLog.logNew(this, this::readDenials);
             }
         } finally {
@@ -471,7 +429,7 @@ public final class Sandbox implements AutoCloseable {
             // The cleaner must not destroy the sandbox while a call is in it.
             Reference.reachabilityFence(this);
         }
-        throw destroyIfBroken(failure);
+        throw lifecycle.destroyIfBroken(failure);
     }
 
     /**
@@ -513,26 +471,11 @@ public final class Sandbox implements AutoCloseable {
      */
     private RuntimeException failed(NativeEngine.Result result) {
         if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
-            broken = true;
+            lifecycle.markBroken();
         }
         RuntimeException failure =
                 ErrorDecoder.toException(result.status(), result.data(), limits::of);
         SandboxLog.failed(this, failure);
-        return failure;
-    }
-
-    /**
-     * Destroys a broken sandbox, which reaps its worker, once the failed call
-     * has released the read lock; returns the failure to throw. A thread that
-     * still holds the read lock (a call nested in another call of this
-     * sandbox) cannot take the write lock: close() or the cleaner destroys
-     * the sandbox then.
-     */
-    private RuntimeException destroyIfBroken(RuntimeException failure) {
-        if (broken && !closed && lock.getReadHoldCount() == 0
-                && DELIVERING_FOR.get() != outputToken) {
-            destroy();
-        }
         return failure;
     }
 
@@ -586,49 +529,6 @@ public final class Sandbox implements AutoCloseable {
         @Override
         public PythonReference reference(long id, String typeName) {
             return references.intern(id, typeName);
-        }
-    }
-
-    /** Destroys the native sandbox once, on close() or when unreachable. */
-    private static final class Destroyer implements Runnable {
-        private final long handle;
-
-        Destroyer(long handle) {
-            this.handle = handle;
-        }
-
-        @Override
-        public void run() {
-            // The status is ignored: a crashed sandbox is already gone.
-            NativeEngine.destroy(handle);
-        }
-    }
-
-    /** Writes a sandbox's output to the host's streams. */
-    private static final class OutputWriter implements NativeEngine.OutputSink {
-        private final Object token;
-        private final OutputStream stdout;
-        private final OutputStream stderr;
-
-        OutputWriter(Object token, OutputStream stdout, OutputStream stderr) {
-            this.token = token;
-            this.stdout = stdout;
-            this.stderr = stderr;
-        }
-
-        @Override
-        public void write(int stream, byte[] data) {
-            OutputStream target = stream == NativeEngine.STDERR ? stderr : stdout;
-            DELIVERING_FOR.set(token);
-            try {
-                target.write(data);
-                // The host should see output while the call still runs.
-                target.flush();
-            } catch (IOException e) {
-                // A failing host stream must not fail the sandboxed code.
-            } finally {
-                DELIVERING_FOR.remove();
-            }
         }
     }
 
@@ -1110,48 +1010,8 @@ public final class Sandbox implements AutoCloseable {
                     stderr != null ? stderr : System.err);
             // Checked right before the spawn: a replaced file never runs.
             String worker = mode == Mode.PROCESS ? WorkerBinary.get().verifiedPath() : null;
-            long[] handle = new long[1];
-            NativeEngine.Result result = NativeEngine.create(options(worker), sink, handle);
-            if (!result.ok()) {
-                throw ErrorDecoder.toException(result.status(), result.data());
-            }
-            Isolation isolation;
-            try {
-                isolation = readIsolation(handle[0]);
-                if (mode == Mode.PROCESS && !isolation.processIsolated()) {
-                    throw new SandboxException("the engine made an in-process sandbox"
-                            + " where a worker process was asked for");
-                }
-                List<String> missing = isolation.missingConfinements();
-                if (!missing.isEmpty() && !allowWeakerIsolation) {
-                    throw new SandboxException("refusing a weakly isolated sandbox: this kernel "
-                            + "does not provide " + String.join(" or ", missing)
-                            + " for the worker process (seccomp needs CONFIG_SECCOMP_FILTER, "
-                            + "Landlock Linux 5.13+ with landlock in the lsm= boot list); use "
-                            + "such a kernel, or call Sandbox.builder().allowWeakerIsolation() "
-                            + "to accept the weaker isolation");
-                }
-            } catch (RuntimeException e) {
-                NativeEngine.destroy(handle[0]);
-                throw e;
-            }
-            Sandbox sandbox = new Sandbox(handle[0], token, isolation, limits());
-            try {
-                grants.forEach(sandbox::grant);
-            } catch (RuntimeException e) {
-                sandbox.close();
-                throw e;
-            }
-            SandboxLog.created(sandbox, isolation);
-            return sandbox;
-        }
-
-        private static Isolation readIsolation(long handle) {
-            NativeEngine.Result result = NativeEngine.isolation(handle);
-            if (!result.ok()) {
-                throw ErrorDecoder.toException(result.status(), result.data());
-            }
-            return Isolation.fromEngine(new ValueCodec(null).decode(result.data()));
+            return SandboxLifecycle.create(options(worker), sink, token, mode == Mode.PROCESS,
+                    allowWeakerIsolation, limits(), grants);
         }
 
         private byte[] options(String worker) {

@@ -3,7 +3,6 @@ package org.objcap;
 import static org.objcap.SandboxLifecycle.DELIVERING_FOR;
 
 import java.io.OutputStream;
-import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,13 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
 import org.objcap.internal.ErrorDecoder;
 import org.objcap.internal.NativeEngine;
 import org.objcap.internal.NativeGrants;
-import org.objcap.internal.ReferenceCodec;
 import org.objcap.internal.ValueCodec;
 import org.objcap.internal.WorkerBinary;
 import org.objcap.internal.Wtf8;
@@ -80,10 +76,7 @@ public final class Sandbox implements AutoCloseable {
     private final Isolation isolation;
     private final Limits limits;
     private final SandboxLifecycle lifecycle;
-    private final ReentrantReadWriteLock lock;
-    private final ReferenceTable references = new ReferenceTable(this);
-    private final ValueCodec codec = new ValueCodec(new References());
-    private final DenialLog denialLog = new DenialLog();
+    private final SandboxCalls calls;
     private final HostFunctions hostFunctions;
     private final Map<String, Grant> grants = new ConcurrentHashMap<>();
     private boolean hostHandlerSet; // guarded by grants
@@ -92,9 +85,10 @@ public final class Sandbox implements AutoCloseable {
         this.handle = handle;
         this.isolation = isolation;
         this.limits = limits;
+        ReferenceTable references = new ReferenceTable(this);
         this.lifecycle = new SandboxLifecycle(this, handle, outputToken, references);
-        this.lock = lifecycle.lock();
-        this.hostFunctions = new HostFunctions(codec,
+        this.calls = new SandboxCalls(this, lifecycle, limits, references);
+        this.hostFunctions = new HostFunctions(calls.codec(),
                 limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE,
                 () -> DELIVERING_FOR.set(outputToken), DELIVERING_FOR::remove);
     }
@@ -139,12 +133,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public void exec(String source, String fileName) {
-        Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(fileName, "fileName");
-        ensureOpen();
-        byte[] src = Wtf8.encode(source);
-        byte[] file = Wtf8.encode(fileName);
-        run(h -> NativeEngine.exec(h, src, file), false);
+        calls.exec(source, fileName);
     }
 
     /**
@@ -158,10 +147,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object eval(String expression) {
-        Objects.requireNonNull(expression, "expression");
-        ensureOpen();
-        byte[] expr = Wtf8.encode(expression);
-        return run(h -> NativeEngine.eval(h, expr), true);
+        return calls.eval(expression);
     }
 
     /**
@@ -178,17 +164,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object call(String function, Object... args) {
-        Objects.requireNonNull(function, "function");
-        Objects.requireNonNull(args, "args");
-        ensureOpen();
-        byte[] name = Wtf8.encode(function);
-        byte[] packed = codec.encodeArray(args);
-        try {
-            return run(h -> NativeEngine.call(h, name, packed), true);
-        } finally {
-            // References among the arguments must not be released mid-call.
-            Reference.reachabilityFence(args);
-        }
+        return calls.call(function, args);
     }
 
     /**
@@ -203,15 +179,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public void set(String name, Object value) {
-        Objects.requireNonNull(name, "name");
-        ensureOpen();
-        byte[] n = Wtf8.encode(name);
-        byte[] packed = codec.encode(value);
-        try {
-            run(h -> NativeEngine.set(h, n, packed), false);
-        } finally {
-            Reference.reachabilityFence(value);
-        }
+        calls.set(name, value);
     }
 
     /**
@@ -224,10 +192,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object get(String name) {
-        Objects.requireNonNull(name, "name");
-        ensureOpen();
-        byte[] n = Wtf8.encode(name);
-        return run(h -> NativeEngine.get(h, n), true);
+        return calls.get(name);
     }
 
     /**
@@ -268,11 +233,11 @@ public final class Sandbox implements AutoCloseable {
             function = number;
             call = h -> NativeGrants.grantFunction(h, n, number, id);
         } else {
-            byte[] value = codec.encode(((Capability.Value) capability).value());
+            byte[] value = calls.codec().encode(((Capability.Value) capability).value());
             call = h -> NativeGrants.grantValue(h, n, value, id);
         }
         try {
-            run(call, false);
+            calls.run(call, false);
         } catch (RuntimeException e) {
             if (function != 0) {
                 hostFunctions.remove(function);
@@ -325,20 +290,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Denials denials() {
-        RuntimeException failure;
-        lock.readLock().lock();
-        try {
-            ensureOpen();
-            NativeEngine.Result result = NativeEngine.denials(handle);
-            if (result.ok()) {
-                return Denials.fromEngine(codec.decode(result.data()));
-            }
-            failure = failed(result);
-        } finally {
-            lock.readLock().unlock();
-            Reference.reachabilityFence(this);
-        }
-        throw lifecycle.destroyIfBroken(failure);
+        return calls.denials();
     }
 
     /**
@@ -389,113 +341,6 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Makes one native call under the read lock, so close() cannot free the
-     * handle under it. A failure that leaves the sandbox unusable (its worker
-     * died or was killed) closes it: the native sandbox is destroyed, which
-     * reaps the worker, before the exception is thrown.
-     */
-    private Object run(LongFunction<NativeEngine.Result> call, boolean returnsValue) {
-        RuntimeException failure;
-        lock.readLock().lock();
-        try {
-            ensureOpen();
-            releaseUnreachableReferences();
-            long start = System.nanoTime();
-            NativeEngine.Result result = call.apply(handle);
-            if (result.ok()) {
-                denialLog.logNew(this, this::readDenials);
-                if (!returnsValue || result.data() == null) {
-                    return null;
-                }
-                try {
-                    return decodeResult(result.data(), start);
-                } catch (LimitExceededException e) {
-                    throw e;
-                } catch (SandboxException e) {
-                    // A value no engine of ours makes: its worker is no
-                    // longer ours to trust (or the engine is broken).
-                    lifecycle.markBroken();
-                    failure = e;
-                    SandboxLog.failed(this, e);
-                }
-            } else {
-                failure = failed(result);
-            }
-            if (!lifecycle.isBroken()) {
-                denialLog.logNew(this, this::readDenials);
-            }
-        } finally {
-            lock.readLock().unlock();
-            // The cleaner must not destroy the sandbox while a call is in it.
-            Reference.reachabilityFence(this);
-        }
-        throw lifecycle.destroyIfBroken(failure);
-    }
-
-    /**
-     * Decodes a call's value within the call's limits: no larger than the
-     * result limit, and within its time limit counted from the call's start
-     * (decoding is linear in the value's size: ValueCodec). The caller holds
-     * the read lock.
-     */
-    private Object decodeResult(byte[] data, long start) {
-        if (limits.resultBytes() > 0 && data.length > limits.resultBytes()) {
-            throw limitHit(Limit.RESULT, "the value is larger than the sandbox's result size "
-                    + "limit");
-        }
-        long deadline = limits.timeoutMillis() > 0
-                ? start + TimeUnit.MILLISECONDS.toNanos(limits.timeoutMillis()) : Long.MAX_VALUE;
-        try {
-            return codec.decode(data, deadline,
-                    limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE);
-        } catch (ValueCodec.DeadlinePassedException e) {
-            throw limitHit(Limit.TIME, e.getMessage());
-        } catch (ValueCodec.TooLargeException e) {
-            // Only a worker that is no longer ours sends one: the engine
-            // charges the same costs before it lets a value out (values.c).
-            throw limitHit(Limit.RESULT, e.getMessage());
-        }
-    }
-
-    private LimitExceededException limitHit(Limit limit, String message) {
-        LimitExceededException e = new LimitExceededException(limit, limits.of(limit), false,
-                message, null);
-        SandboxLog.failed(this, e);
-        return e;
-    }
-
-    /**
-     * The exception for a failed call; marks the sandbox broken (so that no
-     * new call starts) if the engine says it can no longer be used. The
-     * caller holds the read lock.
-     */
-    private RuntimeException failed(NativeEngine.Result result) {
-        if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
-            lifecycle.markBroken();
-        }
-        RuntimeException failure =
-                ErrorDecoder.toException(result.status(), result.data(), limits::of);
-        SandboxLog.failed(this, failure);
-        return failure;
-    }
-
-    /** Reads the engine's report; the caller holds the read lock. */
-    private Denials readDenials() {
-        NativeEngine.Result result = NativeEngine.denials(handle);
-        if (!result.ok()) {
-            throw ErrorDecoder.toException(result.status(), result.data(), limits::of);
-        }
-        return Denials.fromEngine(codec.decode(result.data()));
-    }
-
-    private void releaseUnreachableReferences() {
-        for (long reference : references.drainPending()) {
-            // A failure only means the engine already forgot it.
-            NativeEngine.release(handle, reference);
-        }
-    }
-
-    /**
      * The limits a sandbox was made with, each in its natural unit (see
      * {@link Limit}); 0 means none.
      */
@@ -512,23 +357,6 @@ public final class Sandbox implements AutoCloseable {
                 case RECURSION: return recursion;
                 default: return 0;
             }
-        }
-    }
-
-    /** Converts this sandbox's references; refuses other sandboxes'. */
-    private final class References implements ReferenceCodec {
-        @Override
-        public long handleOf(PythonReference reference) {
-            if (reference.sandbox() != Sandbox.this) {
-                throw new IllegalArgumentException(
-                        "a PythonReference can only be used in the sandbox that made it");
-            }
-            return reference.handle();
-        }
-
-        @Override
-        public PythonReference reference(long id, String typeName) {
-            return references.intern(id, typeName);
         }
     }
 

@@ -1,7 +1,5 @@
 package org.objcap;
 
-import static org.objcap.SandboxLifecycle.DELIVERING_FOR;
-
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,14 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongFunction;
-import org.objcap.internal.ErrorDecoder;
 import org.objcap.internal.NativeEngine;
-import org.objcap.internal.NativeGrants;
 import org.objcap.internal.ValueCodec;
 import org.objcap.internal.WorkerBinary;
-import org.objcap.internal.Wtf8;
 
 /**
  * A Python sandbox: its own CPython (sub-)interpreter with its own globals
@@ -72,25 +65,17 @@ public final class Sandbox implements AutoCloseable {
 
     private static final String DEFAULT_FILE_NAME = "<sandbox>";
 
-    private final long handle;
     private final Isolation isolation;
-    private final Limits limits;
     private final SandboxLifecycle lifecycle;
     private final SandboxCalls calls;
-    private final HostFunctions hostFunctions;
-    private final Map<String, Grant> grants = new ConcurrentHashMap<>();
-    private boolean hostHandlerSet; // guarded by grants
+    private final SandboxGrants grants;
 
     Sandbox(long handle, Object outputToken, Isolation isolation, Limits limits) {
-        this.handle = handle;
         this.isolation = isolation;
-        this.limits = limits;
         ReferenceTable references = new ReferenceTable(this);
         this.lifecycle = new SandboxLifecycle(this, handle, outputToken, references);
         this.calls = new SandboxCalls(this, lifecycle, limits, references);
-        this.hostFunctions = new HostFunctions(calls.codec(),
-                limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE,
-                () -> DELIVERING_FOR.set(outputToken), DELIVERING_FOR::remove);
+        this.grants = new SandboxGrants(this, lifecycle, calls, limits, outputToken);
     }
 
     /**
@@ -216,37 +201,7 @@ public final class Sandbox implements AutoCloseable {
      *     from inside one of its own host functions or output
      */
     public Grant grant(String name, Capability capability) {
-        checkGrantName(name);
-        Objects.requireNonNull(capability, "capability");
-        ensureOpen();
-        byte[] n = Wtf8.encode(name);
-        long[] id = new long[1];
-        long function = 0;
-        LongFunction<NativeEngine.Result> call;
-        if (capability instanceof Capability.Directory dir) {
-            byte[] path = Wtf8.encode(dir.path().toString());
-            boolean writable = dir.access() == Access.READ_WRITE;
-            call = h -> NativeGrants.grantDirectory(h, n, path, writable, id);
-        } else if (capability instanceof Capability.Function f) {
-            ensureHostHandler();
-            long number = hostFunctions.add(f.function());
-            function = number;
-            call = h -> NativeGrants.grantFunction(h, n, number, id);
-        } else {
-            byte[] value = calls.codec().encode(((Capability.Value) capability).value());
-            call = h -> NativeGrants.grantValue(h, n, value, id);
-        }
-        try {
-            calls.run(call, false);
-        } catch (RuntimeException e) {
-            if (function != 0) {
-                hostFunctions.remove(function);
-            }
-            throw e;
-        }
-        Grant grant = new Grant(this, handle, id[0], name, capability);
-        grants.put(name, grant);
-        return grant;
+        return grants.grant(name, capability);
     }
 
     /**
@@ -256,27 +211,7 @@ public final class Sandbox implements AutoCloseable {
      * @return an unmodifiable snapshot
      */
     public Map<String, Grant> grants() {
-        return Map.copyOf(grants);
-    }
-
-    private static void checkGrantName(String name) {
-        Objects.requireNonNull(name, "name");
-        if (name.isEmpty() || name.startsWith("__")) {
-            throw new IllegalArgumentException("a grant's name must be a Python identifier "
-                    + "not starting with two underscores: '" + name + "'");
-        }
-    }
-
-    private void ensureHostHandler() {
-        synchronized (grants) {
-            if (!hostHandlerSet) {
-                int status = NativeGrants.setHostHandler(handle, hostFunctions);
-                if (status != ErrorDecoder.OK) {
-                    throw ErrorDecoder.toException(status, null);
-                }
-                hostHandlerSet = true;
-            }
-        }
+        return grants.snapshot();
     }
 
     /**
@@ -333,11 +268,7 @@ public final class Sandbox implements AutoCloseable {
     public String toString() {
         String mode = isolation.processIsolated()
                 ? "process " + isolation.pid() : Isolation.IN_PROCESS;
-        return "Sandbox[" + mode + " #" + handle + (isClosed() ? ", closed]" : "]");
-    }
-
-    private void ensureOpen() {
-        lifecycle.ensureOpen();
+        return "Sandbox[" + mode + " #" + lifecycle.handle() + (isClosed() ? ", closed]" : "]");
     }
 
     /**
@@ -436,7 +367,7 @@ public final class Sandbox implements AutoCloseable {
          *     two underscores or was already granted
          */
         public Builder grant(String name, Capability capability) {
-            checkGrantName(name);
+            SandboxGrants.checkGrantName(name);
             Objects.requireNonNull(capability, "capability");
             if (grants.putIfAbsent(name, capability) != null) {
                 throw new IllegalArgumentException("'" + name + "' is granted twice");

@@ -12,6 +12,14 @@ import org.objcap.internal.NativeEngine;
 import org.objcap.internal.ValueCodec;
 import org.objcap.internal.WorkerBinary;
 
+// This file runs past 600 lines, most of them javadoc, because it is the
+// whole public face of a sandbox: Sandbox's public methods and its Builder,
+// which users name as Sandbox.Builder and which therefore stays nested here.
+// The work is done in package-private classes: SandboxLifecycle (creation,
+// closing, the broken state, the cleaner), SandboxCalls (the call path and
+// the decoding of results), SandboxGrants (grants and host functions) and
+// OutputWriter (a sandbox's output).
+
 /**
  * A Python sandbox: its own CPython (sub-)interpreter with its own globals
  * and modules, holding only what the host hands it.

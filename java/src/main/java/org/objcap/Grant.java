@@ -1,7 +1,7 @@
 package org.objcap;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.objcap.internal.NativeEngine;
+import org.objcap.internal.NativeGrants;
 
 /**
  * A capability granted to a sandbox under a name; {@link #revoke()} takes it
@@ -52,7 +52,7 @@ public final class Grant {
     public void revoke() {
         if (revoked.compareAndSet(false, true) && !sandbox.isClosed()) {
             // A closed or crashed sandbox has nothing left to revoke.
-            NativeEngine.revoke(handle, id);
+            NativeGrants.revoke(handle, id);
         }
     }
 

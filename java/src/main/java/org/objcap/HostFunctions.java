@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.objcap.internal.ErrorDecoder;
 import org.objcap.internal.NativeEngine;
+import org.objcap.internal.NativeGrants;
 import org.objcap.internal.ValueCodec;
 
 /**
@@ -18,7 +19,7 @@ import org.objcap.internal.ValueCodec;
  * {@code HostError}: the class name and message cross, the stack trace
  * (which names host classes and files) does not.
  */
-final class HostFunctions implements NativeEngine.HostHandler {
+final class HostFunctions implements NativeGrants.HostHandler {
     /** Longer messages are cut: the script does not need the host's essays. */
     private static final int MAX_MESSAGE = 4096;
 

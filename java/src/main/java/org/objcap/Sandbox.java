@@ -1,9 +1,6 @@
 package org.objcap;
 
-import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.ref.Cleaner;
-import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,16 +8,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.LongFunction;
-import org.objcap.internal.ErrorDecoder;
 import org.objcap.internal.NativeEngine;
-import org.objcap.internal.ReferenceCodec;
 import org.objcap.internal.ValueCodec;
 import org.objcap.internal.WorkerBinary;
-import org.objcap.internal.Wtf8;
+
+// This file runs past 600 lines, most of them javadoc, because it is the
+// whole public face of a sandbox: Sandbox's public methods and its Builder,
+// which users name as Sandbox.Builder and which therefore stays nested here.
+// The work is done in package-private classes: SandboxLifecycle (creation,
+// closing, the broken state, the cleaner), SandboxCalls (the call path and
+// the decoding of results), SandboxGrants (grants and host functions) and
+// OutputWriter (a sandbox's output).
 
 /**
  * A Python sandbox: its own CPython (sub-)interpreter with its own globals
@@ -75,42 +73,17 @@ public final class Sandbox implements AutoCloseable {
 
     private static final String DEFAULT_FILE_NAME = "<sandbox>";
 
-    /** Destroys sandboxes that were never closed once they are unreachable. */
-    private static final Cleaner CLEANER = CleanerThreads.create("objcap-sandbox-cleaner");
-
-    /**
-     * Which sandbox the current thread is serving from inside a call: its
-     * output, or one of its host functions. Such a thread must not call the
-     * sandbox (the call it serves holds it) nor close it.
-     */
-    private static final ThreadLocal<Object> DELIVERING_FOR = new ThreadLocal<>();
-
-    private final long handle;
-    private final Object outputToken;
     private final Isolation isolation;
-    private final Limits limits;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final ReferenceTable references = new ReferenceTable(this);
-    private final ValueCodec codec = new ValueCodec(new References());
-    private final Cleaner.Cleanable destroyer;
-    private final DenialLog denialLog = new DenialLog();
-    private final HostFunctions hostFunctions;
-    private final Map<String, Grant> grants = new ConcurrentHashMap<>();
-    private boolean hostHandlerSet; // guarded by grants
-    /** The native sandbox is destroyed (by close() or after it broke). */
-    private volatile boolean closed;
-    /** The engine said the sandbox can no longer be used (its worker is gone). */
-    private volatile boolean broken;
+    private final SandboxLifecycle lifecycle;
+    private final SandboxCalls calls;
+    private final SandboxGrants grants;
 
-    private Sandbox(long handle, Object outputToken, Isolation isolation, Limits limits) {
-        this.handle = handle;
-        this.outputToken = outputToken;
+    Sandbox(long handle, Object outputToken, Isolation isolation, Limits limits) {
         this.isolation = isolation;
-        this.limits = limits;
-        this.destroyer = CLEANER.register(this, new Destroyer(handle));
-        this.hostFunctions = new HostFunctions(codec,
-                limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE,
-                () -> DELIVERING_FOR.set(outputToken), DELIVERING_FOR::remove);
+        ReferenceTable references = new ReferenceTable(this);
+        this.lifecycle = new SandboxLifecycle(this, handle, outputToken, references);
+        this.calls = new SandboxCalls(this, lifecycle, limits, references);
+        this.grants = new SandboxGrants(this, lifecycle, calls, limits, outputToken);
     }
 
     /**
@@ -153,12 +126,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public void exec(String source, String fileName) {
-        Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(fileName, "fileName");
-        ensureOpen();
-        byte[] src = Wtf8.encode(source);
-        byte[] file = Wtf8.encode(fileName);
-        run(h -> NativeEngine.exec(h, src, file), false);
+        calls.exec(source, fileName);
     }
 
     /**
@@ -172,10 +140,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object eval(String expression) {
-        Objects.requireNonNull(expression, "expression");
-        ensureOpen();
-        byte[] expr = Wtf8.encode(expression);
-        return run(h -> NativeEngine.eval(h, expr), true);
+        return calls.eval(expression);
     }
 
     /**
@@ -192,17 +157,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object call(String function, Object... args) {
-        Objects.requireNonNull(function, "function");
-        Objects.requireNonNull(args, "args");
-        ensureOpen();
-        byte[] name = Wtf8.encode(function);
-        byte[] packed = codec.encodeArray(args);
-        try {
-            return run(h -> NativeEngine.call(h, name, packed), true);
-        } finally {
-            // References among the arguments must not be released mid-call.
-            Reference.reachabilityFence(args);
-        }
+        return calls.call(function, args);
     }
 
     /**
@@ -217,15 +172,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public void set(String name, Object value) {
-        Objects.requireNonNull(name, "name");
-        ensureOpen();
-        byte[] n = Wtf8.encode(name);
-        byte[] packed = codec.encode(value);
-        try {
-            run(h -> NativeEngine.set(h, n, packed), false);
-        } finally {
-            Reference.reachabilityFence(value);
-        }
+        calls.set(name, value);
     }
 
     /**
@@ -238,10 +185,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Object get(String name) {
-        Objects.requireNonNull(name, "name");
-        ensureOpen();
-        byte[] n = Wtf8.encode(name);
-        return run(h -> NativeEngine.get(h, n), true);
+        return calls.get(name);
     }
 
     /**
@@ -265,37 +209,7 @@ public final class Sandbox implements AutoCloseable {
      *     from inside one of its own host functions or output
      */
     public Grant grant(String name, Capability capability) {
-        checkGrantName(name);
-        Objects.requireNonNull(capability, "capability");
-        ensureOpen();
-        byte[] n = Wtf8.encode(name);
-        long[] id = new long[1];
-        long function = 0;
-        LongFunction<NativeEngine.Result> call;
-        if (capability instanceof Capability.Directory dir) {
-            byte[] path = Wtf8.encode(dir.path().toString());
-            boolean writable = dir.access() == Access.READ_WRITE;
-            call = h -> NativeEngine.grantDirectory(h, n, path, writable, id);
-        } else if (capability instanceof Capability.Function f) {
-            ensureHostHandler();
-            long number = hostFunctions.add(f.function());
-            function = number;
-            call = h -> NativeEngine.grantFunction(h, n, number, id);
-        } else {
-            byte[] value = codec.encode(((Capability.Value) capability).value());
-            call = h -> NativeEngine.grantValue(h, n, value, id);
-        }
-        try {
-            run(call, false);
-        } catch (RuntimeException e) {
-            if (function != 0) {
-                hostFunctions.remove(function);
-            }
-            throw e;
-        }
-        Grant grant = new Grant(this, handle, id[0], name, capability);
-        grants.put(name, grant);
-        return grant;
+        return grants.grant(name, capability);
     }
 
     /**
@@ -305,27 +219,7 @@ public final class Sandbox implements AutoCloseable {
      * @return an unmodifiable snapshot
      */
     public Map<String, Grant> grants() {
-        return Map.copyOf(grants);
-    }
-
-    private static void checkGrantName(String name) {
-        Objects.requireNonNull(name, "name");
-        if (name.isEmpty() || name.startsWith("__")) {
-            throw new IllegalArgumentException("a grant's name must be a Python identifier "
-                    + "not starting with two underscores: '" + name + "'");
-        }
-    }
-
-    private void ensureHostHandler() {
-        synchronized (grants) {
-            if (!hostHandlerSet) {
-                int status = NativeEngine.setHostHandler(handle, hostFunctions);
-                if (status != ErrorDecoder.OK) {
-                    throw ErrorDecoder.toException(status, null);
-                }
-                hostHandlerSet = true;
-            }
-        }
+        return grants.snapshot();
     }
 
     /**
@@ -339,20 +233,7 @@ public final class Sandbox implements AutoCloseable {
      * @throws IllegalStateException if the sandbox is closed
      */
     public Denials denials() {
-        RuntimeException failure;
-        lock.readLock().lock();
-        try {
-            ensureOpen();
-            NativeEngine.Result result = NativeEngine.denials(handle);
-            if (result.ok()) {
-                return Denials.fromEngine(codec.decode(result.data()));
-            }
-            failure = failed(result);
-        } finally {
-            lock.readLock().unlock();
-            Reference.reachabilityFence(this);
-        }
-        throw destroyIfBroken(failure);
+        return calls.denials();
     }
 
     /**
@@ -375,7 +256,7 @@ public final class Sandbox implements AutoCloseable {
      * @return {@code true} if no more calls can be made
      */
     public boolean isClosed() {
-        return closed || broken;
+        return lifecycle.isClosed();
     }
 
     /**
@@ -388,167 +269,14 @@ public final class Sandbox implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (DELIVERING_FOR.get() == outputToken) {
-            throw new IllegalStateException("a sandbox cannot be closed from inside its own "
-                    + "host function or output");
-        }
-        destroy();
-    }
-
-    /** Frees the native sandbox (reaping its worker) once no call is in it. */
-    private void destroy() {
-        lock.writeLock().lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            references.clear();
-            destroyer.clean();
-        } finally {
-            lock.writeLock().unlock();
-        }
+        lifecycle.close();
     }
 
     @Override
     public String toString() {
         String mode = isolation.processIsolated()
                 ? "process " + isolation.pid() : Isolation.IN_PROCESS;
-        return "Sandbox[" + mode + " #" + handle + (isClosed() ? ", closed]" : "]");
-    }
-
-    private void ensureOpen() {
-        if (isClosed()) {
-            throw new IllegalStateException("sandbox is closed");
-        }
-        if (DELIVERING_FOR.get() == outputToken) {
-            // The call being served holds the sandbox: waiting for it here
-            // would never end.
-            throw new IllegalStateException("a sandbox cannot be called from inside its own "
-                    + "host function or output");
-        }
-    }
-
-    /**
-     * Makes one native call under the read lock, so close() cannot free the
-     * handle under it. A failure that leaves the sandbox unusable (its worker
-     * died or was killed) closes it: the native sandbox is destroyed, which
-     * reaps the worker, before the exception is thrown.
-     */
-    private Object run(LongFunction<NativeEngine.Result> call, boolean returnsValue) {
-        RuntimeException failure;
-        lock.readLock().lock();
-        try {
-            ensureOpen();
-            releaseUnreachableReferences();
-            long start = System.nanoTime();
-            NativeEngine.Result result = call.apply(handle);
-            if (result.ok()) {
-                denialLog.logNew(this, this::readDenials);
-                if (!returnsValue || result.data() == null) {
-                    return null;
-                }
-                try {
-                    return decodeResult(result.data(), start);
-                } catch (LimitExceededException e) {
-                    throw e;
-                } catch (SandboxException e) {
-                    // A value no engine of ours makes: its worker is no
-                    // longer ours to trust (or the engine is broken).
-                    broken = true;
-                    failure = e;
-                    SandboxLog.failed(this, e);
-                }
-            } else {
-                failure = failed(result);
-            }
-            if (!broken) {
-                denialLog.logNew(this, this::readDenials);
-            }
-        } finally {
-            lock.readLock().unlock();
-            // The cleaner must not destroy the sandbox while a call is in it.
-            Reference.reachabilityFence(this);
-        }
-        throw destroyIfBroken(failure);
-    }
-
-    /**
-     * Decodes a call's value within the call's limits: no larger than the
-     * result limit, and within its time limit counted from the call's start
-     * (decoding is linear in the value's size: ValueCodec). The caller holds
-     * the read lock.
-     */
-    private Object decodeResult(byte[] data, long start) {
-        if (limits.resultBytes() > 0 && data.length > limits.resultBytes()) {
-            throw limitHit(Limit.RESULT, "the value is larger than the sandbox's result size "
-                    + "limit");
-        }
-        long deadline = limits.timeoutMillis() > 0
-                ? start + TimeUnit.MILLISECONDS.toNanos(limits.timeoutMillis()) : Long.MAX_VALUE;
-        try {
-            return codec.decode(data, deadline,
-                    limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE);
-        } catch (ValueCodec.DeadlinePassedException e) {
-            throw limitHit(Limit.TIME, e.getMessage());
-        } catch (ValueCodec.TooLargeException e) {
-            // Only a worker that is no longer ours sends one: the engine
-            // charges the same costs before it lets a value out (values.c).
-            throw limitHit(Limit.RESULT, e.getMessage());
-        }
-    }
-
-    private LimitExceededException limitHit(Limit limit, String message) {
-        LimitExceededException e = new LimitExceededException(limit, limits.of(limit), false,
-                message, null);
-        SandboxLog.failed(this, e);
-        return e;
-    }
-
-    /**
-     * The exception for a failed call; marks the sandbox broken (so that no
-     * new call starts) if the engine says it can no longer be used. The
-     * caller holds the read lock.
-     */
-    private RuntimeException failed(NativeEngine.Result result) {
-        if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
-            broken = true;
-        }
-        RuntimeException failure =
-                ErrorDecoder.toException(result.status(), result.data(), limits::of);
-        SandboxLog.failed(this, failure);
-        return failure;
-    }
-
-    /**
-     * Destroys a broken sandbox, which reaps its worker, once the failed call
-     * has released the read lock; returns the failure to throw. A thread that
-     * still holds the read lock (a call nested in another call of this
-     * sandbox) cannot take the write lock: close() or the cleaner destroys
-     * the sandbox then.
-     */
-    private RuntimeException destroyIfBroken(RuntimeException failure) {
-        if (broken && !closed && lock.getReadHoldCount() == 0
-                && DELIVERING_FOR.get() != outputToken) {
-            destroy();
-        }
-        return failure;
-    }
-
-    /** Reads the engine's report; the caller holds the read lock. */
-    private Denials readDenials() {
-        NativeEngine.Result result = NativeEngine.denials(handle);
-        if (!result.ok()) {
-            throw ErrorDecoder.toException(result.status(), result.data(), limits::of);
-        }
-        return Denials.fromEngine(codec.decode(result.data()));
-    }
-
-    private void releaseUnreachableReferences() {
-        for (long reference : references.drainPending()) {
-            // A failure only means the engine already forgot it.
-            NativeEngine.release(handle, reference);
-        }
+        return "Sandbox[" + mode + " #" + lifecycle.handle() + (isClosed() ? ", closed]" : "]");
     }
 
     /**
@@ -567,66 +295,6 @@ public final class Sandbox implements AutoCloseable {
                 case RESULT: return resultBytes;
                 case RECURSION: return recursion;
                 default: return 0;
-            }
-        }
-    }
-
-    /** Converts this sandbox's references; refuses other sandboxes'. */
-    private final class References implements ReferenceCodec {
-        @Override
-        public long handleOf(PythonReference reference) {
-            if (reference.sandbox() != Sandbox.this) {
-                throw new IllegalArgumentException(
-                        "a PythonReference can only be used in the sandbox that made it");
-            }
-            return reference.handle();
-        }
-
-        @Override
-        public PythonReference reference(long id, String typeName) {
-            return references.intern(id, typeName);
-        }
-    }
-
-    /** Destroys the native sandbox once, on close() or when unreachable. */
-    private static final class Destroyer implements Runnable {
-        private final long handle;
-
-        Destroyer(long handle) {
-            this.handle = handle;
-        }
-
-        @Override
-        public void run() {
-            // The status is ignored: a crashed sandbox is already gone.
-            NativeEngine.destroy(handle);
-        }
-    }
-
-    /** Writes a sandbox's output to the host's streams. */
-    private static final class OutputWriter implements NativeEngine.OutputSink {
-        private final Object token;
-        private final OutputStream stdout;
-        private final OutputStream stderr;
-
-        OutputWriter(Object token, OutputStream stdout, OutputStream stderr) {
-            this.token = token;
-            this.stdout = stdout;
-            this.stderr = stderr;
-        }
-
-        @Override
-        public void write(int stream, byte[] data) {
-            OutputStream target = stream == NativeEngine.STDERR ? stderr : stdout;
-            DELIVERING_FOR.set(token);
-            try {
-                target.write(data);
-                // The host should see output while the call still runs.
-                target.flush();
-            } catch (IOException e) {
-                // A failing host stream must not fail the sandboxed code.
-            } finally {
-                DELIVERING_FOR.remove();
             }
         }
     }
@@ -707,7 +375,7 @@ public final class Sandbox implements AutoCloseable {
          *     two underscores or was already granted
          */
         public Builder grant(String name, Capability capability) {
-            checkGrantName(name);
+            SandboxGrants.checkGrantName(name);
             Objects.requireNonNull(capability, "capability");
             if (grants.putIfAbsent(name, capability) != null) {
                 throw new IllegalArgumentException("'" + name + "' is granted twice");
@@ -1109,48 +777,8 @@ public final class Sandbox implements AutoCloseable {
                     stderr != null ? stderr : System.err);
             // Checked right before the spawn: a replaced file never runs.
             String worker = mode == Mode.PROCESS ? WorkerBinary.get().verifiedPath() : null;
-            long[] handle = new long[1];
-            NativeEngine.Result result = NativeEngine.create(options(worker), sink, handle);
-            if (!result.ok()) {
-                throw ErrorDecoder.toException(result.status(), result.data());
-            }
-            Isolation isolation;
-            try {
-                isolation = readIsolation(handle[0]);
-                if (mode == Mode.PROCESS && !isolation.processIsolated()) {
-                    throw new SandboxException("the engine made an in-process sandbox"
-                            + " where a worker process was asked for");
-                }
-                List<String> missing = isolation.missingConfinements();
-                if (!missing.isEmpty() && !allowWeakerIsolation) {
-                    throw new SandboxException("refusing a weakly isolated sandbox: this kernel "
-                            + "does not provide " + String.join(" or ", missing)
-                            + " for the worker process (seccomp needs CONFIG_SECCOMP_FILTER, "
-                            + "Landlock Linux 5.13+ with landlock in the lsm= boot list); use "
-                            + "such a kernel, or call Sandbox.builder().allowWeakerIsolation() "
-                            + "to accept the weaker isolation");
-                }
-            } catch (RuntimeException e) {
-                NativeEngine.destroy(handle[0]);
-                throw e;
-            }
-            Sandbox sandbox = new Sandbox(handle[0], token, isolation, limits());
-            try {
-                grants.forEach(sandbox::grant);
-            } catch (RuntimeException e) {
-                sandbox.close();
-                throw e;
-            }
-            SandboxLog.created(sandbox, isolation);
-            return sandbox;
-        }
-
-        private static Isolation readIsolation(long handle) {
-            NativeEngine.Result result = NativeEngine.isolation(handle);
-            if (!result.ok()) {
-                throw ErrorDecoder.toException(result.status(), result.data());
-            }
-            return Isolation.fromEngine(new ValueCodec(null).decode(result.data()));
+            return SandboxLifecycle.create(options(worker), sink, token, mode == Mode.PROCESS,
+                    allowWeakerIsolation, limits(), grants);
         }
 
         private byte[] options(String worker) {

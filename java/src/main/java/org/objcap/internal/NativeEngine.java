@@ -1,30 +1,33 @@
 package org.objcap.internal;
 
-import com.sun.jna.Callback;
+import static org.objcap.internal.EngineLibrary.copy;
+import static org.objcap.internal.EngineLibrary.lib;
+import static org.objcap.internal.EngineLibrary.take;
+
 import com.sun.jna.CallbackThreadInitializer;
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.objcap.SandboxException;
+import org.objcap.internal.EngineLibrary.Direct;
+import org.objcap.internal.EngineLibrary.OutputCallback;
 
 /**
- * The JNA binding of {@code native/include/objcap.h}: the only class that
- * touches JNA. It moves bytes in and out and reports statuses; turning them
- * into values and exceptions is the caller's job.
- *
- * <p>The native library {@code libobjcap.so} is found by JNA on
- * {@code jna.library.path}, the system paths, or the class path (the jar
- * carries it under {@code linux-x86-64/}).
+ * The JNA binding of {@code native/include/objcap.h}, its operations: the
+ * runtime, and what is done with a sandbox handle (creating and destroying
+ * it, with the output callback that carries its output, running code,
+ * reading and setting values, releasing references, its reports). Grants
+ * and host functions are bound in {@link NativeGrants}, the symbols they
+ * all call in {@link EngineLibrary}; these are the only classes that touch
+ * JNA. They move bytes in and out and report statuses; turning them into
+ * values and exceptions is the caller's job.
  */
 public final class NativeEngine {
     /** Stream number of stdout in the output callback. */
@@ -50,20 +53,10 @@ public final class NativeEngine {
     /** Sink ids by sandbox handle, to forget the sink once the sandbox is destroyed. */
     private static final Map<Long, Long> SINK_OF_SANDBOX = new ConcurrentHashMap<>();
 
-    private static final AtomicLong NEXT_SINK = new AtomicLong();
-
-    /** The one host-function callback of all sandboxes (see CALLBACK). */
-    private static final HostCallback HOST_CALLBACK = new HostDispatch();
-
-    /** Host handlers by the id passed as the callback's user pointer. */
-    private static final Map<Long, HostHandler> HANDLERS = new ConcurrentHashMap<>();
-
-    /** Handler ids by sandbox handle, forgotten when the sandbox is destroyed. */
-    private static final Map<Long, Long> HANDLER_OF_SANDBOX = new ConcurrentHashMap<>();
+    /** Ids of sinks, and of host handlers (NativeGrants): never 0. */
+    static final AtomicLong NEXT_SINK = new AtomicLong();
 
     static {
-        Native.setCallbackThreadInitializer(HOST_CALLBACK,
-                new CallbackThreadInitializer(true, false, "objcap-sandbox"));
         // Daemon: an engine thread must not keep the JVM alive. No detach:
         // the engine thread calls back often, and attaching each time is
         // slow; JNA detaches it when the thread ends.
@@ -106,312 +99,6 @@ public final class NativeEngine {
         void write(int stream, byte[] data);
     }
 
-    /** The C functions, one to one. Public because JNA proxies it. */
-    public interface Lib extends Library {
-        /**
-         * {@code objcap_version}.
-         *
-         * @return a static C string
-         */
-        Pointer objcap_version();
-
-        /**
-         * {@code objcap_runtime_start}.
-         *
-         * @param stdlibDir NULL for the build's CPython
-         * @param out error buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_runtime_start(String stdlibDir, PointerByReference out, LongByReference outLen);
-
-        /**
-         * {@code objcap_sandbox_create}.
-         *
-         * @param options MessagePack options map
-         * @param optionsLen its length
-         * @param onOutput output callback, or null
-         * @param user passed to the callback
-         * @param sandbox receives the handle
-         * @param out error buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_sandbox_create(Pointer options, long optionsLen, OutputCallback onOutput,
-                Pointer user, LongByReference sandbox, PointerByReference out,
-                LongByReference outLen);
-
-        /**
-         * {@code objcap_sandbox_destroy}.
-         *
-         * @param sandbox the handle
-         * @return the status
-         */
-        int objcap_sandbox_destroy(long sandbox);
-
-        /**
-         * {@code objcap_exec}.
-         *
-         * @param sandbox the handle
-         * @param source UTF-8 source
-         * @param sourceLen its length
-         * @param filename UTF-8 file name
-         * @param filenameLen its length
-         * @param out result buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_exec(long sandbox, Pointer source, long sourceLen, Pointer filename,
-                long filenameLen, PointerByReference out, LongByReference outLen);
-
-        /**
-         * {@code objcap_eval}.
-         *
-         * @param sandbox the handle
-         * @param expression UTF-8 expression
-         * @param len its length
-         * @param out result buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_eval(long sandbox, Pointer expression, long len, PointerByReference out,
-                LongByReference outLen);
-
-        /**
-         * {@code objcap_call}.
-         *
-         * @param sandbox the handle
-         * @param name UTF-8 global name
-         * @param nameLen its length
-         * @param args MessagePack array
-         * @param argsLen its length
-         * @param out result buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_call(long sandbox, Pointer name, long nameLen, Pointer args, long argsLen,
-                PointerByReference out, LongByReference outLen);
-
-        /**
-         * {@code objcap_set}.
-         *
-         * @param sandbox the handle
-         * @param name UTF-8 global name
-         * @param nameLen its length
-         * @param value MessagePack value
-         * @param valueLen its length
-         * @param out result buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_set(long sandbox, Pointer name, long nameLen, Pointer value, long valueLen,
-                PointerByReference out, LongByReference outLen);
-
-        /**
-         * {@code objcap_get}.
-         *
-         * @param sandbox the handle
-         * @param name UTF-8 global name
-         * @param nameLen its length
-         * @param out result buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_get(long sandbox, Pointer name, long nameLen, PointerByReference out,
-                LongByReference outLen);
-
-        /**
-         * {@code objcap_release}.
-         *
-         * @param sandbox the handle
-         * @param reference the reference handle
-         * @return the status
-         */
-        int objcap_release(long sandbox, long reference);
-
-        /**
-         * {@code objcap_denials}.
-         *
-         * @param sandbox the handle
-         * @param out result buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_denials(long sandbox, PointerByReference out, LongByReference outLen);
-
-        /**
-         * {@code objcap_isolation}.
-         *
-         * @param sandbox the handle
-         * @param out result buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_isolation(long sandbox, PointerByReference out, LongByReference outLen);
-
-        /**
-         * {@code objcap_module_kind}.
-         *
-         * @param name UTF-8 module name
-         * @param len its length
-         * @param kind receives the {@code objcap_module_kind}
-         * @return the status
-         */
-        int objcap_module_kind(Pointer name, long len, IntByReference kind);
-
-        /**
-         * {@code objcap_free}.
-         *
-         * @param buffer a buffer returned by the library, or NULL
-         */
-        void objcap_free(Pointer buffer);
-
-        /**
-         * {@code objcap_set_host_handler}.
-         *
-         * @param sandbox the handle
-         * @param handler the callback
-         * @param user passed to it
-         * @return the status
-         */
-        int objcap_set_host_handler(long sandbox, HostCallback handler, Pointer user);
-
-        /**
-         * {@code objcap_reply_set}.
-         *
-         * @param reply the reply of a running host function
-         * @param data MessagePack bytes
-         * @param len their length
-         * @return the status
-         */
-        int objcap_reply_set(Pointer reply, Pointer data, long len);
-
-        /**
-         * {@code objcap_grant_directory}.
-         *
-         * @param sandbox the handle
-         * @param name UTF-8 global name
-         * @param nameLen its length
-         * @param path UTF-8 absolute path
-         * @param pathLen its length
-         * @param access 0 read-only, 1 read-write
-         * @param grant receives the grant's id
-         * @param out error buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_grant_directory(long sandbox, Pointer name, long nameLen, Pointer path,
-                long pathLen, int access, LongByReference grant, PointerByReference out,
-                LongByReference outLen);
-
-        /**
-         * {@code objcap_grant_function}.
-         *
-         * @param sandbox the handle
-         * @param name UTF-8 global name
-         * @param nameLen its length
-         * @param function the number passed back to the host handler
-         * @param grant receives the grant's id
-         * @param out error buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_grant_function(long sandbox, Pointer name, long nameLen, long function,
-                LongByReference grant, PointerByReference out, LongByReference outLen);
-
-        /**
-         * {@code objcap_grant_value}.
-         *
-         * @param sandbox the handle
-         * @param name UTF-8 global name
-         * @param nameLen its length
-         * @param value MessagePack value
-         * @param valueLen its length
-         * @param grant receives the grant's id
-         * @param out error buffer
-         * @param outLen its length
-         * @return the status
-         */
-        int objcap_grant_value(long sandbox, Pointer name, long nameLen, Pointer value,
-                long valueLen, LongByReference grant, PointerByReference out,
-                LongByReference outLen);
-
-        /**
-         * {@code objcap_revoke}.
-         *
-         * @param sandbox the handle
-         * @param grant the grant's id
-         * @return the status
-         */
-        int objcap_revoke(long sandbox, long grant);
-    }
-
-    /** The engine's host-function callback ({@code objcap_host_fn}). */
-    public interface HostCallback extends Callback {
-        /**
-         * Runs a host function.
-         *
-         * @param user the handler id given with the callback
-         * @param function the function's number
-         * @param args MessagePack array of the arguments
-         * @param len its length
-         * @param reply where the result goes ({@code objcap_reply_set})
-         * @return {@code OBJCAP_OK}, or {@code OBJCAP_ERR_PYTHON} with an
-         *     error map as the reply
-         */
-        int invoke(Pointer user, long function, Pointer args, long len, Pointer reply);
-    }
-
-    /** Serves one sandbox's host functions. */
-    @FunctionalInterface
-    public interface HostHandler {
-        /**
-         * Runs host function {@code function}.
-         *
-         * @param function the number it was granted with
-         * @param args MessagePack array of the arguments
-         * @return {@code OBJCAP_OK} with a MessagePack value, or
-         *     {@code OBJCAP_ERR_PYTHON} with an error map
-         *     {@code {"type", "message"}}
-         */
-        Result call(long function, byte[] args);
-    }
-
-    private static final class HostDispatch implements HostCallback {
-        @Override
-        public int invoke(Pointer user, long function, Pointer args, long len, Pointer reply) {
-            try {
-                HostHandler handler = HANDLERS.get(Pointer.nativeValue(user));
-                if (handler == null || len < 0 || len > Integer.MAX_VALUE) {
-                    return ErrorDecoder.STATE;
-                }
-                byte[] bytes = args == null ? new byte[0] : args.getByteArray(0, (int) len);
-                Result result = handler.call(function, bytes);
-                byte[] data = result.data() == null ? new byte[0] : result.data();
-                try (Memory m = copy(data)) {
-                    lib().objcap_reply_set(reply, m, data.length);
-                }
-                return result.status();
-            } catch (RuntimeException | Error e) {
-                // Nothing may unwind into the engine's C frames.
-                return ErrorDecoder.STATE;
-            }
-        }
-    }
-
-    /** {@code objcap_output_fn}. Public because JNA calls it reflectively. */
-    public interface OutputCallback extends Callback {
-        /**
-         * Receives output.
-         *
-         * @param user the user pointer given at creation (unused)
-         * @param stream {@link #STDOUT} or {@link #STDERR}
-         * @param data UTF-8 bytes
-         * @param len their count
-         */
-        void invoke(Pointer user, int stream, Pointer data, long len);
-    }
-
     /** A named class, not a lambda, so that JNA can always reflect on it. */
     private static final class SinkCallback implements OutputCallback {
         @Override
@@ -428,88 +115,6 @@ public final class NativeEngine {
                 // An exception must not unwind into the engine's C frames.
             }
         }
-    }
-
-    /** Loaded on first use, so that merely loading classes needs no native code. */
-    /**
-     * The calls on every round trip, bound by JNA's direct mapping: arrays
-     * instead of Memory and ByReference objects, and no proxy, which cuts
-     * several microseconds off each call. {@code out} is an {@code uint8_t**}
-     * and {@code out_len} a {@code size_t*}: on this 64-bit platform a
-     * one-element {@code long[]} holds either. If the binding fails, the
-     * interface mapping serves instead.
-     */
-    private static final class Direct {
-        static final boolean READY;
-
-        static {
-            boolean ready = false;
-            try {
-                if (Holder.LIB != null) {
-                    // The very library the interface mapping loaded (from the
-                    // jar it may be an extracted copy): one engine, one registry.
-                    NativeLibrary loaded = ((Library.Handler) Proxy.getInvocationHandler(
-                            Holder.LIB)).getNativeLibrary();
-                    Native.register(Direct.class, loaded);
-                    ready = true;
-                }
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                // The interface mapping still works.
-            }
-            READY = ready;
-        }
-
-        static native int objcap_call(long sandbox, byte[] name, long nameLen, byte[] args,
-                long argsLen, long[] out, long[] outLen);
-
-        static native int objcap_eval(long sandbox, byte[] expression, long len, long[] out,
-                long[] outLen);
-
-        static native void objcap_free(long buffer);
-
-        /** Copies and frees a buffer the engine returned. */
-        static byte[] take(long address, long len) {
-            if (address == 0) {
-                return null;
-            }
-            try {
-                if (len < 0 || len > Integer.MAX_VALUE - 8) {
-                    throw new SandboxException("the engine returned a buffer of " + len
-                            + " bytes");
-                }
-                return new Pointer(address).getByteArray(0, (int) len);
-            } finally {
-                objcap_free(address);
-            }
-        }
-    }
-
-    private static final class Holder {
-        static final Lib LIB;
-        static final Throwable FAILURE;
-
-        static {
-            Lib lib = null;
-            Throwable failure = null;
-            try {
-                if (Native.SIZE_T_SIZE != 8) {
-                    throw new UnsatisfiedLinkError("objcap needs a 64-bit JVM");
-                }
-                lib = Native.load("objcap", Lib.class);
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                failure = e;
-            }
-            LIB = lib;
-            FAILURE = failure;
-        }
-    }
-
-    private static Lib lib() {
-        if (Holder.LIB == null) {
-            throw new SandboxException("cannot load the objcap native library (libobjcap.so): "
-                    + Holder.FAILURE.getMessage(), Holder.FAILURE);
-        }
-        return Holder.LIB;
     }
 
     /**
@@ -597,107 +202,8 @@ public final class NativeEngine {
         if (sinkId != null) {
             SINKS.remove(sinkId);
         }
-        Long handlerId = HANDLER_OF_SANDBOX.remove(sandbox);
-        if (handlerId != null) {
-            HANDLERS.remove(handlerId);
-        }
+        NativeGrants.forgetHostHandler(sandbox);
         return status;
-    }
-
-    /**
-     * Sets the handler of a sandbox's host functions
-     * ({@code objcap_set_host_handler}).
-     *
-     * @param sandbox the handle
-     * @param handler serves its host functions until it is destroyed
-     * @return the status
-     */
-    public static int setHostHandler(long sandbox, HostHandler handler) {
-        long id = NEXT_SINK.incrementAndGet();
-        HANDLERS.put(id, handler);
-        int status = lib().objcap_set_host_handler(sandbox, HOST_CALLBACK, new Pointer(id));
-        if (status == ErrorDecoder.OK) {
-            HANDLER_OF_SANDBOX.put(sandbox, id);
-        } else {
-            HANDLERS.remove(id);
-        }
-        return status;
-    }
-
-    /**
-     * Grants a directory ({@code objcap_grant_directory}).
-     *
-     * @param sandbox the handle
-     * @param name UTF-8 global name
-     * @param path UTF-8 absolute path
-     * @param writable read-write rather than read-only
-     * @param grant receives the grant's id
-     * @return the result
-     */
-    public static Result grantDirectory(long sandbox, byte[] name, byte[] path, boolean writable,
-            long[] grant) {
-        PointerByReference out = new PointerByReference();
-        LongByReference outLen = new LongByReference();
-        LongByReference id = new LongByReference();
-        try (Memory n = copy(name); Memory p = copy(path)) {
-            int status = lib().objcap_grant_directory(sandbox, n, name.length, p, path.length,
-                    writable ? 1 : 0, id, out, outLen);
-            grant[0] = id.getValue();
-            return new Result(status, take(out, outLen));
-        }
-    }
-
-    /**
-     * Grants a host function ({@code objcap_grant_function}).
-     *
-     * @param sandbox the handle
-     * @param name UTF-8 global name
-     * @param function the number the handler receives
-     * @param grant receives the grant's id
-     * @return the result
-     */
-    public static Result grantFunction(long sandbox, byte[] name, long function, long[] grant) {
-        PointerByReference out = new PointerByReference();
-        LongByReference outLen = new LongByReference();
-        LongByReference id = new LongByReference();
-        try (Memory n = copy(name)) {
-            int status = lib().objcap_grant_function(sandbox, n, name.length, function, id, out,
-                    outLen);
-            grant[0] = id.getValue();
-            return new Result(status, take(out, outLen));
-        }
-    }
-
-    /**
-     * Grants a value ({@code objcap_grant_value}).
-     *
-     * @param sandbox the handle
-     * @param name UTF-8 global name
-     * @param value MessagePack value
-     * @param grant receives the grant's id
-     * @return the result
-     */
-    public static Result grantValue(long sandbox, byte[] name, byte[] value, long[] grant) {
-        PointerByReference out = new PointerByReference();
-        LongByReference outLen = new LongByReference();
-        LongByReference id = new LongByReference();
-        try (Memory n = copy(name); Memory v = copy(value)) {
-            int status = lib().objcap_grant_value(sandbox, n, name.length, v, value.length, id,
-                    out, outLen);
-            grant[0] = id.getValue();
-            return new Result(status, take(out, outLen));
-        }
-    }
-
-    /**
-     * Revokes a grant ({@code objcap_revoke}); safe while a call runs.
-     *
-     * @param sandbox the handle
-     * @param grant the grant's id
-     * @return the status
-     */
-    public static int revoke(long sandbox, long grant) {
-        return lib().objcap_revoke(sandbox, grant);
     }
 
     /**
@@ -860,33 +366,6 @@ public final class NativeEngine {
                 kind[0] = k.getValue();
             }
             return new Result(status, null);
-        }
-    }
-
-    /**
-     * Copies bytes to native memory. Never zero-sized, so that an empty
-     * input still passes a valid (non-NULL) pointer with length 0.
-     */
-    private static Memory copy(byte[] bytes) {
-        Memory m = new Memory(Math.max(1, bytes.length));
-        m.write(0, bytes, 0, bytes.length);
-        return m;
-    }
-
-    /** Copies a returned buffer into Java and frees it. */
-    private static byte[] take(PointerByReference out, LongByReference outLen) {
-        Pointer p = out.getValue();
-        if (p == null) {
-            return null;
-        }
-        try {
-            long n = outLen.getValue();
-            if (n < 0 || n > Integer.MAX_VALUE - 8) {
-                throw new SandboxException("the engine returned a buffer of " + n + " bytes");
-            }
-            return p.getByteArray(0, (int) n);
-        } finally {
-            lib().objcap_free(p);
         }
     }
 }

@@ -15,11 +15,10 @@
 
 #include "objcap.h"
 
-static const char *timer =
-    "import time as _t\n"
-    "_a = _t.perf_counter()\n"
-    "run()\n"
-    "ELAPSED = _t.perf_counter() - _a\n";
+static const char *timer = "import time as _t\n"
+                           "_a = _t.perf_counter()\n"
+                           "run()\n"
+                           "ELAPSED = _t.perf_counter() - _a\n";
 
 static double
 in_sandbox(const char *source, size_t len)
@@ -27,12 +26,12 @@ in_sandbox(const char *source, size_t len)
     uint8_t *out = NULL;
     size_t out_len = 0;
     objcap_sandbox sb;
-    if (objcap_sandbox_create(NULL, 0, NULL, NULL, &sb, &out, &out_len)
-            != OBJCAP_OK ||
-        objcap_exec(sb, source, len, "workload.py", 11, &out, &out_len)
-            != OBJCAP_OK ||
-        objcap_exec(sb, timer, strlen(timer), "timer.py", 8, &out, &out_len)
-            != OBJCAP_OK ||
+    if (objcap_sandbox_create(NULL, 0, NULL, NULL, &sb, &out, &out_len) !=
+            OBJCAP_OK ||
+        objcap_exec(sb, source, len, "workload.py", 11, &out, &out_len) !=
+            OBJCAP_OK ||
+        objcap_exec(sb, timer, strlen(timer), "timer.py", 8, &out, &out_len) !=
+            OBJCAP_OK ||
         objcap_get(sb, "ELAPSED", 7, &out, &out_len) != OBJCAP_OK ||
         out_len != 9 || out[0] != 0xcb) {
         fprintf(stderr, "sandbox run failed\n");
@@ -60,9 +59,9 @@ in_plain(const char *source)
     PyObject *r1 = PyRun_String(source, Py_file_input, globals, globals);
     PyObject *r2 = r1 ? PyRun_String(timer, Py_file_input, globals, globals)
                       : NULL;
-    double elapsed = r2 ? PyFloat_AsDouble(PyDict_GetItemString(globals,
-                                                                "ELAPSED"))
-                        : -1;
+    double elapsed = r2
+        ? PyFloat_AsDouble(PyDict_GetItemString(globals, "ELAPSED"))
+        : -1;
     if (r2 == NULL) {
         PyErr_Print();
         exit(1);

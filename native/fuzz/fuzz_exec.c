@@ -29,8 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t *out = NULL;
     size_t len = 0;
-    objcap_status st = objcap_exec(sandbox, (const char *)data, size,
-                                   "<fuzz>", 6, &out, &len);
+    objcap_status st = objcap_exec(sandbox, (const char *)data, size, "<fuzz>",
+                                   6, &out, &len);
     objcap_free(out);
     if (st == OBJCAP_ERR_STATE || st == OBJCAP_ERR_RUNTIME) {
         abort(); /* the sandbox broke */

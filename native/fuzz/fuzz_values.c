@@ -15,14 +15,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     uint8_t *out = NULL;
     size_t len = 0;
-    if (objcap_sandbox_create(NULL, 0, NULL, NULL, &sandbox, &out, &len)
-        != OBJCAP_OK) {
+    if (objcap_sandbox_create(NULL, 0, NULL, NULL, &sandbox, &out, &len) !=
+        OBJCAP_OK) {
         abort();
     }
     objcap_free(out);
     const char *src = "def ident(*a):\n    return a\n";
-    if (objcap_exec(sandbox, src, strlen(src), "<fuzz>", 6, &out, &len)
-        != OBJCAP_OK) {
+    if (objcap_exec(sandbox, src, strlen(src), "<fuzz>", 6, &out, &len) !=
+        OBJCAP_OK) {
         abort();
     }
     objcap_free(out);

@@ -153,12 +153,9 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  *                     granted; in-process they are not needed.
  * on_output may be NULL (output is discarded).
  */
-OBJCAP_API objcap_status objcap_sandbox_create(const uint8_t *options,
-                                               size_t options_len,
-                                               objcap_output_fn on_output,
-                                               void *user,
-                                               objcap_sandbox *sandbox,
-                                               uint8_t **out, size_t *out_len);
+OBJCAP_API objcap_status objcap_sandbox_create(
+    const uint8_t *options, size_t options_len, objcap_output_fn on_output,
+    void *user, objcap_sandbox *sandbox, uint8_t **out, size_t *out_len);
 
 /* Destroys a sandbox after its running call (if any) ends. */
 OBJCAP_API objcap_status objcap_sandbox_destroy(objcap_sandbox sandbox);
@@ -175,21 +172,21 @@ OBJCAP_API objcap_status objcap_eval(objcap_sandbox sandbox,
                                      uint8_t **out, size_t *out_len);
 
 /* Calls the global `name` with the arguments in `args` (an array). */
-OBJCAP_API objcap_status objcap_call(objcap_sandbox sandbox,
-                                     const char *name, size_t name_len,
-                                     const uint8_t *args, size_t args_len,
-                                     uint8_t **out, size_t *out_len);
+OBJCAP_API objcap_status objcap_call(objcap_sandbox sandbox, const char *name,
+                                     size_t name_len, const uint8_t *args,
+                                     size_t args_len, uint8_t **out,
+                                     size_t *out_len);
 
 /* Sets the global `name` to a value. */
-OBJCAP_API objcap_status objcap_set(objcap_sandbox sandbox,
-                                    const char *name, size_t name_len,
-                                    const uint8_t *value, size_t value_len,
-                                    uint8_t **out, size_t *out_len);
+OBJCAP_API objcap_status objcap_set(objcap_sandbox sandbox, const char *name,
+                                    size_t name_len, const uint8_t *value,
+                                    size_t value_len, uint8_t **out,
+                                    size_t *out_len);
 
 /* Reads the global `name`; a missing one raises NameError. */
-OBJCAP_API objcap_status objcap_get(objcap_sandbox sandbox,
-                                    const char *name, size_t name_len,
-                                    uint8_t **out, size_t *out_len);
+OBJCAP_API objcap_status objcap_get(objcap_sandbox sandbox, const char *name,
+                                    size_t name_len, uint8_t **out,
+                                    size_t *out_len);
 
 /*
  * What the sandbox was refused so far: a MessagePack map {"count": int,
@@ -266,22 +263,16 @@ OBJCAP_API objcap_status objcap_set_host_handler(objcap_sandbox sandbox,
  * directory (openat2 RESOLVE_BENEATH), so "..", absolute paths and symlinks
  * that lead outside fail with PermissionError.  *grant receives the id.
  */
-OBJCAP_API objcap_status objcap_grant_directory(objcap_sandbox sandbox,
-                                                const char *name,
-                                                size_t name_len,
-                                                const char *path,
-                                                size_t path_len, int access,
-                                                uint64_t *grant, uint8_t **out,
-                                                size_t *out_len);
+OBJCAP_API objcap_status objcap_grant_directory(
+    objcap_sandbox sandbox, const char *name, size_t name_len,
+    const char *path, size_t path_len, int access, uint64_t *grant,
+    uint8_t **out, size_t *out_len);
 
 /* Grants host function number `function` (passed back to the handler) as
    the global `name`. */
-OBJCAP_API objcap_status objcap_grant_function(objcap_sandbox sandbox,
-                                               const char *name,
-                                               size_t name_len,
-                                               uint64_t function,
-                                               uint64_t *grant, uint8_t **out,
-                                               size_t *out_len);
+OBJCAP_API objcap_status objcap_grant_function(
+    objcap_sandbox sandbox, const char *name, size_t name_len,
+    uint64_t function, uint64_t *grant, uint8_t **out, size_t *out_len);
 
 /* Copies a value (MessagePack) into the global `name`.  Revoking it
    removes the name before the next call, if it still holds that value;

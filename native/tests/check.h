@@ -7,15 +7,16 @@
 
 static int passed, failed;
 
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
+#define CHECK(cond)                                                           \
+    do {                                                                      \
+        if (cond) {                                                           \
+            passed++;                                                         \
+        }                                                                     \
+        else {                                                                \
+            failed++;                                                         \
+            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,        \
+                    #cond);                                                   \
+        }                                                                     \
     } while (0)
 
 static int

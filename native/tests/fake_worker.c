@@ -38,7 +38,8 @@ main(void)
     while (ocap_frame_read(0, &frame, -1) == 1) {
         ocap_field f[2];
         const char *how = "";
-        if (frame.type == OCAP_REQ_EXEC && ocap_frame_fields(&frame, f, 2) == 0) {
+        if (frame.type == OCAP_REQ_EXEC &&
+            ocap_frame_fields(&frame, f, 2) == 0) {
             how = strndup(f[0].data, f[0].len);
         }
         if (strcmp(how, "flood") == 0) {
@@ -79,10 +80,10 @@ main(void)
                let a frame carry: the host must refuse the header alone
                (else it waits for the body until the call's deadline). */
             uint32_t total = how[3] == 'r' ? (512u << 20) : (100u << 20);
-            uint8_t header[5] = {(uint8_t)total, (uint8_t)(total >> 8),
-                                 (uint8_t)(total >> 16), (uint8_t)(total >> 24),
-                                 how[3] == 'r' ? OCAP_RESP_RESULT
-                                               : OCAP_RESP_OUTPUT};
+            uint8_t header[5] = {
+                (uint8_t)total, (uint8_t)(total >> 8), (uint8_t)(total >> 16),
+                (uint8_t)(total >> 24),
+                how[3] == 'r' ? OCAP_RESP_RESULT : OCAP_RESP_OUTPUT};
             write(1, header, sizeof header);
             pause();
         }

@@ -23,12 +23,15 @@ error_has(const char *key, const char *expected)
     msgpack_unpacked_init(&u);
     size_t off = 0;
     int found = 0;
-    if (out && msgpack_unpack_next(&u, (const char *)out, out_len, &off)
-            == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP) {
+    if (out &&
+        msgpack_unpack_next(&u, (const char *)out, out_len, &off) ==
+            MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_MAP) {
         for (uint32_t i = 0; i < u.data.via.map.size; i++) {
             msgpack_object k = u.data.via.map.ptr[i].key;
             msgpack_object v = u.data.via.map.ptr[i].val;
-            if (k.type == MSGPACK_OBJECT_STR && k.via.str.size == strlen(key) &&
+            if (k.type == MSGPACK_OBJECT_STR &&
+                k.via.str.size == strlen(key) &&
                 memcmp(k.via.str.ptr, key, k.via.str.size) == 0 &&
                 v.type == MSGPACK_OBJECT_STR &&
                 v.via.str.size >= strlen(expected) &&
@@ -49,8 +52,8 @@ out_int(void)
     msgpack_unpacked_init(&u);
     size_t off = 0;
     int64_t v = -12345;
-    if (msgpack_unpack_next(&u, (const char *)out, out_len, &off)
-            == MSGPACK_UNPACK_SUCCESS) {
+    if (msgpack_unpack_next(&u, (const char *)out, out_len, &off) ==
+        MSGPACK_UNPACK_SUCCESS) {
         if (u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
             u.data.type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
             v = u.data.via.i64;
@@ -85,8 +88,8 @@ on_output(void *user, int stream, const char *data, size_t len)
         size_t n = 0;
         reentrant_status = objcap_eval(reentrant_target, "1", 1, &o, &n);
         objcap_free(o);
-        reentrant_status = reentrant_status == OBJCAP_OK
-            ? OBJCAP_OK : reentrant_status;
+        reentrant_status = reentrant_status == OBJCAP_OK ? OBJCAP_OK
+                                                         : reentrant_status;
     }
 }
 
@@ -96,13 +99,14 @@ test_arguments(void)
     CHECK(objcap_runtime_start(NULL, NULL, NULL) == OBJCAP_ERR_ARGUMENT);
     CHECK(objcap_runtime_start(NULL, &out, &out_len) == OBJCAP_OK);
     CHECK(objcap_runtime_start(NULL, &out, &out_len) == OBJCAP_OK);
-    CHECK(objcap_sandbox_create(NULL, 0, NULL, NULL, NULL, &out, &out_len)
-          == OBJCAP_ERR_ARGUMENT);
+    CHECK(objcap_sandbox_create(NULL, 0, NULL, NULL, NULL, &out, &out_len) ==
+          OBJCAP_ERR_ARGUMENT);
     drop();
     objcap_sandbox sb = 0;
-    CHECK(objcap_sandbox_create((const uint8_t *)"\x81\xa3" "bad\x01", 6,
-                                NULL, NULL, &sb, &out, &out_len)
-          == OBJCAP_ERR_ARGUMENT);
+    CHECK(objcap_sandbox_create((const uint8_t *)"\x81\xa3"
+                                                 "bad\x01",
+                                6, NULL, NULL, &sb, &out,
+                                &out_len) == OBJCAP_ERR_ARGUMENT);
     CHECK(error_has("message", "unknown option"));
     drop();
     CHECK(objcap_eval(12345, "1", 1, &out, &out_len) == OBJCAP_ERR_STATE);
@@ -116,53 +120,59 @@ static void
 test_values_and_errors(void)
 {
     objcap_sandbox sb = 0;
-    CHECK(objcap_sandbox_create(NULL, 0, on_output, NULL, &sb, &out, &out_len)
-          == OBJCAP_OK);
+    CHECK(objcap_sandbox_create(NULL, 0, on_output, NULL, &sb, &out,
+                                &out_len) == OBJCAP_OK);
     CHECK(run(sb, "def f(x):\n    return x * 2\n") == OBJCAP_OK);
     CHECK(eval(sb, "f(21)") == OBJCAP_OK && out_int() == 42);
 
     drop();
     uint8_t args[] = {0x91, 0x05}; /* [5] */
-    CHECK(objcap_call(sb, "f", 1, args, sizeof args, &out, &out_len)
-          == OBJCAP_OK && out_int() == 10);
+    CHECK(objcap_call(sb, "f", 1, args, sizeof args, &out, &out_len) ==
+              OBJCAP_OK &&
+          out_int() == 10);
     drop();
-    CHECK(objcap_call(sb, "nope", 4, args, sizeof args, &out, &out_len)
-          == OBJCAP_ERR_PYTHON && error_has("type", "NameError"));
+    CHECK(objcap_call(sb, "nope", 4, args, sizeof args, &out, &out_len) ==
+              OBJCAP_ERR_PYTHON &&
+          error_has("type", "NameError"));
     drop();
     uint8_t not_array[] = {0x05};
-    CHECK(objcap_call(sb, "f", 1, not_array, 1, &out, &out_len)
-          == OBJCAP_ERR_VALUE);
+    CHECK(objcap_call(sb, "f", 1, not_array, 1, &out, &out_len) ==
+          OBJCAP_ERR_VALUE);
     drop();
     /* Found by fuzz_values: a map claiming 0x1f000000 entries in 9 bytes
        made msgpack-c allocate gigabytes. */
-    uint8_t huge_map[] = {0xdd, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xd8};
+    uint8_t huge_map[] = {0xdd, 0x1f, 0x00, 0x00, 0x00,
+                          0x00, 0x00, 0x00, 0xd8};
     drop();
-    CHECK(objcap_set(sb, "x", 1, huge_map, sizeof huge_map, &out, &out_len)
-          == OBJCAP_ERR_VALUE);
+    CHECK(objcap_set(sb, "x", 1, huge_map, sizeof huge_map, &out, &out_len) ==
+          OBJCAP_ERR_VALUE);
     uint8_t truncated[] = {0x92, 0x05};
-    CHECK(objcap_call(sb, "f", 1, truncated, 2, &out, &out_len)
-          == OBJCAP_ERR_VALUE);
+    CHECK(objcap_call(sb, "f", 1, truncated, 2, &out, &out_len) ==
+          OBJCAP_ERR_VALUE);
 
     CHECK(run(sb, "1/0") == OBJCAP_ERR_PYTHON);
     CHECK(error_has("type", "ZeroDivisionError"));
     CHECK(error_has("message", "division by zero"));
-    CHECK(run(sb, "x = (") == OBJCAP_ERR_PYTHON && error_has("type",
-                                                             "SyntaxError"));
-    CHECK(run(sb, "class E(Exception):\n    def __str__(self):\n"
-                  "        raise RuntimeError\nraise E()") == OBJCAP_ERR_PYTHON);
+    CHECK(run(sb, "x = (") == OBJCAP_ERR_PYTHON &&
+          error_has("type", "SyntaxError"));
+    CHECK(run(sb,
+              "class E(Exception):\n    def __str__(self):\n"
+              "        raise RuntimeError\nraise E()") == OBJCAP_ERR_PYTHON);
     CHECK(error_has("message", "str() failed"));
     CHECK(run(sb, "import sys\nsys.exit(3)") == OBJCAP_ERR_PYTHON &&
           error_has("type", "SystemExit"));
 
     drop();
-    CHECK(objcap_exec(sb, "a = 1\0", 6, "<t>", 3, &out, &out_len)
-          == OBJCAP_ERR_ARGUMENT && error_has("message", "NUL"));
+    CHECK(objcap_exec(sb, "a = 1\0", 6, "<t>", 3, &out, &out_len) ==
+              OBJCAP_ERR_ARGUMENT &&
+          error_has("message", "NUL"));
     drop();
-    CHECK(objcap_exec(sb, "a = '\xff'", 7, "<t>", 3, &out, &out_len)
-          == OBJCAP_ERR_ARGUMENT && error_has("message", "UTF-8"));
+    CHECK(objcap_exec(sb, "a = '\xff'", 7, "<t>", 3, &out, &out_len) ==
+              OBJCAP_ERR_ARGUMENT &&
+          error_has("message", "UTF-8"));
     drop();
-    CHECK(objcap_exec(sb, NULL, 0, "<t>", 3, &out, &out_len)
-          == OBJCAP_ERR_ARGUMENT);
+    CHECK(objcap_exec(sb, NULL, 0, "<t>", 3, &out, &out_len) ==
+          OBJCAP_ERR_ARGUMENT);
     drop();
     CHECK(objcap_get(sb, "f", 1, &out, &out_len) == OBJCAP_OK);
     CHECK(out_len > 0 && out[0] == 0xc7); /* ext 8: a reference */
@@ -171,8 +181,9 @@ test_values_and_errors(void)
     CHECK(eval(sb, "eval('[' * 40 + ']' * 40)") == OBJCAP_ERR_VALUE);
 
     captured_len = 0;
-    CHECK(run(sb, "import sys\nprint('h\\u00e9')\nprint('e', file=sys.stderr)")
-          == OBJCAP_OK);
+    CHECK(run(sb,
+              "import sys\nprint('h\\u00e9')\nprint('e', file=sys.stderr)") ==
+          OBJCAP_OK);
     /* print() writes the text and the newline separately. */
     static const char expected[] = "Oh\xc3\xa9O\nEeE\n";
     CHECK(captured_len == sizeof expected - 1 &&
@@ -183,8 +194,9 @@ test_values_and_errors(void)
     CHECK(reentrant_status == OBJCAP_ERR_STATE);
     reentrant_target = 0;
 
-    CHECK(run(sb, "try:\n    (lambda: 0).__globals__\nexcept AttributeError:\n"
-                  "    pass\n") == OBJCAP_OK);
+    CHECK(run(sb,
+              "try:\n    (lambda: 0).__globals__\nexcept AttributeError:\n"
+              "    pass\n") == OBJCAP_OK);
     drop();
     CHECK(objcap_denials(sb, &out, &out_len) == OBJCAP_OK && out_len > 0 &&
           memmem(out, out_len, "__globals__", 11) != NULL);
@@ -231,17 +243,24 @@ test_policy(void)
 
     /* {"allow_builtin": ["posix"]} without allow_dangerous is refused. */
     objcap_sandbox sb = 0;
-    static const uint8_t posix_only[] =
-        "\x81\xad" "allow_builtin" "\x91\xa5" "posix";
+    static const uint8_t posix_only[] = "\x81\xad"
+                                        "allow_builtin"
+                                        "\x91\xa5"
+                                        "posix";
     drop();
     CHECK(objcap_sandbox_create(posix_only, sizeof posix_only - 1, NULL, NULL,
                                 &sb, &out, &out_len) == OBJCAP_ERR_ARGUMENT);
     CHECK(error_has("message", "posix"));
     drop();
     /* ... and accepted, by name, with it. */
-    static const uint8_t posix_accepted[] =
-        "\x82\xad" "allow_builtin" "\x91\xa5" "posix"
-        "\xaf" "allow_dangerous" "\x91\xa5" "posix";
+    static const uint8_t posix_accepted[] = "\x82\xad"
+                                            "allow_builtin"
+                                            "\x91\xa5"
+                                            "posix"
+                                            "\xaf"
+                                            "allow_dangerous"
+                                            "\x91\xa5"
+                                            "posix";
     CHECK(objcap_sandbox_create(posix_accepted, sizeof posix_accepted - 1,
                                 NULL, NULL, &sb, &out, &out_len) == OBJCAP_OK);
     CHECK(eval(sb, "__import__('posix').getpid() > 0") == OBJCAP_OK);

@@ -35,13 +35,27 @@ static objcap_sandbox
 create(int timeout_ms)
 {
     /* {"timeout_ms": n} */
-    uint8_t options[] = {0x81, 0xaa, 't', 'i', 'm', 'e', 'o', 'u', 't', '_',
-                         'm', 's', 0xcd, (uint8_t)(timeout_ms >> 8),
+    uint8_t options[] = {0x81,
+                         0xaa,
+                         't',
+                         'i',
+                         'm',
+                         'e',
+                         'o',
+                         'u',
+                         't',
+                         '_',
+                         'm',
+                         's',
+                         0xcd,
+                         (uint8_t)(timeout_ms >> 8),
                          (uint8_t)timeout_ms};
     objcap_sandbox sb = 0;
     drop();
     return objcap_sandbox_create(options, sizeof options, on_output, NULL, &sb,
-                                 &out, &out_len) == OBJCAP_OK ? sb : 0;
+                                 &out, &out_len) == OBJCAP_OK
+        ? sb
+        : 0;
 }
 
 static int
@@ -60,10 +74,11 @@ module_kind_after_a_call(void)
     objcap_sandbox sb = create(10000);
     CHECK(sb != 0);
     printed_len = 0;
-    CHECK(run(sb, "def imp(*a, **k):\n"
-                  "    print('RAN IN THE SANDBOX')\n"
-                  "    raise ImportError('x')\n"
-                  "__builtins__.__import__ = imp\n") == OBJCAP_OK);
+    CHECK(run(sb,
+              "def imp(*a, **k):\n"
+              "    print('RAN IN THE SANDBOX')\n"
+              "    raise ImportError('x')\n"
+              "__builtins__.__import__ = imp\n") == OBJCAP_OK);
     CHECK(kind_of("zipimport") == OBJCAP_MODULE_FROZEN);
     CHECK(kind_of("json") == OBJCAP_MODULE_SOURCE);
     CHECK(printed_len == 0);
@@ -119,7 +134,7 @@ main(void)
     CHECK(objcap_runtime_start(NULL, &m, &ml) == OBJCAP_OK);
     objcap_free(m);
     on_big_stack(module_kind_after_a_call);
-    limit_inside_a_host_function();   /* from the main thread: hand-offs */
+    limit_inside_a_host_function(); /* from the main thread: hand-offs */
     on_big_stack(limit_inside_a_host_function);
     drop();
     return check_summary();

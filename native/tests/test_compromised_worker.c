@@ -42,7 +42,7 @@
 #endif
 
 static pid_t host;
-static int control = -1;  /* the worker's end of the control socket */
+static int control = -1;   /* the worker's end of the control socket */
 static char outside[4096]; /* a file outside every grant */
 static char granted[4096]; /* the one directory granted read-only */
 
@@ -53,102 +53,174 @@ typedef struct {
 } attack;
 
 /* ---- signalling the host ---- */
-static long kill_host(void) { return kill(host, 0); }
-static long kill_group(void) { return kill(0, 0); }
-static long kill_everyone(void) { return kill(-1, 0); }
-static long tgkill_host(void) { return syscall(SYS_tgkill, host, host, 0); }
-static long sigqueue_host(void)
+static long
+kill_host(void)
+{
+    return kill(host, 0);
+}
+static long
+kill_group(void)
+{
+    return kill(0, 0);
+}
+static long
+kill_everyone(void)
+{
+    return kill(-1, 0);
+}
+static long
+tgkill_host(void)
+{
+    return syscall(SYS_tgkill, host, host, 0);
+}
+static long
+sigqueue_host(void)
 {
     siginfo_t info;
     memset(&info, 0, sizeof info);
     info.si_code = SI_QUEUE;
     return syscall(SYS_rt_sigqueueinfo, host, SIGURG, &info);
 }
-static long tgsigqueue_host(void)
+static long
+tgsigqueue_host(void)
 {
     siginfo_t info;
     memset(&info, 0, sizeof info);
     info.si_code = SI_QUEUE;
     return syscall(SYS_rt_tgsigqueueinfo, host, host, SIGURG, &info);
 }
-static long pidfd_host(void) { return syscall(SYS_pidfd_open, host, 0); }
-static long pidfd_signal_self(void)
+static long
+pidfd_host(void)
+{
+    return syscall(SYS_pidfd_open, host, 0);
+}
+static long
+pidfd_signal_self(void)
 {
     /* Even a pidfd it had could not be used. */
     return syscall(SYS_pidfd_send_signal, 0, 0, NULL, 0);
 }
-static long setown_host(void) { return fcntl(control, F_SETOWN, host); }
-static long setown_ex_host(void)
+static long
+setown_host(void)
+{
+    return fcntl(control, F_SETOWN, host);
+}
+static long
+setown_ex_host(void)
 {
     struct f_owner_ex owner = {F_OWNER_PID, host};
     return fcntl(control, F_SETOWN_EX, &owner);
 }
-static long setsig_kill(void) { return fcntl(control, F_SETSIG, SIGKILL); }
-static long set_async(void)
+static long
+setsig_kill(void)
+{
+    return fcntl(control, F_SETSIG, SIGKILL);
+}
+static long
+set_async(void)
 {
     return fcntl(control, F_SETFL, O_ASYNC | O_NONBLOCK);
 }
-static long setlease(void)
+static long
+setlease(void)
 {
     int fd = open(granted, O_RDONLY | O_DIRECTORY);
     return fd < 0 ? -1 : fcntl(fd, F_SETLEASE, F_RDLCK);
 }
-static long notify(void)
+static long
+notify(void)
 {
     int fd = open(granted, O_RDONLY | O_DIRECTORY);
     return fd < 0 ? -1 : fcntl(fd, F_NOTIFY, DN_CREATE);
 }
 
 /* ---- the host's resources and memory ---- */
-static long lower_host_files(void)
+static long
+lower_host_files(void)
 {
     struct rlimit low = {4, 4};
     return syscall(SYS_prlimit64, host, RLIMIT_NOFILE, &low, NULL);
 }
-static long read_host_limits(void)
+static long
+read_host_limits(void)
 {
     struct rlimit old;
     return syscall(SYS_prlimit64, host, RLIMIT_NOFILE, NULL, &old);
 }
-static long renice_host(void)
+static long
+renice_host(void)
 {
     return syscall(SYS_setpriority, PRIO_PROCESS, host, 19);
 }
-static long ptrace_host(void) { return ptrace(PTRACE_ATTACH, host, 0, 0); }
-static long write_host_memory(void)
+static long
+ptrace_host(void)
+{
+    return ptrace(PTRACE_ATTACH, host, 0, 0);
+}
+static long
+write_host_memory(void)
 {
     char byte = 0;
     struct iovec local = {&byte, 1}, remote = {&byte, 1};
     return syscall(SYS_process_vm_writev, host, &local, 1, &remote, 1, 0);
 }
-static long host_file(const char *leaf)
+static long
+host_file(const char *leaf)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/%s", (int)host, leaf);
     return open(path, O_RDONLY);
 }
-static long open_host_mem(void) { return host_file("mem"); }
-static long open_host_environ(void) { return host_file("environ"); }
-static long open_host_fd(void) { return host_file("fd/0"); }
-static long kcmp_host(void)
+static long
+open_host_mem(void)
+{
+    return host_file("mem");
+}
+static long
+open_host_environ(void)
+{
+    return host_file("environ");
+}
+static long
+open_host_fd(void)
+{
+    return host_file("fd/0");
+}
+static long
+kcmp_host(void)
 {
     return syscall(SYS_kcmp, getpid(), host, 0 /* KCMP_FILE */, 0, 0);
 }
-static long madvise_host(void)
+static long
+madvise_host(void)
 {
     return syscall(SYS_process_madvise, 0, NULL, 0, 0, 0);
 }
 
 /* ---- the kernel's wider surface ---- */
-static long io_uring(void)
+static long
+io_uring(void)
 {
     char params[120] = {0};
     return syscall(SYS_io_uring_setup, 1, params);
 }
-static long uffd(void) { return syscall(SYS_userfaultfd, O_CLOEXEC); }
-static long perf(void) { return syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0); }
-static long bpf_call(void) { return syscall(SYS_bpf, 0, NULL, 0); }
-static long memfd_exec(void)
+static long
+uffd(void)
+{
+    return syscall(SYS_userfaultfd, O_CLOEXEC);
+}
+static long
+perf(void)
+{
+    return syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
+}
+static long
+bpf_call(void)
+{
+    return syscall(SYS_bpf, 0, NULL, 0);
+}
+static long
+memfd_exec(void)
 {
     int fd = (int)syscall(SYS_memfd_create, "x", 0);
     if (fd < 0) {
@@ -163,7 +235,8 @@ idle(void *unused)
     return NULL;
 }
 
-static long new_thread_after_start(void)
+static long
+new_thread_after_start(void)
 {
     /* The worker forbids new threads once its own have started. */
     if (ocap_confine_no_more_threads() < 0) {
@@ -174,7 +247,8 @@ static long new_thread_after_start(void)
     return errno == 0 ? 0 : -1;
 }
 
-static long seccomp_listener(void)
+static long
+seccomp_listener(void)
 {
     /* A user-notification listener would let it answer its own calls. */
     struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -183,44 +257,88 @@ static long seccomp_listener(void)
                    SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
 }
 
-static long new_user_ns(void)
+static long
+new_user_ns(void)
 {
     return syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
 }
-static long new_thread_with_ns(void)
+static long
+new_thread_with_ns(void)
 {
     /* Thread flags plus a namespace: no such thread is legitimate. */
-    return syscall(SYS_clone, CLONE_VM | CLONE_FS | CLONE_FILES |
-                   CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
-                   CLONE_NEWNET, 0, 0, 0, 0);
+    return syscall(SYS_clone,
+                   CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+                       CLONE_THREAD | CLONE_SYSVSEM | CLONE_NEWNET,
+                   0, 0, 0, 0);
 }
-static long fork_like(void)
+static long
+fork_like(void)
 {
-    return syscall(SYS_clone, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM |
-                   CLONE_PARENT, 0, 0, 0, 0);
+    return syscall(SYS_clone,
+                   CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_PARENT, 0,
+                   0, 0, 0);
 }
-static long unshare_all(void) { return unshare(CLONE_NEWUSER | CLONE_NEWNS); }
-static long socket_of(int family, int type) { return socket(family, type, 0); }
-static long inet(void) { return socket_of(AF_INET, SOCK_STREAM); }
-static long inet6(void) { return socket_of(AF_INET6, SOCK_DGRAM); }
-static long unix_socket(void) { return socket_of(AF_UNIX, SOCK_STREAM); }
-static long netlink(void) { return socket_of(AF_NETLINK, SOCK_RAW); }
-static long packet(void) { return socket_of(AF_PACKET, SOCK_RAW); }
-static long pair(void)
+static long
+unshare_all(void)
+{
+    return unshare(CLONE_NEWUSER | CLONE_NEWNS);
+}
+static long
+socket_of(int family, int type)
+{
+    return socket(family, type, 0);
+}
+static long
+inet(void)
+{
+    return socket_of(AF_INET, SOCK_STREAM);
+}
+static long
+inet6(void)
+{
+    return socket_of(AF_INET6, SOCK_DGRAM);
+}
+static long
+unix_socket(void)
+{
+    return socket_of(AF_UNIX, SOCK_STREAM);
+}
+static long
+netlink(void)
+{
+    return socket_of(AF_NETLINK, SOCK_RAW);
+}
+static long
+packet(void)
+{
+    return socket_of(AF_PACKET, SOCK_RAW);
+}
+static long
+pair(void)
 {
     int sv[2];
     return socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 }
 
 /* ---- the file system outside the grants ---- */
-static long read_outside(void) { return open(outside, O_RDONLY); }
-static long path_outside(void) { return open(outside, O_PATH); }
-static long stat_outside(void)
+static long
+read_outside(void)
+{
+    return open(outside, O_RDONLY);
+}
+static long
+path_outside(void)
+{
+    return open(outside, O_PATH);
+}
+static long
+stat_outside(void)
 {
     struct stat st;
     return stat(outside, &st);
 }
-static long list_root(void)
+static long
+list_root(void)
 {
     /* The new root holds the allowed directories' parents and nothing
        else: no /etc, no /home. */
@@ -228,7 +346,8 @@ static long list_root(void)
     return stat("/etc/passwd", &st) == 0 || stat("/home", &st) == 0 ? 0 : -1;
 }
 
-static long readlink_host_exe(void)
+static long
+readlink_host_exe(void)
 {
     char path[64], target[256];
     snprintf(path, sizeof path, "/proc/%d/exe", (int)host);
@@ -265,7 +384,8 @@ static const attack attacks[] = {
     {"perf_event_open", perf, NULL},
     {"bpf", bpf_call, NULL},
     {"memfd_create and execveat", memfd_exec, NULL},
-    {"start a thread after start-up (pid exhaustion)", new_thread_after_start, NULL},
+    {"start a thread after start-up (pid exhaustion)", new_thread_after_start,
+     NULL},
     {"seccomp with a notification listener", seccomp_listener, NULL},
     {"clone a new user namespace", new_user_ns, NULL},
     {"clone a thread in a new network namespace", new_thread_with_ns, NULL},
@@ -365,7 +485,8 @@ main(void)
         const attack *a = &attacks[i];
         int r = run_in_confined_child(a);
         if (r == 2) {
-            printf("SETUP FAILED %s (no seccomp or Landlock here?)\n", a->name);
+            printf("SETUP FAILED %s (no seccomp or Landlock here?)\n",
+                   a->name);
             escaped++;
         }
         else if (r == 3 && a->known_gap != NULL) {
@@ -383,7 +504,8 @@ main(void)
     }
     getrlimit(RLIMIT_NOFILE, &after);
     int harmed = 0;
-    if (after.rlim_cur != before.rlim_cur || after.rlim_max != before.rlim_max) {
+    if (after.rlim_cur != before.rlim_cur ||
+        after.rlim_max != before.rlim_max) {
         printf("ESCAPED the host's open-file limit changed\n");
         harmed++;
     }
@@ -392,7 +514,8 @@ main(void)
         harmed++;
     }
     if (signals_received != 0) {
-        printf("ESCAPED the host received %d signal(s)\n", (int)signals_received);
+        printf("ESCAPED the host received %d signal(s)\n",
+               (int)signals_received);
         harmed++;
     }
     unlink(outside);

@@ -14,7 +14,8 @@ check(long user_us, long system_us, int64_t cpu_ms)
     used.ru_utime.tv_usec = user_us % 1000000;
     used.ru_stime.tv_sec = system_us / 1000000;
     used.ru_stime.tv_usec = system_us % 1000000;
-    long long left_us = (long long)ocap_cpu_soft_limit(&used, cpu_ms) * 1000000 -
+    long long left_us = (long long)ocap_cpu_soft_limit(&used, cpu_ms) *
+            1000000 -
         (user_us + system_us);
     if (left_us < cpu_ms * 1000) {
         printf("FAIL: used %ld+%ld us, limit %lld ms: only %lld us left\n",
@@ -27,7 +28,7 @@ int
 main(void)
 {
     check(0, 0, 1000);
-    check(900000, 900000, 1000);   /* each rounded down lost 1.8 s */
+    check(900000, 900000, 1000); /* each rounded down lost 1.8 s */
     check(1999999, 999999, 1);
     check(5500000, 700000, 2500);
     for (long u = 0; u < 3000000; u += 123457) {

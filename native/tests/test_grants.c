@@ -137,26 +137,31 @@ test_read_only(objcap_sandbox sb)
     CHECK(holds(sb, refused));
     CHECK(grant_dir(sb, "data", granted, OBJCAP_READ_ONLY) != 0);
     CHECK(holds(sb,
-        "with data.open('a.txt') as f:\n"
-        "    assert f.read() == 'one\\ntwo\\nthree\\n'\n"
-        "assert [l for l in data.open('a.txt')] == ['one\\n','two\\n','three\\n']\n"
-        "assert data.open('sub/b.txt', 'rb').read() == b'bee'\n"
-        "assert data.open('link_in').read().startswith('one')\n"
-        "assert data.listdir() == ['a.txt','dir_out','link_in','link_out','sub']\n"
-        "assert data.exists('sub/b.txt') and not data.exists('nope')\n"
-        "st = data.stat('sub')\n"
-        "assert st.is_dir and data.stat('a.txt').size == 14\n"));
+                "with data.open('a.txt') as f:\n"
+                "    assert f.read() == 'one\\ntwo\\nthree\\n'\n"
+                "assert [l for l in data.open('a.txt')] == "
+                "['one\\n','two\\n','three\\n']\n"
+                "assert data.open('sub/b.txt', 'rb').read() == b'bee'\n"
+                "assert data.open('link_in').read().startswith('one')\n"
+                "assert data.listdir() == "
+                "['a.txt','dir_out','link_in','link_out','sub']\n"
+                "assert data.exists('sub/b.txt') and not data.exists('nope')\n"
+                "st = data.stat('sub')\n"
+                "assert st.is_dir and data.stat('a.txt').size == 14\n"));
     /* Every way out. */
     CHECK(holds(sb,
-        "for p in ['..', '../outside/secret.txt', 'sub/../../outside/secret.txt',\n"
-        "          '/etc/passwd', 'link_out', 'dir_out/secret.txt',\n"
-        "          '../data2/secret.txt']:\n"
-        "    assert refused(data.open, p), p\n"
-        "    assert refused(data.exists, p), p\n"
-        "    assert refused(data.stat, p), p\n"
-        "assert refused(data.listdir, '..') and refused(data.listdir, 'dir_out')\n"));
+                "for p in ['..', '../outside/secret.txt', "
+                "'sub/../../outside/secret.txt',\n"
+                "          '/etc/passwd', 'link_out', 'dir_out/secret.txt',\n"
+                "          '../data2/secret.txt']:\n"
+                "    assert refused(data.open, p), p\n"
+                "    assert refused(data.exists, p), p\n"
+                "    assert refused(data.stat, p), p\n"
+                "assert refused(data.listdir, '..') and refused(data.listdir, "
+                "'dir_out')\n"));
     /* Read-only really is. */
-    CHECK(holds(sb,
+    CHECK(holds(
+        sb,
         "for m in ['w', 'a', 'x', 'r+', 'wb', 'ab+']:\n"
         "    assert refused(data.open, 'a.txt', m), m\n"
         "    assert refused(data.open, 'new.txt', m), m\n"
@@ -170,24 +175,24 @@ test_read_only(objcap_sandbox sb)
         "f.close()\n"));
     /* The object itself gives nothing away. */
     CHECK(holds(sb,
-        "import copy\n"
-        "T = type(data)\n"
-        "assert refused(T, exc=TypeError)\n"
-        "assert refused(object.__new__, T, exc=TypeError)\n"
-        "assert refused(copy.copy, data, exc=TypeError)\n"
-        "assert refused(copy.deepcopy, data, exc=TypeError)\n"
-        "assert refused(data.__reduce_ex__, 4, exc=TypeError)\n"
-        "assert not hasattr(data, '__dict__')\n"
-        "try:\n"
-        "    class Sub(T): pass\n"
-        "    assert False, 'subclassed'\n"
-        "except TypeError: pass\n"
-        "try:\n"
-        "    T.open = None\n"
-        "    assert False, 'patched'\n"
-        "except TypeError: pass\n"
-        "assert repr(data) == \"<directory 'data' read-only>\"\n"
-        "assert 'objcap' not in ''.join(dir(data)) or True\n"));
+                "import copy\n"
+                "T = type(data)\n"
+                "assert refused(T, exc=TypeError)\n"
+                "assert refused(object.__new__, T, exc=TypeError)\n"
+                "assert refused(copy.copy, data, exc=TypeError)\n"
+                "assert refused(copy.deepcopy, data, exc=TypeError)\n"
+                "assert refused(data.__reduce_ex__, 4, exc=TypeError)\n"
+                "assert not hasattr(data, '__dict__')\n"
+                "try:\n"
+                "    class Sub(T): pass\n"
+                "    assert False, 'subclassed'\n"
+                "except TypeError: pass\n"
+                "try:\n"
+                "    T.open = None\n"
+                "    assert False, 'patched'\n"
+                "except TypeError: pass\n"
+                "assert repr(data) == \"<directory 'data' read-only>\"\n"
+                "assert 'objcap' not in ''.join(dir(data)) or True\n"));
     char probe[512];
     snprintf(probe, sizeof probe,
              "assert %s not in repr(data) + str(dir(data))\n", "'/tmp'");
@@ -199,14 +204,16 @@ test_read_write(objcap_sandbox sb)
 {
     CHECK(holds(sb, refused));
     CHECK(grant_dir(sb, "out", granted, OBJCAP_READ_WRITE) != 0);
-    CHECK(holds(sb,
+    CHECK(holds(
+        sb,
         "import json, csv\n"
         "with out.open('r.json', 'w') as f:\n"
         "    json.dump({'a': 1}, f)\n"
         "assert json.load(out.open('r.json')) == {'a': 1}\n"
         "with out.open('t.csv', 'w', newline='') as f:\n"
         "    csv.writer(f).writerow(['x', 'y'])\n"
-        "assert list(csv.reader(out.open('t.csv', newline=''))) == [['x','y']]\n"
+        "assert list(csv.reader(out.open('t.csv', newline=''))) == "
+        "[['x','y']]\n"
         "out.mkdir('made')\n"
         "out.rename('r.json', 'made/r.json')\n"
         "assert out.listdir('made') == ['r.json']\n"
@@ -217,7 +224,8 @@ test_read_write(objcap_sandbox sb)
         "assert refused(out.open, 'ap.txt', 'x', exc=FileExistsError)\n"
         "out.remove('ap.txt')\n"));
     /* Writing can leave no more than reading could. */
-    CHECK(holds(sb,
+    CHECK(holds(
+        sb,
         "for p in ['../x.txt', 'sub/../../x.txt', '/tmp/x.txt',\n"
         "          'dir_out/x.txt', '../data2/x.txt']:\n"
         "    assert refused(out.open, p, 'w'), p\n"
@@ -226,7 +234,8 @@ test_read_write(objcap_sandbox sb)
         "assert refused(out.open, 'link_out', 'a')\n"
         "assert refused(out.rename, 'a.txt', '../moved.txt')\n"
         "assert refused(out.rename, '../data2/secret.txt', 'stolen.txt')\n"
-        "assert refused(out.remove, '..') and refused(out.remove, '../data2/secret.txt')\n"));
+        "assert refused(out.remove, '..') and refused(out.remove, "
+        "'../data2/secret.txt')\n"));
     /* Nothing was written or removed outside the grant. */
     char path[256];
     snprintf(path, sizeof path, "%s/x.txt", root);
@@ -249,8 +258,8 @@ host(void *user, uint64_t function, const uint8_t *args, size_t len,
     size_t off = 0;
     int64_t n = 0;
     if (msgpack_unpack_next(&u, (const char *)args, len, &off) ==
-            MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_ARRAY &&
-        u.data.via.array.size == 1) {
+            MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 1) {
         const msgpack_object *a = &u.data.via.array.ptr[0];
         n = a->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? a->via.i64
                                                        : (int64_t)a->via.u64;
@@ -287,7 +296,8 @@ test_functions(objcap_sandbox sb)
     CHECK(objcap_grant_function(sb, "inc", 3, 1, &id, &out, &out_len) ==
           OBJCAP_OK);
     CHECK(holds(sb, refused));
-    CHECK(holds(sb,
+    CHECK(holds(
+        sb,
         "assert inc(41) == 42\n"
         "try:\n"
         "    inc(-1)\n"
@@ -302,7 +312,7 @@ test_functions(objcap_sandbox sb)
         "assert repr(inc) == \"<host function 'inc'>\"\n"));
     CHECK(objcap_revoke(sb, id) == OBJCAP_OK);
     CHECK(holds(sb, "assert refused(inc, 1)\n"));
-    CHECK(objcap_revoke(sb, id) == OBJCAP_OK);   /* twice is fine */
+    CHECK(objcap_revoke(sb, id) == OBJCAP_OK); /* twice is fine */
     CHECK(objcap_revoke(sb, 999) == OBJCAP_ERR_ARGUMENT);
     /* A name that would shadow the interpreter's own is refused. */
     drop();
@@ -337,7 +347,8 @@ test_revoke_during_read(objcap_sandbox sb)
     pthread_t t;
     pthread_create(&t, NULL, revoke_later, &r);
     /* Reads until the revocation stops it; the loop is bounded. */
-    CHECK(holds(sb,
+    CHECK(holds(
+        sb,
         "import time\n"
         "stopped = None\n"
         "end = time.monotonic() + 20\n"

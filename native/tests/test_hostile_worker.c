@@ -59,7 +59,9 @@ create(const char *worker)
     objcap_free(out);
     out = NULL;
     return objcap_sandbox_create(options, n, on_output, NULL, &sb, &out,
-                                 &out_len) == OBJCAP_OK ? sb : 0;
+                                 &out_len) == OBJCAP_OK
+        ? sb
+        : 0;
 }
 
 static objcap_status
@@ -98,10 +100,11 @@ main(int argc, char **argv)
     /* Refused from the header, before any allocation or wait for the body
        (a wait would end at the 2 s deadline as a time limit). */
     CHECK(attack(argv[1], "bigresult") == OBJCAP_ERR_CRASHED);
-    CHECK(out != NULL && memmem(out, out_len, "larger than its limits",
-                                22) != NULL);
+    CHECK(out != NULL &&
+          memmem(out, out_len, "larger than its limits", 22) != NULL);
     CHECK(attack(argv[1], "bigoutput") == OBJCAP_ERR_CRASHED);
-    CHECK(waitpid(-1, NULL, WNOHANG) < 0); /* no child left, not even a zombie */
+    CHECK(waitpid(-1, NULL, WNOHANG) <
+          0); /* no child left, not even a zombie */
     objcap_free(out);
     return check_summary();
 }

@@ -49,7 +49,9 @@ create(const char *key, uint32_t value)
     objcap_free(out);
     out = NULL;
     return objcap_sandbox_create(options, n, on_output, NULL, &sb, &out,
-                                 &out_len) == OBJCAP_OK ? sb : 0;
+                                 &out_len) == OBJCAP_OK
+        ? sb
+        : 0;
 }
 
 static void
@@ -58,8 +60,9 @@ limits(void)
     objcap_sandbox sb = create("memory_limit", 200u << 20);
     CHECK(sb != 0);
     double t = now();
-    CHECK(run(sb, "x = []\nwhile True:\n    x.append(bytearray(10**6))\n")
-          == OBJCAP_ERR_LIMIT && says("MEMORY"));
+    CHECK(run(sb, "x = []\nwhile True:\n    x.append(bytearray(10**6))\n") ==
+              OBJCAP_ERR_LIMIT &&
+          says("MEMORY"));
     CHECK(run(sb, "y = 'a' * 10**10") == OBJCAP_ERR_LIMIT && says("MEMORY"));
     CHECK(run(sb, "x = None\nz = len(bytearray(10**7))") == OBJCAP_OK);
     CHECK(now() - t < 30);
@@ -68,9 +71,11 @@ limits(void)
     sb = create("max_output", 1000);
     CHECK(sb != 0);
     output_bytes = 0;
-    CHECK(run(sb, "while True:\n    try:\n        print('x' * 100)\n"
-                  "    except BaseException:\n        pass\n")
-          == OBJCAP_ERR_LIMIT && says("OUTPUT"));
+    CHECK(run(sb,
+              "while True:\n    try:\n        print('x' * 100)\n"
+              "    except BaseException:\n        pass\n") ==
+              OBJCAP_ERR_LIMIT &&
+          says("OUTPUT"));
     CHECK(output_bytes == 1000);
     output_bytes = 0;
     CHECK(run(sb, "print('fine')") == OBJCAP_OK && output_bytes == 5);
@@ -87,10 +92,12 @@ limits(void)
 
     sb = create("recursion_limit", 200);
     CHECK(sb != 0);
-    CHECK(run(sb, "def f(n):\n    return f(n + 1)\nf(0)") == OBJCAP_ERR_PYTHON &&
+    CHECK(run(sb, "def f(n):\n    return f(n + 1)\nf(0)") ==
+              OBJCAP_ERR_PYTHON &&
           says("RecursionError"));
-    CHECK(run(sb, "import sys\nsys.setrecursionlimit(10**6)")
-          == OBJCAP_ERR_PYTHON && says("setrecursionlimit"));
+    CHECK(run(sb, "import sys\nsys.setrecursionlimit(10**6)") ==
+              OBJCAP_ERR_PYTHON &&
+          says("setrecursionlimit"));
     objcap_sandbox_destroy(sb);
 
     sb = create("timeout_ms", 300);
@@ -100,9 +107,11 @@ limits(void)
     CHECK(now() - t < 3);
     /* Neither a handler of everything nor a looping finally outlasts it. */
     t = now();
-    CHECK(run(sb, "while True:\n    try:\n        while True:\n"
-                  "            pass\n    except BaseException:\n"
-                  "        pass\n") == OBJCAP_ERR_LIMIT && says("TIME"));
+    CHECK(run(sb,
+              "while True:\n    try:\n        while True:\n"
+              "            pass\n    except BaseException:\n"
+              "        pass\n") == OBJCAP_ERR_LIMIT &&
+          says("TIME"));
     CHECK(now() - t < 3);
     CHECK(run(sb, "ok = 1") == OBJCAP_OK);
     objcap_sandbox_destroy(sb);
@@ -122,8 +131,7 @@ set_precision(void)
 static void
 check_precision(void)
 {
-    CHECK(run(shared, "assert decimal.getcontext().prec == 5\n") ==
-          OBJCAP_OK);
+    CHECK(run(shared, "assert decimal.getcontext().prec == 5\n") == OBJCAP_OK);
 }
 
 int

@@ -32,10 +32,12 @@ on_output(void *user, int stream, const char *data, size_t len)
 static long
 packed_int(const uint8_t *p, const uint8_t *end)
 {
-    size_t size = p < end ? (p[0] <= 0x7f ? 0
-                            : p[0] == 0xcc || p[0] == 0xd0 ? 1
-                            : p[0] == 0xcd || p[0] == 0xd1 ? 2
-                            : p[0] == 0xce || p[0] == 0xd2 ? 4 : 9) : 9;
+    size_t size = p < end ? (p[0] <= 0x7f                       ? 0
+                                 : p[0] == 0xcc || p[0] == 0xd0 ? 1
+                                 : p[0] == 0xcd || p[0] == 0xd1 ? 2
+                                 : p[0] == 0xce || p[0] == 0xd2 ? 4
+                                                                : 9)
+                          : 9;
     if (size > 4 || (size_t)(end - p) <= size) {
         return -1;
     }
@@ -65,7 +67,7 @@ our_child(long pid)
     const char *close = strrchr(stat, ')');
     long ppid = 0;
     return close != NULL && sscanf(close + 1, " %*c %ld", &ppid) == 1 &&
-           ppid == (long)getpid();
+        ppid == (long)getpid();
 }
 
 static objcap_sandbox
@@ -119,8 +121,10 @@ main(int argc, char **argv)
     CHECK(run(sb, "import os") == OBJCAP_ERR_PYTHON && says("not allowed"));
 
     /* A C-stack overflow kills the worker, not the host. */
-    CHECK(run(sb, "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\n"
-                  "next(x)\n") == OBJCAP_ERR_CRASHED && says("SIGSEGV"));
+    CHECK(run(sb,
+              "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\n"
+              "next(x)\n") == OBJCAP_ERR_CRASHED &&
+          says("SIGSEGV"));
     CHECK(run(sb, "1") == OBJCAP_ERR_STATE);
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
 

@@ -35,7 +35,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ADDRESS_SPACE (8ull << 30)  /* with no memory limit */
+#define ADDRESS_SPACE (8ull << 30) /* with no memory limit */
 /* Address space beyond the memory limit: code, stacks, malloc arenas'
    reservations.  A worker's peak virtual size measured 200 MiB above its
    limit (32, 64, 256 MiB, after list, bytearray, decimal and scrypt
@@ -49,9 +49,10 @@
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
 #endif
-#define THREAD_CLONE_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | \
-                            CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS | \
-                            CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+#define THREAD_CLONE_FLAGS                                                    \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SIGHAND |      \
+     CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID |                      \
+     CLONE_CHILD_CLEARTID)
 
 /* Keeps 0-2 and the control socket (3). */
 void
@@ -79,7 +80,8 @@ apply_rlimits(unsigned long long memory_limit)
 {
     rlim_t space = memory_limit ? memory_limit + HEADROOM : ADDRESS_SPACE;
     return set_limit(RLIMIT_CORE, 0) | set_limit(RLIMIT_AS, space) |
-        set_limit(RLIMIT_CPU, CPU_SECONDS) | set_limit(RLIMIT_NOFILE, OPEN_FILES) |
+        set_limit(RLIMIT_CPU, CPU_SECONDS) |
+        set_limit(RLIMIT_NOFILE, OPEN_FILES) |
         set_limit(RLIMIT_FSIZE, FILE_SIZE);
 }
 
@@ -183,13 +185,14 @@ apply_landlock(const char *const *readable, const char *const *writable)
               .scoped = abi >= 6 ? SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL
                                  : 0};
     size_t attr_size = abi >= 6 ? sizeof attr : sizeof attr.handled_access_fs;
-    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
-                               attr_size, 0);
+    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size,
+                               0);
     if (ruleset < 0) {
         return 0;
     }
-    int ok = add_rules(ruleset, readable, LANDLOCK_ACCESS_FS_READ_FILE |
-                                          LANDLOCK_ACCESS_FS_READ_DIR) == 0 &&
+    int ok = add_rules(ruleset, readable,
+                       LANDLOCK_ACCESS_FS_READ_FILE |
+                           LANDLOCK_ACCESS_FS_READ_DIR) == 0 &&
         add_rules(ruleset, writable, writable_access(abi)) == 0;
     ok = ok && syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
     close(ruleset);
@@ -199,38 +202,96 @@ apply_landlock(const char *const *readable, const char *const *writable)
 /* ---- seccomp ---- */
 
 static const int allowed_syscalls[] = {
-    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
-    SCMP_SYS(pread64), SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
-    SCMP_SYS(statx), SCMP_SYS(lseek), SCMP_SYS(mmap), SCMP_SYS(munmap),
-    SCMP_SYS(mprotect), SCMP_SYS(mremap), SCMP_SYS(brk), SCMP_SYS(madvise),
-    SCMP_SYS(futex), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(set_robust_list),
-    SCMP_SYS(rseq), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid),
-    SCMP_SYS(getpid), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
-    SCMP_SYS(getrandom), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),
-    SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday),
-    SCMP_SYS(openat), SCMP_SYS(getdents64),
-    SCMP_SYS(getcwd), SCMP_SYS(uname),
-    SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
-    SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(access),
-    SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(dup), SCMP_SYS(dup3),
-    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(restart_syscall),
-    SCMP_SYS(membarrier), SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
-    SCMP_SYS(times), SCMP_SYS(set_tid_address),
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(readv),
+    SCMP_SYS(writev),
+    SCMP_SYS(pread64),
+    SCMP_SYS(close),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(statx),
+    SCMP_SYS(lseek),
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(mremap),
+    SCMP_SYS(brk),
+    SCMP_SYS(madvise),
+    SCMP_SYS(futex),
+    SCMP_SYS(rt_sigaction),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(rseq),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    SCMP_SYS(gettid),
+    SCMP_SYS(getpid),
+    SCMP_SYS(sched_yield),
+    SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(getrandom),
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_getres),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(nanosleep),
+    SCMP_SYS(gettimeofday),
+    SCMP_SYS(openat),
+    SCMP_SYS(getdents64),
+    SCMP_SYS(getcwd),
+    SCMP_SYS(uname),
+    SCMP_SYS(getuid),
+    SCMP_SYS(geteuid),
+    SCMP_SYS(getgid),
+    SCMP_SYS(getegid),
+    SCMP_SYS(readlink),
+    SCMP_SYS(readlinkat),
+    SCMP_SYS(access),
+    SCMP_SYS(faccessat),
+    SCMP_SYS(faccessat2),
+    SCMP_SYS(dup),
+    SCMP_SYS(dup3),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(restart_syscall),
+    SCMP_SYS(membarrier),
+    SCMP_SYS(sysinfo),
+    SCMP_SYS(getrusage),
+    SCMP_SYS(times),
+    SCMP_SYS(set_tid_address),
     /* granted directories (directory.c); Landlock bounds where */
-    SCMP_SYS(openat2), SCMP_SYS(mkdirat), SCMP_SYS(unlinkat),
-    SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(ftruncate),
+    SCMP_SYS(openat2),
+    SCMP_SYS(mkdirat),
+    SCMP_SYS(unlinkat),
+    SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),
+    SCMP_SYS(ftruncate),
 };
 
 /* No legitimate path makes these: the process dies. */
 static const int killing_syscalls[] = {
-    SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
-    SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(keyctl),
-    SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
-    SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root),
-    SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(kexec_load),
-    SCMP_SYS(kexec_file_load), SCMP_SYS(init_module), SCMP_SYS(finit_module),
-    SCMP_SYS(delete_module), SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(bpf),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(unshare),
+    SCMP_SYS(setns),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(io_uring_setup),
+    SCMP_SYS(io_uring_enter),
     SCMP_SYS(io_uring_register),
 };
 
@@ -353,6 +414,7 @@ ocap_confine(const char *const *readable, const char *const *writable,
     }
     what->capabilities_dropped = drop_capabilities() == 0;
     what->seccomp = what->no_new_privs && apply_seccomp() == 0;
-    return what->rlimits && what->no_new_privs &&
-        what->capabilities_dropped ? 0 : -1;
+    return what->rlimits && what->no_new_privs && what->capabilities_dropped
+        ? 0
+        : -1;
 }

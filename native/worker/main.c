@@ -62,8 +62,8 @@ reply(objcap_status status, uint8_t *out, size_t out_len)
         out = NULL;
         status = ocap_error_plain(OBJCAP_ERR_VALUE, "ValueConversionError",
                                   "the result is larger than 1 GiB, the most "
-                                  "that crosses from a worker", &out,
-                                  &out_len);
+                                  "that crosses from a worker",
+                                  &out, &out_len);
     }
     uint8_t *body = malloc(out_len + 4);
     if (body == NULL) {
@@ -135,9 +135,9 @@ confine(const uint8_t *options, size_t len, ocap_confinement *what)
     tzset(); /* reads /etc/localtime now, not after Landlock */
     preload_extensions();
     size_t n = 0;
-    const char **readable = calloc(policy.source_paths.count +
-                                   policy.read_dirs.count + 3,
-                                   sizeof *readable);
+    const char **readable =
+        calloc(policy.source_paths.count + policy.read_dirs.count + 3,
+               sizeof *readable);
     const char **writable = calloc(policy.write_dirs.count + 1,
                                    sizeof *writable);
     if (readable == NULL || writable == NULL) {
@@ -204,8 +204,7 @@ static objcap_status
 grant(const ocap_frame *frame, uint8_t **out, size_t *out_len)
 {
     ocap_field f[4];
-    if (ocap_frame_fields(frame, f, 4) < 0 || f[0].len != 8 ||
-        f[1].len != 1) {
+    if (ocap_frame_fields(frame, f, 4) < 0 || f[0].len != 8 || f[1].len != 1) {
         return OBJCAP_ERR_ARGUMENT;
     }
     uint8_t kind = *(const uint8_t *)f[1].data;
@@ -217,9 +216,9 @@ grant(const ocap_frame *frame, uint8_t **out, size_t *out_len)
     if (sb == NULL) {
         return OBJCAP_ERR_STATE;
     }
-    objcap_status st = ocap_grant_add(sb, id, (ocap_grant_kind)kind,
-                                      f[2].data, f[2].len, f[3].data,
-                                      f[3].len, &granted, out, out_len);
+    objcap_status st = ocap_grant_add(sb, id, (ocap_grant_kind)kind, f[2].data,
+                                      f[2].len, f[3].data, f[3].len, &granted,
+                                      out, out_len);
     ocap_registry_release(sb);
     return st;
 }
@@ -406,8 +405,8 @@ main(int argc, char **argv)
     pthread_t control;
     if (pthread_create(&control, NULL, control_main, NULL) != 0) {
         ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
-                         "the worker could not start its control thread",
-                         &out, &out_len);
+                         "the worker could not start its control thread", &out,
+                         &out_len);
         reply(OBJCAP_ERR_RUNTIME, out, out_len);
         return 2;
     }
@@ -429,8 +428,8 @@ main(int argc, char **argv)
        more. */
     if (ocap_watchdog_start() < 0 || ocap_confine_no_more_threads() < 0) {
         ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
-                         "the worker could not close thread creation",
-                         &out, &out_len);
+                         "the worker could not close thread creation", &out,
+                         &out_len);
         reply(OBJCAP_ERR_RUNTIME, out, out_len);
         return 2;
     }

@@ -108,8 +108,9 @@ read_only(const char *target)
         return -1;
     }
 #endif
-    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-                 locked_flags(target), NULL);
+    return mount(NULL, target, NULL,
+                 MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(target),
+                 NULL);
 }
 
 /* Binds `path` at the same path beneath `root`; read-only unless `rw`.
@@ -122,16 +123,17 @@ bind(const char *root, const char *path, int rw)
         return 0;
     }
     char target[PATH_MAX];
-    if ((size_t)snprintf(target, sizeof target, "%s%s", root, path)
-        >= sizeof target || make_dirs(target) < 0 ||
+    if ((size_t)snprintf(target, sizeof target, "%s%s", root, path) >=
+            sizeof target ||
+        make_dirs(target) < 0 ||
         mount(path, target, NULL, MS_BIND | MS_REC, NULL) < 0) {
         return -1;
     }
     if (!rw) {
         return read_only(target);
     }
-    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND |
-                 locked_flags(target), NULL);
+    return mount(NULL, target, NULL,
+                 MS_REMOUNT | MS_BIND | locked_flags(target), NULL);
 }
 
 /* Shorter first (a parent before what lies beneath it), then by text (the
@@ -214,13 +216,14 @@ pivot_to_allowed(const char *const *readable, const char *const *writable)
         return -1;
     }
     /* Nothing new in the root itself. */
-    return mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-                 MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    return mount(NULL, "/", NULL,
+                 MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+                     MS_NOEXEC,
+                 NULL);
 }
 
 int
-ocap_enter_namespaces(const char *const *readable,
-                      const char *const *writable)
+ocap_enter_namespaces(const char *const *readable, const char *const *writable)
 {
     uid_t uid = geteuid();
     gid_t gid = getegid();

@@ -58,15 +58,14 @@ int
 ocap_worker_self_test(const char *outside_dir)
 {
     ocap_confinement what;
-    const char *readable[] = {ocap_stdlib_dir(),
-                              ocap_dynload_dir(), NULL};
+    const char *readable[] = {ocap_stdlib_dir(), ocap_dynload_dir(), NULL};
     const char *writable[] = {NULL};
     if (ocap_confine(readable, writable, 0, &what) < 0) {
         printf("confinement failed\n");
         return 2;
     }
-    printf("seccomp=%d landlock=%d no_new_privs=%d rlimits=%d\n",
-           what.seccomp, what.landlock_abi, what.no_new_privs, what.rlimits);
+    printf("seccomp=%d landlock=%d no_new_privs=%d rlimits=%d\n", what.seccomp,
+           what.landlock_abi, what.no_new_privs, what.rlimits);
     char path[4096];
     const char *dir = outside_dir ? outside_dir : "/tmp";
     snprintf(path, sizeof path, "%s/canary.txt", dir);

@@ -16,17 +16,22 @@
 
 /* Events that ordinary code raises and that reach no resource. */
 static const char *const allowed_events[] = {
-    "compile", "exec", "builtins.id", "array.__new__", "object.__delattr__",
-    "sys.unraisablehook", "sys.excepthook", "time.sleep",
-    "cpython.PyInterpreterState_Clear", NULL
-};
+    "compile",
+    "exec",
+    "builtins.id",
+    "array.__new__",
+    "object.__delattr__",
+    "sys.unraisablehook",
+    "sys.excepthook",
+    "time.sleep",
+    "cpython.PyInterpreterState_Clear",
+    NULL};
 
 /* Attribute reads that reach frames, module globals or closures. */
 static const char *const hidden_attributes[] = {
-    "__globals__", "__builtins__", "__closure__",
-    "tb_frame", "gi_frame", "cr_frame", "ag_frame",
-    "f_back", "f_globals", "f_builtins", "f_locals", NULL
-};
+    "__globals__", "__builtins__", "__closure__", "tb_frame",
+    "gi_frame",    "cr_frame",     "ag_frame",    "f_back",
+    "f_globals",   "f_builtins",   "f_locals",    NULL};
 
 static int
 in_list(const char *name, const char *const *list)
@@ -106,8 +111,8 @@ audit_hook(const char *event, PyObject *args, void *unused)
         /* Swapping a function's code runs new code with its globals. */
         PyObject *target = NULL;
         const char *name = event_attribute(args, &target);
-        if (name == NULL || (PyFunction_Check(target) &&
-                             strcmp(name, "__code__") == 0)) {
+        if (name == NULL ||
+            (PyFunction_Check(target) && strcmp(name, "__code__") == 0)) {
             PyErr_Clear();
             return deny(sb, PyExc_PermissionError,
                         "setting a function's __code__", NULL);

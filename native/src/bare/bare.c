@@ -101,13 +101,11 @@ open_stub(PyObject *self, PyObject *args, PyObject *kwargs)
 static PyMethodDef open_stub_def = {
     "open", (PyCFunction)(void (*)(void))open_stub,
     METH_VARARGS | METH_KEYWORDS,
-    "Not available in this sandbox: files come from capabilities."
-};
+    "Not available in this sandbox: files come from capabilities."};
 
 static const char *const removed_builtins[] = {
-    "breakpoint", "input", "help", "exit", "quit", "license", "copyright",
-    "credits", "__loader__", "__spec__", NULL
-};
+    "breakpoint", "input",   "help",       "exit",     "quit", "license",
+    "copyright",  "credits", "__loader__", "__spec__", NULL};
 
 int
 ocap_bare_patch_builtins(PyObject *builtins_dict)
@@ -182,8 +180,7 @@ subclasses_for_abcs(PyObject *self, PyObject *unused)
 
 static PyMethodDef subclasses_def = {
     "__subclasses__", subclasses_for_abcs, METH_NOARGS,
-    "Subclasses of an ABC; not available for other classes in a sandbox."
-};
+    "Subclasses of an ABC; not available for other classes in a sandbox."};
 
 static int
 patch_subclasses(void)
@@ -236,8 +233,7 @@ static PyMemberDef audited_function_members[] = {
      READONLY | PY_AUDIT_READ, NULL},
     {"__closure__", T_OBJECT, offsetof(PyFunctionObject, func_closure),
      READONLY | PY_AUDIT_READ, NULL},
-    {NULL, 0, 0, 0, NULL}
-};
+    {NULL, 0, 0, 0, NULL}};
 
 static int
 audit_function_members(void)
@@ -248,9 +244,9 @@ audit_function_members(void)
         /* Absent: a patched CPython keeps closures private; adding the
            member back would undo that. */
         if (current == NULL ||
-            (PyObject_TypeCheck(current, &PyMemberDescr_Type)
-             && (((PyMemberDescrObject *)current)->d_member->flags
-                 & PY_AUDIT_READ))) {
+            (PyObject_TypeCheck(current, &PyMemberDescr_Type) &&
+             (((PyMemberDescrObject *)current)->d_member->flags &
+              PY_AUDIT_READ))) {
             continue;
         }
         /* Still a member descriptor, so `import types` keeps working. */
@@ -276,15 +272,13 @@ typedef struct {
     initproc init;
 } gated_type;
 
-static gated_type gated[] = {
-    {"_io.FileIO", NULL, NULL},
-    {"_io.BufferedReader", NULL, NULL},
-    {"_io.BufferedWriter", NULL, NULL},
-    {"_io.BufferedRandom", NULL, NULL},
-    {"_io.BufferedRWPair", NULL, NULL},
-    {"_io.TextIOWrapper", NULL, NULL},
-    {NULL, NULL, NULL}
-};
+static gated_type gated[] = {{"_io.FileIO", NULL, NULL},
+                             {"_io.BufferedReader", NULL, NULL},
+                             {"_io.BufferedWriter", NULL, NULL},
+                             {"_io.BufferedRandom", NULL, NULL},
+                             {"_io.BufferedRWPair", NULL, NULL},
+                             {"_io.TextIOWrapper", NULL, NULL},
+                             {NULL, NULL, NULL}};
 
 /* The gated type a (sub)class derives from. */
 static gated_type *
@@ -310,7 +304,8 @@ file_creation_allowed(PyTypeObject *type)
     ocap_sandbox_count_denial(sb, "file object construction");
     PyErr_Format(PyExc_TypeError,
                  "cannot create or initialize '%.100s' objects in this "
-                 "sandbox; files come from capabilities", type->tp_name);
+                 "sandbox; files come from capabilities",
+                 type->tp_name);
     return 0;
 }
 
@@ -325,7 +320,7 @@ gated_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (!file_creation_allowed(type)) {
         return NULL;
     }
-    return g->new(type, args, kwargs);
+    return g->new (type, args, kwargs);
 }
 
 static int
@@ -411,7 +406,7 @@ ocap_bare_new_file(PyObject *type_object, PyObject *args)
                      type->tp_name);
         return NULL;
     }
-    PyObject *self = g->new(type, args, NULL);
+    PyObject *self = g->new (type, args, NULL);
     if (self == NULL) {
         return NULL;
     }
@@ -429,7 +424,8 @@ ocap_bare_patch_types(void)
         (!patched_constructors() && close_constructors() < 0) ||
         (!patched_audited_reads() && audit_function_members() < 0) ||
         gate_file_types() < 0 || ocap_list_compare_patch() < 0 ||
-        ocap_iterator_guard_builtins() < 0 || ocap_set_guard_abc_modules() < 0) {
+        ocap_iterator_guard_builtins() < 0 ||
+        ocap_set_guard_abc_modules() < 0) {
         return -1;
     }
     PyType_Modified(&PyType_Type);

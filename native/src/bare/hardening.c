@@ -233,9 +233,9 @@ static PyMethodDef safe_methods[] = {
     {"append", safe_append, METH_O, "Append a value (converted first)."},
     {"insert", safe_insert, METH_VARARGS, "Insert a value (converted first)."},
     {"extend", safe_extend, METH_O, "Append values (converted first)."},
-    {"fromlist", safe_fromlist, METH_O, "Append list items (converted first)."},
-    {NULL, NULL, 0, NULL}
-};
+    {"fromlist", safe_fromlist, METH_O,
+     "Append list items (converted first)."},
+    {NULL, NULL, 0, NULL}};
 
 static int
 harden_array(PyObject *module)
@@ -255,7 +255,8 @@ harden_array(PyObject *module)
         }
         goto done;
     }
-    if (type->tp_as_sequence && type->tp_as_sequence->sq_ass_item != safe_ass_item) {
+    if (type->tp_as_sequence &&
+        type->tp_as_sequence->sq_ass_item != safe_ass_item) {
         array_ass_item = type->tp_as_sequence->sq_ass_item;
         type->tp_as_sequence->sq_ass_item = safe_ass_item;
     }
@@ -346,7 +347,9 @@ ocap_harden_module(const char *name, PyObject *module)
     }
     if (strcmp(name, "itertools") == 0) {
         return drop_from_all_types(module, "__setstate__") < 0 ||
-            ocap_iterator_guard_module(module) < 0 ? -1 : 0;
+                ocap_iterator_guard_module(module) < 0
+            ? -1
+            : 0;
     }
     return 0;
 }

@@ -38,11 +38,11 @@ ocap_sandbox *ocap_trust_armed_sandbox(void);
    replaced, for ocap_trust_end to put back. */
 typedef struct ocap_trust_pass {
     const char *event;
-    PyObject *object;    /* the same object, or an equal exact str */
-    const void *bytes;   /* or exact bytes of this content */
+    PyObject *object;  /* the same object, or an equal exact str */
+    const void *bytes; /* or exact bytes of this content */
     size_t len;
-    int no_arguments;    /* or an empty argument tuple */
-    int constants_too;   /* a dump: also its constants, until ended */
+    int no_arguments;  /* or an empty argument tuple */
+    int constants_too; /* a dump: also its constants, until ended */
 } ocap_trust_pass;
 ocap_trust_pass ocap_trust_expect(const char *event, PyObject *first_arg);
 ocap_trust_pass ocap_trust_expect_bytes(const char *event, const void *data,

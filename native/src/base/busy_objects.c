@@ -18,7 +18,7 @@
 #define INLINE_SLOTS 32
 
 typedef struct {
-    void **slots;          /* open addressing, linear probing; NULL = free */
+    void **slots; /* open addressing, linear probing; NULL = free */
     size_t mask;
     size_t count;
     void *inline_slots[INLINE_SLOTS];

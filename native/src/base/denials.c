@@ -29,8 +29,8 @@ ocap_denials_report(ocap_sandbox *sb, uint8_t **out, size_t *out_len)
     msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
     pthread_mutex_lock(&sb->denials_mu);
     uint64_t count = sb->denial_count;
-    size_t kept = sb->denial_next < OCAP_RECENT_DENIALS
-        ? sb->denial_next : OCAP_RECENT_DENIALS;
+    size_t kept = sb->denial_next < OCAP_RECENT_DENIALS ? sb->denial_next
+                                                        : OCAP_RECENT_DENIALS;
     msgpack_pack_map(&pk, 2);
     msgpack_pack_str_with_body(&pk, "count", 5);
     msgpack_pack_uint64(&pk, count);

@@ -52,8 +52,13 @@ typedef struct ocap_job ocap_job;
 typedef struct ocap_remote ocap_remote;
 
 /* Kinds of module (paper 5.5); bytecode is not one: it is never loaded. */
-enum { OCAP_KIND_BUILTIN, OCAP_KIND_FROZEN, OCAP_KIND_EXTENSION,
-       OCAP_KIND_SOURCE, OCAP_KIND_COUNT };
+enum {
+    OCAP_KIND_BUILTIN,
+    OCAP_KIND_FROZEN,
+    OCAP_KIND_EXTENSION,
+    OCAP_KIND_SOURCE,
+    OCAP_KIND_COUNT
+};
 
 typedef struct ocap_string_list {
     char **items;
@@ -65,7 +70,7 @@ typedef struct ocap_policy {
     ocap_string_list allow[OCAP_KIND_COUNT];
     ocap_string_list source_paths;
     ocap_string_list dangerous;
-    ocap_string_list read_dirs;  /* directories that may be granted */
+    ocap_string_list read_dirs; /* directories that may be granted */
     ocap_string_list write_dirs;
 } ocap_policy;
 
@@ -82,25 +87,25 @@ typedef enum ocap_grant_kind {
    system call with it, so that a revocation never closes a number that a
    read in progress (or, after reuse, someone else) is using. */
 typedef struct ocap_lent_fd {
-    int fd;        /* -1 once closed */
-    int users;     /* system calls in progress */
-    int closing;   /* close when users drops to 0 */
-    int revoked;   /* it was closed by a revocation */
+    int fd;                           /* -1 once closed */
+    int users;                        /* system calls in progress */
+    int closing;                      /* close when users drops to 0 */
+    int revoked;                      /* it was closed by a revocation */
     struct ocap_lent_fd *next, *prev; /* the grant's open files */
 } ocap_lent_fd;
 
 typedef struct ocap_grant {
     uint64_t id;
     ocap_grant_kind kind;
-    atomic_int refs;      /* the sandbox's table and each object using it */
-    pthread_mutex_t mu;   /* revoked, dir, files */
-    pthread_cond_t idle;  /* a lent descriptor's last user is done */
+    atomic_int refs;     /* the sandbox's table and each object using it */
+    pthread_mutex_t mu;  /* revoked, dir, files */
+    pthread_cond_t idle; /* a lent descriptor's last user is done */
     int revoked;
-    ocap_lent_fd dir;     /* directories: an O_PATH descriptor */
-    ocap_lent_fd *files;  /* files opened through a directory grant */
-    uint64_t function;    /* host functions: the host's number */
-    char *name;           /* the global name (for repr and messages) */
-    PyObject *value;      /* values: the object given (engine thread only) */
+    ocap_lent_fd dir;    /* directories: an O_PATH descriptor */
+    ocap_lent_fd *files; /* files opened through a directory grant */
+    uint64_t function;   /* host functions: the host's number */
+    char *name;          /* the global name (for repr and messages) */
+    PyObject *value;     /* values: the object given (engine thread only) */
     int value_removed;
 } ocap_grant;
 
@@ -110,7 +115,7 @@ typedef struct ocap_cap_types {
     PyObject *file;
     PyObject *function;
     PyObject *host_error;
-    PyObject *io;         /* the real _io, hidden from the script */
+    PyObject *io; /* the real _io, hidden from the script */
 } ocap_cap_types;
 
 /* The importer's state: Python objects, engine thread only. */
@@ -130,9 +135,9 @@ typedef struct ocap_importer {
     PyObject *namespace_type;  /* types.SimpleNamespace */
     PyObject *builtins;        /* the builtins module */
     PyObject *extension_suffixes;
-    PyObject *array_methods;   /* hardening.c: array's original methods */
-    int depth;                 /* nested imports, to stop runaway recursion */
-    int requester_support;     /* the import in progress is the stdlib's */
+    PyObject *array_methods; /* hardening.c: array's original methods */
+    int depth;               /* nested imports, to stop runaway recursion */
+    int requester_support;   /* the import in progress is the stdlib's */
     /* Handed to standins.c by importer.c and loaders.c, which call it (so
        it may not call them): loading a real module as support code, and
        registering a module by name. */
@@ -144,18 +149,18 @@ typedef struct ocap_importer {
 /* One unit of work, run on the sandbox's thread with its GIL held. */
 struct ocap_job {
     objcap_status (*run)(ocap_sandbox *sb, ocap_job *job);
-    uint8_t remote_type;   /* the same request for a worker (protocol.h) */
-    const char *text;      /* source, expression or global name */
+    uint8_t remote_type; /* the same request for a worker (protocol.h) */
+    const char *text;    /* source, expression or global name */
     size_t text_len;
-    const char *filename;  /* exec only */
+    const char *filename; /* exec only */
     size_t filename_len;
-    const uint8_t *value;  /* MessagePack input: call arguments, set value */
+    const uint8_t *value; /* MessagePack input: call arguments, set value */
     size_t value_len;
-    uint64_t reference;    /* release only */
-    struct ocap_grant *grant; /* grants only */
+    uint64_t reference;              /* release only */
+    struct ocap_grant *grant;        /* grants only */
     const struct ocap_field *fields; /* a worker request's own fields */
     size_t field_count;
-    objcap_status status;  /* outputs */
+    objcap_status status; /* outputs */
     uint8_t *out;
     size_t out_len;
     int done;
@@ -192,7 +197,7 @@ struct ocap_sandbox {
     pthread_cond_t cv;
     ocap_job *job;
     int stop;
-    int started;           /* 1 ready, -1 failed */
+    int started; /* 1 ready, -1 failed */
     char start_error[256];
     pthread_mutex_t call_mu; /* serializes callers */
     pthread_t caller;        /* holds call_mu, when has_caller */
@@ -210,33 +215,33 @@ struct ocap_sandbox {
     void *user;
 
     /* Python state: touched only with the GIL held */
-    PyThreadState *tstate;     /* the engine thread's */
+    PyThreadState *tstate;            /* the engine thread's */
     PyInterpreterState *armed_interp; /* trust.c: set once built */
-    PyThreadState *running;    /* the thread state running a job, if any */
+    PyThreadState *running; /* the thread state running a job, if any */
     unsigned long running_ident;
-    struct {                   /* thread states of calling threads */
+    struct { /* thread states of calling threads */
         pthread_t thread;
         PyThreadState *ts;
     } callers[OCAP_CALLER_STATES];
     int caller_count, caller_next;
-    PyObject *context;         /* contextvars and thread dict, carried */
-    PyObject *thread_dict;     /* from thread to thread between jobs */
+    PyObject *context;     /* contextvars and thread dict, carried */
+    PyObject *thread_dict; /* from thread to thread between jobs */
     PyObject *globals;     /* __main__.__dict__ */
     PyObject *references;  /* {int: object} handed out as references */
     uint64_t next_reference;
-    PyObject *sources;     /* {filename: source} for traceback lines */
-    int compiling_host_text; /* calls.c: the host's text is being compiled */
+    PyObject *sources;        /* {filename: source} for traceback lines */
+    int compiling_host_text;  /* calls.c: the host's text is being compiled */
     PyObject *time_limit_exc; /* raised into the thread at the deadline */
 
     ocap_importer importer;
 
-    atomic_int limit_hit;      /* an ocap_limit, set when a call overran */
-    int64_t cpu_ms;            /* per call, 0 = none */
-    int64_t max_output;        /* bytes per call, stdout + stderr, 0 = none */
-    int64_t memory_limit;      /* bytes, 0 = none */
-    int64_t max_result;        /* bytes of one encoded value, 0 = none */
-    int64_t output_used;       /* this call's output so far */
-    atomic_llong memory_used;  /* what this sandbox's thread holds */
+    atomic_int limit_hit;     /* an ocap_limit, set when a call overran */
+    int64_t cpu_ms;           /* per call, 0 = none */
+    int64_t max_output;       /* bytes per call, stdout + stderr, 0 = none */
+    int64_t memory_limit;     /* bytes, 0 = none */
+    int64_t max_result;       /* bytes of one encoded value, 0 = none */
+    int64_t output_used;      /* this call's output so far */
+    atomic_llong memory_used; /* what this sandbox's thread holds */
 
     /* grants.c: what the host granted, by id; host_fn serves functions */
     pthread_mutex_t grants_mu;
@@ -245,7 +250,7 @@ struct ocap_sandbox {
     uint64_t next_grant;
     objcap_host_fn host_fn;
     void *host_user;
-    ocap_cap_types cap_types; /* engine thread only */
+    ocap_cap_types cap_types;  /* engine thread only */
     atomic_int values_revoked; /* a value grant waits to be removed */
 
     /* denials.c */

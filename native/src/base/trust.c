@@ -246,8 +246,8 @@ matches(PyObject *args)
     if (expected.bytes != NULL) {
         return PyBytes_CheckExact(first) &&
             (size_t)PyBytes_GET_SIZE(first) == expected.len &&
-            memcmp(PyBytes_AS_STRING(first), expected.bytes,
-                   expected.len) == 0;
+            memcmp(PyBytes_AS_STRING(first), expected.bytes, expected.len) ==
+            0;
     }
     if (first == expected.object) {
         return 1;

@@ -28,8 +28,8 @@ ocap_cap_types_ready(ocap_sandbox *sb)
     if (t->io == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "_io is not loaded");
     }
-    if (t->io == NULL || t->directory == NULL || t->file == NULL || t->function == NULL ||
-        host_error == NULL ||
+    if (t->io == NULL || t->directory == NULL || t->file == NULL ||
+        t->function == NULL || host_error == NULL ||
         PyDict_SetItemString(builtins, "HostError", host_error) < 0) {
         Py_XDECREF(host_error);
         ocap_cap_types_clear(sb);

@@ -14,8 +14,8 @@ void ocap_grants_init(ocap_sandbox *sb);
 void ocap_grants_clear_python(ocap_sandbox *sb); /* engine thread, GIL */
 void ocap_grants_free(ocap_sandbox *sb);
 objcap_status ocap_grant_table_revoke(ocap_sandbox *sb, uint64_t id);
-ocap_grant *ocap_grant_new(uint64_t id, ocap_grant_kind kind,
-                           const char *name, size_t name_len);
+ocap_grant *ocap_grant_new(uint64_t id, ocap_grant_kind kind, const char *name,
+                           size_t name_len);
 objcap_status ocap_grant_table_add(ocap_sandbox *sb, ocap_grant *g);
 void ocap_grants_remove_revoked_values(ocap_sandbox *sb);
 ocap_grant *ocap_grant_ref(ocap_grant *g);
@@ -47,11 +47,13 @@ PyObject *ocap_granted_file_type_new(void);
 PyObject *ocap_host_function_type_new(void);
 PyObject *ocap_cap_refuse_copy(PyObject *self, PyObject *args);
 /* The methods every capability type has: copying and pickling refused. */
-#define OCAP_CAP_NO_COPY_METHODS                                           \
-    {"__reduce__", ocap_cap_refuse_copy, METH_VARARGS, NULL},              \
-    {"__reduce_ex__", ocap_cap_refuse_copy, METH_VARARGS, NULL},           \
-    {"__copy__", ocap_cap_refuse_copy, METH_VARARGS, NULL},                \
-    {"__deepcopy__", ocap_cap_refuse_copy, METH_VARARGS, NULL},            \
-    {"__getstate__", ocap_cap_refuse_copy, METH_VARARGS, NULL}
+#define OCAP_CAP_NO_COPY_METHODS                                              \
+    {"__reduce__", ocap_cap_refuse_copy, METH_VARARGS, NULL},                 \
+        {"__reduce_ex__", ocap_cap_refuse_copy, METH_VARARGS, NULL},          \
+        {"__copy__", ocap_cap_refuse_copy, METH_VARARGS, NULL},               \
+        {"__deepcopy__", ocap_cap_refuse_copy, METH_VARARGS, NULL},           \
+    {                                                                         \
+        "__getstate__", ocap_cap_refuse_copy, METH_VARARGS, NULL              \
+    }
 
 #endif

@@ -26,8 +26,7 @@
 #include <unistd.h>
 
 typedef struct {
-    PyObject_HEAD
-    ocap_sandbox *sb;
+    PyObject_HEAD ocap_sandbox *sb;
     ocap_grant *grant;
 } directory_object;
 
@@ -140,11 +139,9 @@ open_path(directory_object *self, PyObject *path, int flags, mode_t mode)
     }
     const char *text = PyBytes_AS_STRING(bytes);
     int fd, err;
-    Py_BEGIN_ALLOW_THREADS
-    fd = open_beneath(dirfd, text, flags, mode);
+    Py_BEGIN_ALLOW_THREADS fd = open_beneath(dirfd, text, flags, mode);
     err = errno;
-    Py_END_ALLOW_THREADS
-    leave(self);
+    Py_END_ALLOW_THREADS leave(self);
     Py_DECREF(bytes);
     if (fd < 0) {
         raise_errno(err, path);
@@ -192,11 +189,11 @@ open_parent(directory_object *self, PyObject *path, char **name)
         return -1;
     }
     int fd, err;
-    Py_BEGIN_ALLOW_THREADS
-    fd = open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0);
+    Py_BEGIN_ALLOW_THREADS fd = open_beneath(dirfd, parent,
+                                             O_PATH | O_DIRECTORY, 0);
     err = errno;
-    Py_END_ALLOW_THREADS
-    if (fd < 0) {
+    Py_END_ALLOW_THREADS if (fd < 0)
+    {
         leave(self);
         free(copy);
         raise_errno(err, path);
@@ -221,9 +218,14 @@ parse_mode(const char *mode, open_mode *m)
 {
     int r = 0, w = 0, a = 0, x = 0, plus = 0, t = 0, b = 0;
     for (const char *c = mode; *c; c++) {
-        int *seen = *c == 'r' ? &r : *c == 'w' ? &w : *c == 'a' ? &a
-                  : *c == 'x' ? &x : *c == '+' ? &plus : *c == 't' ? &t
-                  : *c == 'b' ? &b : NULL;
+        int *seen = *c == 'r' ? &r
+            : *c == 'w'       ? &w
+            : *c == 'a'       ? &a
+            : *c == 'x'       ? &x
+            : *c == '+'       ? &plus
+            : *c == 't'       ? &t
+            : *c == 'b'       ? &b
+                              : NULL;
         if (seen == NULL || *seen) {
             goto invalid;
         }
@@ -236,7 +238,8 @@ parse_mode(const char *mode, open_mode *m)
     m->writable = w || a || x || plus;
     m->text = !b;
     m->flags = (m->readable && m->writable) ? O_RDWR
-             : m->writable ? O_WRONLY : O_RDONLY;
+        : m->writable                       ? O_WRONLY
+                                            : O_RDONLY;
     if (w) {
         m->flags |= O_CREAT | O_TRUNC;
     }
@@ -247,9 +250,9 @@ parse_mode(const char *mode, open_mode *m)
         m->flags |= O_CREAT | O_EXCL;
     }
     m->raw_mode = x ? (plus ? "xb+" : "xb")
-                : a ? (plus ? "ab+" : "ab")
-                : r ? (plus ? "rb+" : "rb")
-                : (plus ? "wb+" : "wb");
+        : a         ? (plus ? "ab+" : "ab")
+        : r         ? (plus ? "rb+" : "rb")
+                    : (plus ? "wb+" : "wb");
     return 0;
 invalid:
     PyErr_Format(PyExc_ValueError, "invalid mode: '%s'", mode);
@@ -317,7 +320,8 @@ wrap(ocap_sandbox *sb, PyObject *raw, const open_mode *m, const char *mode,
         return NULL;
     }
     const char *buffered = (m->readable && m->writable) ? "BufferedRandom"
-                         : m->readable ? "BufferedReader" : "BufferedWriter";
+        : m->readable                                   ? "BufferedReader"
+                                                        : "BufferedWriter";
     PyObject *type = PyObject_GetAttrString(io, buffered);
     PyObject *args = type ? PyTuple_Pack(1, raw) : NULL;
     PyObject *buffer = args ? ocap_bare_new_file(type, args) : NULL;
@@ -327,10 +331,10 @@ wrap(ocap_sandbox *sb, PyObject *raw, const open_mode *m, const char *mode,
         return buffer;
     }
     /* Not the locale's encoding: a script sees the same on every host. */
-    PyObject *text_args[3] = {
-        encoding == Py_None ? PyUnicode_FromString("utf-8")
-                            : exact_text(encoding),
-        exact_text(errors), exact_text(newline)};
+    PyObject *text_args[3] = {encoding == Py_None
+                                  ? PyUnicode_FromString("utf-8")
+                                  : exact_text(encoding),
+                              exact_text(errors), exact_text(newline)};
     type = PyObject_GetAttrString(io, "TextIOWrapper");
     args = type && text_args[0] && text_args[1] && text_args[2]
         ? PyTuple_Pack(4, buffer, text_args[0], text_args[1], text_args[2])
@@ -348,26 +352,26 @@ wrap(ocap_sandbox *sb, PyObject *raw, const open_mode *m, const char *mode,
     }
     Py_DECREF(buffer);
     PyObject *mode_text = PyUnicode_FromString(mode);
-    if (mode_text == NULL || PyObject_SetAttrString(text, "mode",
-                                                    mode_text) < 0) {
+    if (mode_text == NULL ||
+        PyObject_SetAttrString(text, "mode", mode_text) < 0) {
         PyErr_Clear();
     }
     Py_XDECREF(mode_text);
     return text;
 }
 
-PyDoc_STRVAR(open_doc,
-"open(path, mode='r', encoding=None, newline=None, errors=None)\n--\n\n"
-"Opens a regular file beneath the granted directory and returns a file\n"
-"object, as the built-in open would.  Text files default to UTF-8.");
+PyDoc_STRVAR(
+    open_doc,
+    "open(path, mode='r', encoding=None, newline=None, errors=None)\n--\n\n"
+    "Opens a regular file beneath the granted directory and returns a file\n"
+    "object, as the built-in open would.  Text files default to UTF-8.");
 
 static PyObject *
 directory_open(directory_object *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"path", "mode", "encoding", "newline", "errors",
-                             NULL};
-    PyObject *path, *encoding = Py_None, *newline = Py_None,
-             *errors = Py_None;
+    static char *kwlist[] = {"path",    "mode",   "encoding",
+                             "newline", "errors", NULL};
+    PyObject *path, *encoding = Py_None, *newline = Py_None, *errors = Py_None;
     const char *mode = "r";
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|sOOO:open", kwlist,
                                      &path, &mode, &encoding, &newline,
@@ -378,9 +382,10 @@ directory_open(directory_object *self, PyObject *args, PyObject *kwargs)
     if (parse_mode(mode, &m) < 0) {
         return NULL;
     }
-    if (!m.text && (encoding != Py_None || newline != Py_None ||
-                    errors != Py_None)) {
-        PyErr_SetString(PyExc_ValueError, "binary mode takes no encoding, "
+    if (!m.text &&
+        (encoding != Py_None || newline != Py_None || errors != Py_None)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "binary mode takes no encoding, "
                         "errors or newline argument");
         return NULL;
     }
@@ -396,13 +401,11 @@ directory_open(directory_object *self, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     PyObject *raw = ocap_granted_file_open(self->sb, self->grant, fd, path,
-                                           m.raw_mode, m.readable,
-                                           m.writable);
+                                           m.raw_mode, m.readable, m.writable);
     if (raw == NULL) {
         return NULL;
     }
-    PyObject *file = wrap(self->sb, raw, &m, mode, encoding, errors,
-                          newline);
+    PyObject *file = wrap(self->sb, raw, &m, mode, encoding, errors, newline);
     if (file == NULL) {
         close_keeping_error(raw);
     }
@@ -419,8 +422,8 @@ name_order(const void *a, const void *b)
 }
 
 PyDoc_STRVAR(listdir_doc,
-"listdir(path='.')\n--\n\n"
-"The names in a directory beneath the grant, sorted.");
+             "listdir(path='.')\n--\n\n"
+             "The names in a directory beneath the grant, sorted.");
 
 static PyObject *
 directory_listdir(directory_object *self, PyObject *args, PyObject *kwargs)
@@ -458,8 +461,8 @@ directory_listdir(directory_object *self, PyObject *args, PyObject *kwargs)
     char **names = NULL;
     int failed = 0;
     struct dirent *entry;
-    Py_BEGIN_ALLOW_THREADS
-    while (!failed && (entry = readdir(dir)) != NULL) {
+    Py_BEGIN_ALLOW_THREADS while (!failed && (entry = readdir(dir)) != NULL)
+    {
         if (strcmp(entry->d_name, ".") == 0 ||
             strcmp(entry->d_name, "..") == 0) {
             continue;
@@ -481,8 +484,7 @@ directory_listdir(directory_object *self, PyObject *args, PyObject *kwargs)
     if (!failed) {
         qsort(names, count, sizeof *names, name_order);
     }
-    Py_END_ALLOW_THREADS
-    leave(self);
+    Py_END_ALLOW_THREADS leave(self);
     PyObject *list = failed ? PyErr_NoMemory() : PyList_New((Py_ssize_t)count);
     for (size_t i = 0; i < count; i++) {
         if (list != NULL) {
@@ -500,9 +502,10 @@ directory_listdir(directory_object *self, PyObject *args, PyObject *kwargs)
     return list;
 }
 
-PyDoc_STRVAR(exists_doc,
-"exists(path)\n--\n\n"
-"Whether the path exists beneath the grant (symlinks followed, inside).");
+PyDoc_STRVAR(
+    exists_doc,
+    "exists(path)\n--\n\n"
+    "Whether the path exists beneath the grant (symlinks followed, inside).");
 
 static PyObject *
 directory_exists(directory_object *self, PyObject *path)
@@ -518,11 +521,9 @@ directory_exists(directory_object *self, PyObject *path)
     }
     const char *text = PyBytes_AS_STRING(bytes);
     int fd, err;
-    Py_BEGIN_ALLOW_THREADS
-    fd = open_beneath(dirfd, text, O_PATH, 0);
+    Py_BEGIN_ALLOW_THREADS fd = open_beneath(dirfd, text, O_PATH, 0);
     err = errno;
-    Py_END_ALLOW_THREADS
-    leave(self);
+    Py_END_ALLOW_THREADS leave(self);
     Py_DECREF(bytes);
     if (fd >= 0) {
         close(fd);
@@ -536,8 +537,9 @@ directory_exists(directory_object *self, PyObject *path)
 }
 
 PyDoc_STRVAR(stat_doc,
-"stat(path)\n--\n\n"
-"An object with size (bytes), mtime (seconds since the epoch) and is_dir.");
+             "stat(path)\n--\n\n"
+             "An object with size (bytes), mtime (seconds since the epoch) "
+             "and is_dir.");
 
 static PyObject *
 directory_stat(directory_object *self, PyObject *path)
@@ -553,10 +555,10 @@ directory_stat(directory_object *self, PyObject *path)
     if (rc != 0) {
         return raise_errno(err, path);
     }
-    PyObject *kwargs = Py_BuildValue(
-        "{s:L,s:d,s:O}", "size", (long long)st.st_size, "mtime",
-        (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9, "is_dir",
-        S_ISDIR(st.st_mode) ? Py_True : Py_False);
+    PyObject *kwargs =
+        Py_BuildValue("{s:L,s:d,s:O}", "size", (long long)st.st_size, "mtime",
+                      (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9,
+                      "is_dir", S_ISDIR(st.st_mode) ? Py_True : Py_False);
     if (kwargs == NULL) {
         return NULL;
     }
@@ -588,19 +590,19 @@ change_entry(directory_object *self, PyObject *path, entry_change what)
         return NULL;
     }
     int rc, err;
-    Py_BEGIN_ALLOW_THREADS
-    if (what == MAKE_DIRECTORY) {
+    Py_BEGIN_ALLOW_THREADS if (what == MAKE_DIRECTORY)
+    {
         rc = mkdirat(parent, name, 0777);
     }
-    else {
+    else
+    {
         rc = unlinkat(parent, name, 0);
         if (rc != 0 && errno == EISDIR) {
             rc = unlinkat(parent, name, AT_REMOVEDIR);
         }
     }
     err = errno;
-    Py_END_ALLOW_THREADS
-    leave(self);
+    Py_END_ALLOW_THREADS leave(self);
     close(parent);
     free(name);
     if (rc != 0) {
@@ -617,9 +619,10 @@ directory_mkdir(directory_object *self, PyObject *path)
     return change_entry(self, path, MAKE_DIRECTORY);
 }
 
-PyDoc_STRVAR(remove_doc,
-"remove(path)\n--\n\n"
-"Removes a file, a symlink (not its target) or an empty directory.");
+PyDoc_STRVAR(
+    remove_doc,
+    "remove(path)\n--\n\n"
+    "Removes a file, a symlink (not its target) or an empty directory.");
 
 static PyObject *
 directory_remove(directory_object *self, PyObject *path)
@@ -627,10 +630,11 @@ directory_remove(directory_object *self, PyObject *path)
     return change_entry(self, path, REMOVE_ENTRY);
 }
 
-PyDoc_STRVAR(rename_doc,
-"rename(src, dst)\n--\n\n"
-"Renames src to dst, both beneath the grant; dst is replaced if it is a "
-"file.");
+PyDoc_STRVAR(
+    rename_doc,
+    "rename(src, dst)\n--\n\n"
+    "Renames src to dst, both beneath the grant; dst is replaced if it is a "
+    "file.");
 
 static PyObject *
 directory_rename(directory_object *self, PyObject *args)
@@ -653,11 +657,10 @@ directory_rename(directory_object *self, PyObject *args)
         return NULL;
     }
     int rc, err;
-    Py_BEGIN_ALLOW_THREADS
-    rc = renameat(src_parent, src_name, dst_parent, dst_name);
+    Py_BEGIN_ALLOW_THREADS rc = renameat(src_parent, src_name, dst_parent,
+                                         dst_name);
     err = errno;
-    Py_END_ALLOW_THREADS
-    leave(self);
+    Py_END_ALLOW_THREADS leave(self);
     leave(self);
     close(src_parent);
     close(dst_parent);
@@ -698,22 +701,20 @@ static PyMethodDef directory_methods[] = {
     {"remove", (PyCFunction)directory_remove, METH_O, remove_doc},
     {"rename", (PyCFunction)directory_rename, METH_VARARGS, rename_doc},
     OCAP_CAP_NO_COPY_METHODS,
-    {NULL, NULL, 0, NULL}
-};
+    {NULL, NULL, 0, NULL}};
 
 static PyType_Slot directory_slots[] = {
     {Py_tp_dealloc, directory_dealloc},
     {Py_tp_repr, directory_repr},
     {Py_tp_methods, directory_methods},
     {Py_tp_doc, "A directory granted by the host."},
-    {0, NULL}
-};
+    {0, NULL}};
 
 static PyType_Spec directory_spec = {
     .name = "objcap.Directory",
     .basicsize = sizeof(directory_object),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION |
-             Py_TPFLAGS_IMMUTABLETYPE,
+        Py_TPFLAGS_IMMUTABLETYPE,
     .slots = directory_slots,
 };
 

@@ -20,8 +20,7 @@
 #define READ_CHUNK (64 * 1024)
 
 typedef struct {
-    PyObject_HEAD
-    ocap_sandbox *sb;
+    PyObject_HEAD ocap_sandbox *sb;
     ocap_grant *grant;
     ocap_lent_fd lent;
     int readable, writable;
@@ -84,13 +83,14 @@ read_some(granted_file *self, char *buf, size_t len)
     }
     ssize_t n;
     int err;
-    Py_BEGIN_ALLOW_THREADS
-    do {
+    Py_BEGIN_ALLOW_THREADS do
+    {
         n = read(fd, buf, len);
-    } while (n < 0 && errno == EINTR);
+    }
+    while (n < 0 && errno == EINTR)
+        ;
     err = errno;
-    Py_END_ALLOW_THREADS
-    done(self);
+    Py_END_ALLOW_THREADS done(self);
     if (n < 0) {
         errno = err;
         fail();
@@ -180,13 +180,14 @@ file_write(granted_file *self, PyObject *arg)
     }
     ssize_t n;
     int err;
-    Py_BEGIN_ALLOW_THREADS
-    do {
+    Py_BEGIN_ALLOW_THREADS do
+    {
         n = write(fd, buf.buf, (size_t)buf.len);
-    } while (n < 0 && errno == EINTR);
+    }
+    while (n < 0 && errno == EINTR)
+        ;
     err = errno;
-    Py_END_ALLOW_THREADS
-    done(self);
+    Py_END_ALLOW_THREADS done(self);
     PyBuffer_Release(&buf);
     if (n < 0) {
         errno = err;
@@ -401,31 +402,29 @@ static PyMethodDef file_methods[] = {
     {"flush", (PyCFunction)file_flush, METH_NOARGS, NULL},
     {"fileno", (PyCFunction)file_fileno, METH_NOARGS, NULL},
     OCAP_CAP_NO_COPY_METHODS,
-    {NULL, NULL, 0, NULL}
-};
+    {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef file_getset[] = {
     {"closed", (getter)file_closed, NULL, NULL, NULL},
     {"name", (getter)file_name, NULL, NULL, NULL},
     {"mode", (getter)file_mode, NULL, NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL}
-};
+    {NULL, NULL, NULL, NULL, NULL}};
 
 static PyType_Slot file_slots[] = {
     {Py_tp_dealloc, file_dealloc},
     {Py_tp_repr, file_repr},
     {Py_tp_methods, file_methods},
     {Py_tp_getset, file_getset},
-    {Py_tp_doc, "The raw layer of a file opened through a granted "
-                "directory."},
-    {0, NULL}
-};
+    {Py_tp_doc,
+     "The raw layer of a file opened through a granted "
+     "directory."},
+    {0, NULL}};
 
 static PyType_Spec file_spec = {
     .name = "objcap.GrantedFile",
     .basicsize = sizeof(granted_file),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION |
-             Py_TPFLAGS_IMMUTABLETYPE,
+        Py_TPFLAGS_IMMUTABLETYPE,
     .slots = file_slots,
 };
 
@@ -437,9 +436,8 @@ ocap_granted_file_type_new(void)
 
 /* Takes over fd (closed on failure). */
 PyObject *
-ocap_granted_file_open(ocap_sandbox *sb, ocap_grant *g, int fd,
-                       PyObject *name, const char *raw_mode, int readable,
-                       int writable)
+ocap_granted_file_open(ocap_sandbox *sb, ocap_grant *g, int fd, PyObject *name,
+                       const char *raw_mode, int readable, int writable)
 {
     PyTypeObject *type = (PyTypeObject *)sb->cap_types.file;
     granted_file *self = PyObject_New(granted_file, type);

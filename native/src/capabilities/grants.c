@@ -50,7 +50,7 @@ ocap_grant_unref(ocap_grant *g)
 
 ocap_grant *
 ocap_grant_new(uint64_t id, ocap_grant_kind kind, const char *name,
-          size_t name_len)
+               size_t name_len)
 {
     ocap_grant *g = calloc(1, sizeof *g);
     if (g == NULL || (g->name = malloc(name_len + 1)) == NULL) {
@@ -233,8 +233,7 @@ ocap_grant_is_revoked(ocap_grant *g)
 PyObject *
 ocap_grant_revoked_error(ocap_grant *g)
 {
-    PyErr_Format(PyExc_PermissionError, "the grant '%s' was revoked",
-                 g->name);
+    PyErr_Format(PyExc_PermissionError, "the grant '%s' was revoked", g->name);
     return NULL;
 }
 

@@ -14,16 +14,14 @@
 #define MAX_HOST_MESSAGE 65536
 
 typedef struct {
-    PyObject_HEAD
-    ocap_sandbox *sb;
+    PyObject_HEAD ocap_sandbox *sb;
     ocap_grant *grant;
 } host_function;
 
 static int
 key_is(const msgpack_object *k, const char *name)
 {
-    return k->type == MSGPACK_OBJECT_STR &&
-        k->via.str.size == strlen(name) &&
+    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(name) &&
         memcmp(k->via.str.ptr, name, k->via.str.size) == 0;
 }
 
@@ -48,7 +46,8 @@ raise_host_error(ocap_sandbox *sb, const uint8_t *data, size_t len)
     size_t offset = 0;
     if (data != NULL && ocap_wire_plausible(data, len) &&
         msgpack_unpack_next(&u, (const char *)data, len, &offset) ==
-            MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP) {
+            MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_MAP) {
         for (uint32_t i = 0; i < u.data.via.map.size; i++) {
             const msgpack_object_kv *kv = &u.data.via.map.ptr[i];
             if (key_is(&kv->key, "type")) {
@@ -69,8 +68,8 @@ raise_host_error(ocap_sandbox *sb, const uint8_t *data, size_t len)
     else if (type_text != NULL && message_text != NULL) {
         exc = PyObject_CallOneArg(sb->cap_types.host_error, message_text);
     }
-    if (exc != NULL && PyObject_SetAttrString(exc, "host_type",
-                                              type_text) == 0) {
+    if (exc != NULL &&
+        PyObject_SetAttrString(exc, "host_type", type_text) == 0) {
         PyErr_SetObject(sb->cap_types.host_error, exc);
     }
     Py_XDECREF(exc);
@@ -84,8 +83,10 @@ host_function_call(host_function *self, PyObject *args, PyObject *kwargs)
 {
     ocap_sandbox *sb = self->sb;
     if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
-        PyErr_Format(PyExc_TypeError, "the host function '%s' takes "
-                     "positional arguments only", self->grant->name);
+        PyErr_Format(PyExc_TypeError,
+                     "the host function '%s' takes "
+                     "positional arguments only",
+                     self->grant->name);
         return NULL;
     }
     if (ocap_grant_is_revoked(self->grant)) {
@@ -111,24 +112,26 @@ host_function_call(host_function *self, PyObject *args, PyObject *kwargs)
     }
     uint64_t id = self->grant->id;
     Py_BEGIN_ALLOW_THREADS
-    /* In a worker, the handler forwards to the host (worker/main.c). */
-    st = ocap_grant_serve_host_call(sb, id, packed, packed_len, &out,
-                                    &out_len);
-    Py_END_ALLOW_THREADS
-    free(packed);
+        /* In a worker, the handler forwards to the host (worker/main.c). */
+        st = ocap_grant_serve_host_call(sb, id, packed, packed_len, &out,
+                                        &out_len);
+    Py_END_ALLOW_THREADS free(packed);
     PyObject *result = NULL;
     if (st == OBJCAP_OK) {
         st = ocap_value_from_buffer(sb, out, out_len, &result, &err);
         if (st == OBJCAP_ERR_VALUE) {
-            PyErr_Format(PyExc_TypeError, "the host's result cannot be "
-                         "used: %s", err.message);
+            PyErr_Format(PyExc_TypeError,
+                         "the host's result cannot be "
+                         "used: %s",
+                         err.message);
         }
     }
     else if (st == OBJCAP_ERR_PYTHON) {
         raise_host_error(sb, out, out_len);
     }
     else if (st == OBJCAP_ERR_STATE) {
-        PyErr_Format(PyExc_PermissionError, "the host function '%s' cannot "
+        PyErr_Format(PyExc_PermissionError,
+                     "the host function '%s' cannot "
                      "be called (revoked, or the host refused)",
                      self->grant->name);
     }
@@ -154,10 +157,8 @@ host_function_dealloc(host_function *self)
     Py_DECREF(type);
 }
 
-static PyMethodDef host_function_methods[] = {
-    OCAP_CAP_NO_COPY_METHODS,
-    {NULL, NULL, 0, NULL}
-};
+static PyMethodDef host_function_methods[] = {OCAP_CAP_NO_COPY_METHODS,
+                                              {NULL, NULL, 0, NULL}};
 
 static PyType_Slot host_function_slots[] = {
     {Py_tp_dealloc, host_function_dealloc},
@@ -165,14 +166,13 @@ static PyType_Slot host_function_slots[] = {
     {Py_tp_call, host_function_call},
     {Py_tp_methods, host_function_methods},
     {Py_tp_doc, "A function granted by the host."},
-    {0, NULL}
-};
+    {0, NULL}};
 
 static PyType_Spec host_function_spec = {
     .name = "objcap.HostFunction",
     .basicsize = sizeof(host_function),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION |
-             Py_TPFLAGS_IMMUTABLETYPE,
+        Py_TPFLAGS_IMMUTABLETYPE,
     .slots = host_function_slots,
 };
 

@@ -8,7 +8,8 @@
 PyObject *
 ocap_cap_refuse_copy(PyObject *self, PyObject *args)
 {
-    PyErr_Format(PyExc_TypeError, "'%.100s' objects cannot be copied or "
+    PyErr_Format(PyExc_TypeError,
+                 "'%.100s' objects cannot be copied or "
                  "pickled: a capability is handed out only by the host",
                  Py_TYPE(self)->tp_name);
     return NULL;

@@ -23,8 +23,8 @@ bad_argument(const char *message, uint8_t **out, size_t *out_len)
     if (out == NULL || out_len == NULL) {
         return OBJCAP_ERR_ARGUMENT;
     }
-    return ocap_error_plain(OBJCAP_ERR_ARGUMENT, "ArgumentError", message,
-                            out, out_len);
+    return ocap_error_plain(OBJCAP_ERR_ARGUMENT, "ArgumentError", message, out,
+                            out_len);
 }
 
 /* Source text, file names and global names: UTF-8 with no NUL byte. */
@@ -107,7 +107,8 @@ key_is(const msgpack_object *k, const char *name)
 static const char *
 read_count(const msgpack_object *v, int64_t *into, const char *problem)
 {
-    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > INT64_MAX / 2) {
+    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+        v->via.u64 > INT64_MAX / 2) {
         return problem;
     }
     *into = (int64_t)v->via.u64;
@@ -131,9 +132,9 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
     size_t offset = 0;
     const char *problem = NULL;
     if (!ocap_wire_plausible(options, len) ||
-        msgpack_unpack_next(&u, (const char *)options, len, &offset)
-            != MSGPACK_UNPACK_SUCCESS || offset != len ||
-        u.data.type != MSGPACK_OBJECT_MAP) {
+        msgpack_unpack_next(&u, (const char *)options, len, &offset) !=
+            MSGPACK_UNPACK_SUCCESS ||
+        offset != len || u.data.type != MSGPACK_OBJECT_MAP) {
         problem = "options must be one MessagePack map";
     }
     for (uint32_t i = 0; problem == NULL && i < u.data.via.map.size; i++) {
@@ -156,16 +157,20 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
             }
         }
         else if (key_is(k, "allow_builtin")) {
-            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_BUILTIN], 1);
+            problem =
+                ocap_policy_read_list(v, &policy->allow[OCAP_KIND_BUILTIN], 1);
         }
         else if (key_is(k, "allow_frozen")) {
-            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_FROZEN], 1);
+            problem =
+                ocap_policy_read_list(v, &policy->allow[OCAP_KIND_FROZEN], 1);
         }
         else if (key_is(k, "allow_extension")) {
-            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_EXTENSION], 1);
+            problem = ocap_policy_read_list(
+                v, &policy->allow[OCAP_KIND_EXTENSION], 1);
         }
         else if (key_is(k, "allow_source")) {
-            problem = ocap_policy_read_list(v, &policy->allow[OCAP_KIND_SOURCE], 1);
+            problem =
+                ocap_policy_read_list(v, &policy->allow[OCAP_KIND_SOURCE], 1);
         }
         else if (key_is(k, "allow_dangerous")) {
             problem = ocap_policy_read_list(v, &policy->dangerous, 1);
@@ -201,8 +206,9 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
                                  "max_output must be a non-negative integer");
         }
         else if (key_is(k, "memory_limit")) {
-            problem = read_count(v, &limits->memory_limit,
-                                 "memory_limit must be a non-negative integer");
+            problem =
+                read_count(v, &limits->memory_limit,
+                           "memory_limit must be a non-negative integer");
         }
         else if (key_is(k, "max_result")) {
             problem = read_count(v, &limits->max_result,
@@ -226,9 +232,9 @@ create_remote(const char *worker, const uint8_t *options, size_t options_len,
               size_t *out_len)
 {
     ocap_remote *remote = NULL;
-    objcap_status st = ocap_remote_create(worker, options, options_len,
-                                          limits, on_output, user, &remote,
-                                          out, out_len);
+    objcap_status st = ocap_remote_create(worker, options, options_len, limits,
+                                          on_output, user, &remote, out,
+                                          out_len);
     if (st != OBJCAP_OK) {
         return st;
     }
@@ -275,8 +281,8 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     }
     if (worker[0] != '\0') {
         ocap_policy_clear(&policy);
-        return create_remote(worker, options, options_len, &limits,
-                             on_output, user, sandbox, out, out_len);
+        return create_remote(worker, options, options_len, &limits, on_output,
+                             user, sandbox, out, out_len);
     }
     objcap_status st = objcap_runtime_start(NULL, out, out_len);
     if (st != OBJCAP_OK) {
@@ -327,8 +333,11 @@ objcap_exec(objcap_sandbox sandbox, const char *source, size_t source_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_exec, .remote_type = OCAP_REQ_EXEC, .text = source,
-                    .text_len = source_len, .filename = filename,
+    ocap_job job = {.run = ocap_job_exec,
+                    .remote_type = OCAP_REQ_EXEC,
+                    .text = source,
+                    .text_len = source_len,
+                    .filename = filename,
                     .filename_len = filename_len};
     return run_job(sandbox, &job, out, out_len);
 }
@@ -344,7 +353,10 @@ objcap_eval(objcap_sandbox sandbox, const char *expression, size_t len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_eval, .remote_type = OCAP_REQ_EVAL, .text = expression, .text_len = len};
+    ocap_job job = {.run = ocap_job_eval,
+                    .remote_type = OCAP_REQ_EVAL,
+                    .text = expression,
+                    .text_len = len};
     return run_job(sandbox, &job, out, out_len);
 }
 
@@ -363,8 +375,12 @@ objcap_call(objcap_sandbox sandbox, const char *name, size_t name_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_call, .remote_type = OCAP_REQ_CALL, .text = name, .text_len = name_len,
-                    .value = args, .value_len = args_len};
+    ocap_job job = {.run = ocap_job_call,
+                    .remote_type = OCAP_REQ_CALL,
+                    .text = name,
+                    .text_len = name_len,
+                    .value = args,
+                    .value_len = args_len};
     return run_job(sandbox, &job, out, out_len);
 }
 
@@ -383,8 +399,12 @@ objcap_set(objcap_sandbox sandbox, const char *name, size_t name_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_set, .remote_type = OCAP_REQ_SET, .text = name, .text_len = name_len,
-                    .value = value, .value_len = value_len};
+    ocap_job job = {.run = ocap_job_set,
+                    .remote_type = OCAP_REQ_SET,
+                    .text = name,
+                    .text_len = name_len,
+                    .value = value,
+                    .value_len = value_len};
     return run_job(sandbox, &job, out, out_len);
 }
 
@@ -399,7 +419,10 @@ objcap_get(objcap_sandbox sandbox, const char *name, size_t name_len,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    ocap_job job = {.run = ocap_job_get, .remote_type = OCAP_REQ_GET, .text = name, .text_len = name_len};
+    ocap_job job = {.run = ocap_job_get,
+                    .remote_type = OCAP_REQ_GET,
+                    .text = name,
+                    .text_len = name_len};
     return run_job(sandbox, &job, out, out_len);
 }
 
@@ -409,7 +432,8 @@ objcap_release(objcap_sandbox sandbox, uint64_t reference)
     uint8_t *out = NULL;
     size_t out_len = 0;
     ocap_job job = {.run = ocap_job_release,
-                    .remote_type = OCAP_REQ_RELEASE, .reference = reference};
+                    .remote_type = OCAP_REQ_RELEASE,
+                    .reference = reference};
     objcap_status st = run_job(sandbox, &job, &out, &out_len);
     free(out);
     return st;
@@ -475,8 +499,7 @@ objcap_isolation(objcap_sandbox sandbox, uint8_t **out, size_t *out_len)
     }
     else {
         /* {"mode": "in-process"} */
-        static const uint8_t in_process[] =
-            "\x81\xa4mode\xaain-process";
+        static const uint8_t in_process[] = "\x81\xa4mode\xaain-process";
         *out = malloc(sizeof in_process - 1);
         st = *out ? OBJCAP_OK : OBJCAP_ERR_NOMEM;
         if (*out) {
@@ -543,8 +566,9 @@ objcap_grant_directory(objcap_sandbox sandbox, const char *name,
     if (problem != NULL) {
         return bad_argument(problem, out, out_len);
     }
-    return grant(sandbox, access == OBJCAP_READ_WRITE ? OCAP_GRANT_DIRECTORY_RW
-                                                      : OCAP_GRANT_DIRECTORY_RO,
+    return grant(sandbox,
+                 access == OBJCAP_READ_WRITE ? OCAP_GRANT_DIRECTORY_RW
+                                             : OCAP_GRANT_DIRECTORY_RO,
                  name, name_len, path, path_len, granted, out, out_len);
 }
 
@@ -628,5 +652,7 @@ ocap_options_for_worker(const uint8_t *options, size_t len,
     char why[256], worker[4096];
     memset(policy, 0, sizeof *policy);
     return read_options(options, len, limits, policy, why, sizeof why, worker,
-                        sizeof worker) == NULL ? 0 : -1;
+                        sizeof worker) == NULL
+        ? 0
+        : -1;
 }

@@ -56,8 +56,9 @@ compile_text(ocap_sandbox *sb, const char *text, size_t len,
     /* On a SyntaxError CPython opens `filename` for the line; the audit
        hook refuses, and the line comes from the text. */
     sb->compiling_host_text = 1;
-    PyObject *code = utf8 ? Py_CompileStringObject(utf8, filename, start,
-                                                   &flags, -1) : NULL;
+    PyObject *code = utf8
+        ? Py_CompileStringObject(utf8, filename, start, &flags, -1)
+        : NULL;
     sb->compiling_host_text = 0;
     if (PyDict_SetItem(sb->sources, filename, source) < 0) {
         Py_CLEAR(code);
@@ -69,9 +70,8 @@ compile_text(ocap_sandbox *sb, const char *text, size_t len,
 objcap_status
 ocap_job_exec(ocap_sandbox *sb, ocap_job *job)
 {
-    PyObject *filename = PyUnicode_DecodeUTF8(job->filename,
-                                              (Py_ssize_t)job->filename_len,
-                                              "strict");
+    PyObject *filename = PyUnicode_DecodeUTF8(
+        job->filename, (Py_ssize_t)job->filename_len, "strict");
     if (filename == NULL) {
         return fail_python(sb, job);
     }

@@ -22,8 +22,7 @@ PyInterpreterState *ocap_runtime_main_interpreter(void);
 const char *ocap_runtime_version(void);
 
 /* sandbox.c */
-objcap_status ocap_sandbox_new(const ocap_limits *limits,
-                               ocap_policy *policy,
+objcap_status ocap_sandbox_new(const ocap_limits *limits, ocap_policy *policy,
                                objcap_output_fn on_output, void *user,
                                ocap_sandbox **out, char *msg, size_t msg_size);
 void ocap_sandbox_free(ocap_sandbox *sb);

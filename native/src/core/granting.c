@@ -90,9 +90,8 @@ grant_job(ocap_sandbox *sb, ocap_job *job)
             break;
         case OCAP_GRANT_VALUE: {
             ocap_value_error err;
-            objcap_status st = ocap_value_from_buffer(sb, job->value,
-                                                      job->value_len, &object,
-                                                      &err);
+            objcap_status st = ocap_value_from_buffer(
+                sb, job->value, job->value_len, &object, &err);
             if (st == OBJCAP_ERR_VALUE) {
                 Py_DECREF(name);
                 return ocap_error_plain(st, "ValueConversionError",
@@ -127,10 +126,10 @@ grant_remote(ocap_sandbox *sb, ocap_grant *g, const char *name,
     /* A worker's function grant is served back here by grant id. */
     const void *body = g->kind == OCAP_GRANT_FUNCTION ? id : payload;
     size_t body_len = g->kind == OCAP_GRANT_FUNCTION ? 8 : payload_len;
-    ocap_field fields[4] = {{id, 8}, {&kind, 1}, {name, name_len},
-                            {body, body_len}};
-    ocap_job job = {.remote_type = OCAP_REQ_GRANT, .fields = fields,
-                    .field_count = 4};
+    ocap_field fields[4] = {
+        {id, 8}, {&kind, 1}, {name, name_len}, {body, body_len}};
+    ocap_job job = {
+        .remote_type = OCAP_REQ_GRANT, .fields = fields, .field_count = 4};
     objcap_status st = ocap_sandbox_run(sb, &job);
     *out = job.out;
     *out_len = job.out_len;
@@ -175,7 +174,8 @@ ocap_grant_add(ocap_sandbox *sb, uint64_t id, ocap_grant_kind kind,
         const char *problem = NULL;
         if (is_dir) {
             char *path = strndup(payload, payload_len);
-            problem = path == NULL ? "out of memory"
+            problem = path == NULL
+                ? "out of memory"
                 : worker_may_grant(sb, path, kind == OCAP_GRANT_DIRECTORY_RW);
             if (problem == NULL) {
                 g->dir.fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -192,8 +192,11 @@ ocap_grant_add(ocap_sandbox *sb, uint64_t id, ocap_grant_kind kind,
             return ocap_error_plain(OBJCAP_ERR_ARGUMENT, "ArgumentError",
                                     problem, out, out_len);
         }
-        ocap_job job = {.run = grant_job, .text = name, .text_len = name_len,
-                        .value = payload, .value_len = payload_len,
+        ocap_job job = {.run = grant_job,
+                        .text = name,
+                        .text_len = name_len,
+                        .value = payload,
+                        .value_len = payload_len,
                         .grant = g};
         st = ocap_sandbox_run(sb, &job);
         *out = job.out;

@@ -22,7 +22,8 @@ frozen(const char *name)
         return 0;
     }
     PyObject *imp = PyImport_ImportModule("_imp");
-    PyObject *r = imp ? PyObject_CallMethod(imp, "is_frozen", "s", name) : NULL;
+    PyObject *r = imp ? PyObject_CallMethod(imp, "is_frozen", "s", name)
+                      : NULL;
     int result = r ? PyObject_IsTrue(r) == 1 : 0;
     Py_XDECREF(r);
     Py_XDECREF(imp);
@@ -40,16 +41,18 @@ extension(const char *name)
         return 0;
     }
     PyObject *imp = PyImport_ImportModule("_imp");
-    PyObject *suffixes = imp ? PyObject_CallMethod(imp, "extension_suffixes",
-                                                   NULL) : NULL;
+    PyObject *suffixes = imp
+        ? PyObject_CallMethod(imp, "extension_suffixes", NULL)
+        : NULL;
     int found = 0;
     for (Py_ssize_t i = 0; suffixes && PyList_Check(suffixes) &&
-         i < PyList_GET_SIZE(suffixes) && !found; i++) {
+         i < PyList_GET_SIZE(suffixes) && !found;
+         i++) {
         const char *suffix = PyUnicode_AsUTF8(PyList_GET_ITEM(suffixes, i));
         char path[4096];
-        found = suffix && (size_t)snprintf(path, sizeof path, "%s/%s%s",
-                                           ocap_dynload_dir(), name,
-                                           suffix) < sizeof path &&
+        found = suffix &&
+            (size_t)snprintf(path, sizeof path, "%s/%s%s", ocap_dynload_dir(),
+                             name, suffix) < sizeof path &&
             exists(path);
     }
     Py_XDECREF(suffixes);
@@ -74,10 +77,12 @@ source(const char *name)
     }
     char path[4096];
     const char *dir = ocap_stdlib_dir();
-    return ((size_t)snprintf(path, sizeof path, "%s/%s.py", dir, rel)
-                < sizeof path && exists(path)) ||
-        ((size_t)snprintf(path, sizeof path, "%s/%s/__init__.py", dir, rel)
-                < sizeof path && exists(path));
+    return ((size_t)snprintf(path, sizeof path, "%s/%s.py", dir, rel) <
+                sizeof path &&
+            exists(path)) ||
+        ((size_t)snprintf(path, sizeof path, "%s/%s/__init__.py", dir, rel) <
+             sizeof path &&
+         exists(path));
 }
 
 objcap_status

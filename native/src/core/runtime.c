@@ -17,7 +17,7 @@
 #include <string.h>
 
 static pthread_mutex_t runtime_mu = PTHREAD_MUTEX_INITIALIZER;
-static int runtime_state;          /* 0 not tried, 1 running, -1 failed */
+static int runtime_state; /* 0 not tried, 1 running, -1 failed */
 static char runtime_error[256];
 static PyInterpreterState *main_interp;
 
@@ -38,8 +38,8 @@ start_locked(const char *stdlib_dir)
 {
     /* Extension modules resolve CPython's symbols globally; the JVM loaded
        us with RTLD_LOCAL, so promote the already-loaded libpython. */
-    if (dlopen(OBJCAP_LIBPYTHON_SONAME, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD)
-        == NULL) {
+    if (dlopen(OBJCAP_LIBPYTHON_SONAME,
+               RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD) == NULL) {
         snprintf(runtime_error, sizeof runtime_error,
                  "cannot make %s global: %s", OBJCAP_LIBPYTHON_SONAME,
                  dlerror());
@@ -104,8 +104,7 @@ start_locked(const char *stdlib_dir)
     main_interp = PyInterpreterState_Main();
     ocap_memory_install();
     if (ocap_bare_patch_types() < 0 || ocap_iterator_guard_start() < 0 ||
-        ocap_set_guard_start() < 0 ||
-        ocap_bytearray_guard_start() < 0 ||
+        ocap_set_guard_start() < 0 || ocap_bytearray_guard_start() < 0 ||
         ocap_deque_index_start() < 0) {
         PyErr_Clear();
         snprintf(runtime_error, sizeof runtime_error,

@@ -453,8 +453,7 @@ run_remote(ocap_sandbox *sb, ocap_job *job)
         fields[count++] = (ocap_field){job->value, job->value_len};
     }
     return ocap_remote_call(sb->remote, job->remote_type, fields, count,
-                            sb->on_output, sb->user, &job->out,
-                            &job->out_len);
+                            sb->on_output, sb->user, &job->out, &job->out_len);
 }
 
 /* How much stack this thread has below the current frame. */

@@ -64,7 +64,8 @@ ocap_code_cache_get(const char *path, const struct stat *st)
     }
     /* objcap's own use of marshal: the audit hook, which refuses marshal
        to sandboxed code, lets this one event through for these bytes. */
-    ocap_trust_pass outer = ocap_trust_expect_bytes("marshal.loads", data, len);
+    ocap_trust_pass outer = ocap_trust_expect_bytes("marshal.loads", data,
+                                                    len);
     PyObject *code = PyMarshal_ReadObjectFromString(data, (Py_ssize_t)len);
     ocap_trust_end(outer);
     free(data);

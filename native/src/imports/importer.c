@@ -122,13 +122,15 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
     PyObject *parent_entry = NULL;
     if (dot != NULL) {
         PyObject *parent = ocap_module_parent(name);
-        parent_entry = parent ? PyDict_GetItem(im->package_dirs, parent) : NULL;
+        parent_entry = parent ? PyDict_GetItem(im->package_dirs, parent)
+                              : NULL;
         Py_XDECREF(parent);
     }
 
     if (dot == NULL && is_builtin_name(name)) {
         return kind_allowed(sb, OCAP_KIND_BUILTIN, name, top, support)
-            ? ocap_load_builtin(sb, name) : not_allowed(name);
+            ? ocap_load_builtin(sb, name)
+            : not_allowed(name);
     }
     PyObject *frozen = PyObject_CallMethod(im->imp, "is_frozen", "O", name);
     int is_frozen = frozen ? PyObject_IsTrue(frozen) : -1;
@@ -146,13 +148,15 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
         /* A submodule comes from its package's directory, and is host code
            exactly when the package is. */
         const char *dir = PyUnicode_AsUTF8(PyTuple_GET_ITEM(parent_entry, 0));
-        int parent_support = (int)PyLong_AsLong(PyTuple_GET_ITEM(parent_entry,
-                                                                 1));
+        int parent_support =
+            (int)PyLong_AsLong(PyTuple_GET_ITEM(parent_entry, 1));
         int allowed = parent_support
-            ? kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support) : 1;
-        if (dir && allowed && ocap_find_source(dir, leaf, path, sizeof path,
-                                          &is_package)) {
-            return ocap_load_source(sb, name, path, is_package, parent_support);
+            ? kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support)
+            : 1;
+        if (dir && allowed &&
+            ocap_find_source(dir, leaf, path, sizeof path, &is_package)) {
+            return ocap_load_source(sb, name, path, is_package,
+                                    parent_support);
         }
         if (!allowed) {
             return not_allowed(name);
@@ -160,7 +164,7 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
     }
     else if (kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support) &&
              ocap_find_source(ocap_stdlib_dir(), leaf, path, sizeof path,
-                         &is_package)) {
+                              &is_package)) {
         return ocap_load_source(sb, name, path, is_package, 1);
     }
     if (dot == NULL &&
@@ -172,9 +176,10 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
     }
     if (dot == NULL) {
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(im->source_paths); i++) {
-            const char *dir = PyUnicode_AsUTF8(
-                PyList_GET_ITEM(im->source_paths, i));
-            if (dir && ocap_find_source(dir, leaf, path, sizeof path, &is_package)) {
+            const char *dir =
+                PyUnicode_AsUTF8(PyList_GET_ITEM(im->source_paths, i));
+            if (dir &&
+                ocap_find_source(dir, leaf, path, sizeof path, &is_package)) {
                 return ocap_load_source(sb, name, path, is_package, 0);
             }
         }
@@ -230,7 +235,8 @@ resolve_relative(PyObject *name, PyObject *globals, int level)
     if (package == NULL || PyUnicode_GET_LENGTH(package) == 0) {
         Py_XDECREF(package);
         if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_ImportError, "attempted relative import "
+            PyErr_SetString(PyExc_ImportError,
+                            "attempted relative import "
                             "with no known parent package");
         }
         return NULL;
@@ -242,7 +248,8 @@ resolve_relative(PyObject *name, PyObject *globals, int level)
     if (end < 0) {
         Py_DECREF(package);
         if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_ImportError, "attempted relative import "
+            PyErr_SetString(PyExc_ImportError,
+                            "attempted relative import "
                             "beyond top-level package");
         }
         return NULL;
@@ -386,13 +393,13 @@ handle_fromlist(ocap_sandbox *sb, PyObject *module, PyObject *full,
 static PyObject *
 import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"name", "globals", "locals", "fromlist",
-                             "level", NULL};
+    static char *kwlist[] = {"name",     "globals", "locals",
+                             "fromlist", "level",   NULL};
     PyObject *name, *globals = NULL, *locals = NULL, *fromlist = NULL;
     int level = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "U|OOOi:__import__",
-                                     kwlist, &name, &globals, &locals,
-                                     &fromlist, &level)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "U|OOOi:__import__", kwlist,
+                                     &name, &globals, &locals, &fromlist,
+                                     &level)) {
         return NULL;
     }
     ocap_sandbox *sb = ocap_trust_sandbox();
@@ -428,7 +435,7 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     int support = ocap_support_requester(sb, name, full, globals, fromlist,
-                                       level);
+                                         level);
     int outer_support = sb->importer.requester_support;
     sb->importer.requester_support = support;
     sb->importer.depth++;
@@ -443,7 +450,8 @@ import_delegate(PyObject *self, PyObject *args, PyObject *kwargs)
     if (fromlist != NULL && fromlist != Py_None &&
         PyObject_IsTrue(fromlist) == 1) {
         result = handle_fromlist(sb, module, full, fromlist, support) < 0
-            ? NULL : Py_NewRef(module);
+            ? NULL
+            : Py_NewRef(module);
     }
     else {
         /* `import a.b` binds a: the top-level package. */
@@ -473,8 +481,7 @@ static PyMethodDef import_def = {
     "__import__", (PyCFunction)(void (*)(void))import_delegate,
     METH_VARARGS | METH_KEYWORDS,
     "__import__(name, globals=None, locals=None, fromlist=(), level=0)\n"
-    "Import a module that this sandbox's policy allows."
-};
+    "Import a module that this sandbox's policy allows."};
 
 /* Loads a module that objcap's stand-ins need, as a support import. */
 PyObject *
@@ -509,13 +516,15 @@ ocap_importer_own_codec_search(ocap_sandbox *sb)
         return -1;
     }
     PyObject *startup = PyDict_GetItemString(sb->importer.hidden, "encodings");
-    PyObject *old = startup ? PyObject_GetAttrString(startup, "search_function")
-                            : NULL;
+    PyObject *old = startup
+        ? PyObject_GetAttrString(startup, "search_function")
+        : NULL;
     if (old == NULL) {
         PyErr_Clear(); /* nothing registered to replace */
     }
     int rc = (old == NULL || PyCodec_Unregister(old) == 0)
-        ? PyCodec_Register(search) : -1;
+        ? PyCodec_Register(search)
+        : -1;
     Py_XDECREF(old);
     Py_DECREF(search);
     return rc;
@@ -559,24 +568,26 @@ ocap_importer_install(ocap_sandbox *sb)
     im->support_code = PyDict_New();
     im->package_dirs = PyDict_New();
     im->host_names = PySet_New(NULL);
-    if (im->host_names == NULL || im->visible_modules == NULL || im->hidden == NULL ||
-        im->support_code == NULL || im->package_dirs == NULL ||
-        ocap_policy_build(sb) < 0) {
+    if (im->host_names == NULL || im->visible_modules == NULL ||
+        im->hidden == NULL || im->support_code == NULL ||
+        im->package_dirs == NULL || ocap_policy_build(sb) < 0) {
         return -1;
     }
     im->imp = Py_XNewRef(PyDict_GetItemString(im->modules, "_imp"));
     im->builtins = Py_XNewRef(PyDict_GetItemString(im->modules, "builtins"));
     PyObject *implementation = PySys_GetObject("implementation");
     if (im->imp == NULL || im->builtins == NULL || implementation == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the interpreter lacks _imp, "
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the interpreter lacks _imp, "
                         "builtins or sys.implementation");
         return -1;
     }
     im->namespace_type = Py_NewRef((PyObject *)Py_TYPE(implementation));
-    im->extension_suffixes = PyObject_CallMethod(im->imp,
-                                                 "extension_suffixes", NULL);
-    if (im->extension_suffixes == NULL || !PyList_Check(im->extension_suffixes)
-        || hide_startup_modules(im) < 0) {
+    im->extension_suffixes = PyObject_CallMethod(im->imp, "extension_suffixes",
+                                                 NULL);
+    if (im->extension_suffixes == NULL ||
+        !PyList_Check(im->extension_suffixes) ||
+        hide_startup_modules(im) < 0) {
         return -1;
     }
     PyObject *builtins_dict = PyModule_GetDict(im->builtins);
@@ -616,7 +627,8 @@ ocap_importer_install(ocap_sandbox *sb)
        (dataclasses resolves string annotations through it). */
     PyObject *main_module = PyDict_GetItemString(im->modules, "__main__");
     if (main_module != NULL &&
-        PyDict_SetItemString(im->visible_modules, "__main__", main_module) < 0) {
+        PyDict_SetItemString(im->visible_modules, "__main__", main_module) <
+            0) {
         return -1;
     }
     return 0;
@@ -644,4 +656,3 @@ ocap_importer_clear(ocap_sandbox *sb)
     Py_CLEAR(im->extension_suffixes);
     Py_CLEAR(im->array_methods);
 }
-

@@ -24,8 +24,8 @@ inert_spec(ocap_sandbox *sb, PyObject *name, const char *origin,
            int is_package)
 {
     PyObject *kwargs = Py_BuildValue(
-        "{s:O,s:s,s:O,s:O,s:O,s:O}", "name", name, "origin", origin,
-        "loader", Py_None, "cached", Py_None, "has_location", Py_False,
+        "{s:O,s:s,s:O,s:O,s:O,s:O}", "name", name, "origin", origin, "loader",
+        Py_None, "cached", Py_None, "has_location", Py_False,
         "submodule_search_locations", Py_None);
     if (kwargs == NULL) {
         return NULL;
@@ -33,8 +33,8 @@ inert_spec(ocap_sandbox *sb, PyObject *name, const char *origin,
     if (is_package) {
         PyObject *empty = PyList_New(0);
         if (empty == NULL ||
-            PyDict_SetItemString(kwargs, "submodule_search_locations",
-                                 empty) < 0) {
+            PyDict_SetItemString(kwargs, "submodule_search_locations", empty) <
+                0) {
             Py_XDECREF(empty);
             Py_DECREF(kwargs);
             return NULL;
@@ -42,8 +42,9 @@ inert_spec(ocap_sandbox *sb, PyObject *name, const char *origin,
         Py_DECREF(empty);
     }
     PyObject *args = PyTuple_New(0);
-    PyObject *spec = args ? PyObject_Call(sb->importer.namespace_type, args,
-                                          kwargs) : NULL;
+    PyObject *spec = args
+        ? PyObject_Call(sb->importer.namespace_type, args, kwargs)
+        : NULL;
     Py_XDECREF(args);
     Py_DECREF(kwargs);
     return spec;
@@ -53,8 +54,8 @@ inert_spec(ocap_sandbox *sb, PyObject *name, const char *origin,
 PyObject *
 ocap_module_parent(PyObject *name)
 {
-    Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GET_LENGTH(name),
-                                        -1);
+    Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0,
+                                        PyUnicode_GET_LENGTH(name), -1);
     if (dot < 0) {
         return dot == -2 ? NULL : PyUnicode_FromString("");
     }
@@ -67,7 +68,8 @@ init_module_attrs(ocap_sandbox *sb, PyObject *module, PyObject *name,
                   const char *origin, int is_package)
 {
     PyObject *spec = inert_spec(sb, name, origin, is_package);
-    PyObject *package = is_package ? Py_NewRef(name) : ocap_module_parent(name);
+    PyObject *package = is_package ? Py_NewRef(name)
+                                   : ocap_module_parent(name);
     int rc = -1;
     if (spec && package &&
         PyObject_SetAttrString(module, "__loader__", Py_None) == 0 &&
@@ -120,7 +122,8 @@ exec_module(ocap_sandbox *sb, PyObject *name, PyObject *code,
     }
     PyObject *dict = PyModule_GetDict(module);
     if (init_module_attrs(sb, module, name, origin, is_package) < 0 ||
-        PyDict_SetItemString(dict, "__builtins__", sb->importer.builtins) < 0 ||
+        PyDict_SetItemString(dict, "__builtins__", sb->importer.builtins) <
+            0 ||
         (support && ocap_support_code_mark(sb, code, dict) < 0) ||
         ocap_importer_register(sb, PyUnicode_AsUTF8(name), module) == NULL) {
         Py_DECREF(module);
@@ -175,7 +178,8 @@ ocap_load_frozen(ocap_sandbox *sb, PyObject *name)
                                         "O", name);
     int is_package = pkg ? PyObject_IsTrue(pkg) : -1;
     Py_XDECREF(pkg);
-    PyObject *module = is_package < 0 ? NULL
+    PyObject *module = is_package < 0
+        ? NULL
         : exec_module(sb, name, code, "frozen", is_package, 1);
     Py_DECREF(code);
     return module;
@@ -260,7 +264,7 @@ is_file(const char *path)
  */
 int
 ocap_find_source(const char *dir, const char *leaf, char *path, size_t size,
-            int *is_package)
+                 int *is_package)
 {
     if ((size_t)snprintf(path, size, "%s/%s/__init__.py", dir, leaf) < size &&
         is_file(path)) {
@@ -276,8 +280,8 @@ ocap_find_source(const char *dir, const char *leaf, char *path, size_t size,
 }
 
 PyObject *
-ocap_load_source(ocap_sandbox *sb, PyObject *name, const char *path, int is_package,
-            int support)
+ocap_load_source(ocap_sandbox *sb, PyObject *name, const char *path,
+                 int is_package, int support)
 {
     struct stat st;
     PyObject *code = NULL;
@@ -295,9 +299,10 @@ ocap_load_source(ocap_sandbox *sb, PyObject *name, const char *path, int is_pack
         }
         PyObject *filename = PyUnicode_DecodeFSDefault(path);
         /* Compiled from bytes, so a PEP 263 coding cookie is honoured. */
-        code = filename ? Py_CompileStringObject(
-            PyBytes_AS_STRING(source), filename, Py_file_input, NULL, -1)
-                        : NULL;
+        code = filename
+            ? Py_CompileStringObject(PyBytes_AS_STRING(source), filename,
+                                     Py_file_input, NULL, -1)
+            : NULL;
         Py_DECREF(source);
         Py_XDECREF(filename);
         if (code == NULL) {
@@ -340,9 +345,10 @@ ocap_load_extension_file(ocap_sandbox *sb, PyObject *name, const char *leaf)
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(suffixes); i++) {
         const char *suffix = PyUnicode_AsUTF8(PyList_GET_ITEM(suffixes, i));
         char path[4096];
-        if (suffix && (size_t)snprintf(path, sizeof path, "%s/%s%s",
-                                       ocap_dynload_dir(), leaf, suffix)
-                          < sizeof path && is_file(path)) {
+        if (suffix &&
+            (size_t)snprintf(path, sizeof path, "%s/%s%s", ocap_dynload_dir(),
+                             leaf, suffix) < sizeof path &&
+            is_file(path)) {
             return load_extension(sb, name, path);
         }
     }

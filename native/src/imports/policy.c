@@ -22,38 +22,39 @@ static const char *const default_user[OCAP_KIND_COUNT][48] = {
     [OCAP_KIND_FROZEN] = {"abc", NULL},
     [OCAP_KIND_EXTENSION] = {"math", "cmath", "unicodedata", "zlib",
                              "binascii", "array", NULL},
-    [OCAP_KIND_SOURCE] = {"json", "re", "collections", "functools",
-                          "operator", "datetime", "decimal", "fractions",
-                          "random", "statistics", "string", "textwrap",
-                          "dataclasses", "enum", "typing", "heapq", "bisect",
-                          "copy", "pprint", "base64", "hashlib", "struct",
-                          "csv", "difflib", "contextlib", "abc", "numbers",
-                          "types", "keyword", "reprlib", "copyreg", "__future__",
-                          NULL},
+    [OCAP_KIND_SOURCE] =
+        {"json",     "re",         "collections", "functools", "operator",
+         "datetime", "decimal",    "fractions",   "random",    "statistics",
+         "string",   "textwrap",   "dataclasses", "enum",      "typing",
+         "heapq",    "bisect",     "copy",        "pprint",    "base64",
+         "hashlib",  "struct",     "csv",         "difflib",   "contextlib",
+         "abc",      "numbers",    "types",       "keyword",   "reprlib",
+         "copyreg",  "__future__", NULL},
 };
 
 /* What the whitelisted modules import internally. */
 static const char *const default_support[OCAP_KIND_COUNT][48] = {
-    [OCAP_KIND_BUILTIN] = {"_abc", "_ast", "_bisect", "_blake2", "_codecs",
-                           "_collections", "_csv", "_datetime", "_functools",
-                           "_heapq", "_opcode", "_operator", "_random",
-                           "_md5", "_sha1", "_sha256", "_sha3", "_sha512",
-                           "_sre", "_stat", "_statistics", "_string",
-                           "_struct", "_warnings", "_weakref", "_json",
-                           "_typing", "_contextvars", "_decimal", "_hashlib",
-                           NULL},
+    [OCAP_KIND_BUILTIN] =
+        {"_abc",        "_ast",         "_bisect", "_blake2",
+         "_codecs",     "_collections", "_csv",    "_datetime",
+         "_functools",  "_heapq",       "_opcode", "_operator",
+         "_random",     "_md5",         "_sha1",   "_sha256",
+         "_sha3",       "_sha512",      "_sre",    "_stat",
+         "_statistics", "_string",      "_struct", "_warnings",
+         "_weakref",    "_json",        "_typing", "_contextvars",
+         "_decimal",    "_hashlib",     NULL},
     [OCAP_KIND_FROZEN] = {"_collections_abc", "genericpath", "posixpath",
                           "stat", "codecs", NULL},
-    [OCAP_KIND_EXTENSION] = {"_json", "_decimal", "_hashlib", "_typing",
-                             "_contextvars", "_bisect", "_heapq", "_random",
-                             "_sha512", "_blake2", "_md5", "_sha1",
-                             "_sha256", "_sha3", "_csv", "_datetime",
-                             "_statistics", "_struct", "_opcode", NULL},
-    [OCAP_KIND_SOURCE] = {"_collections_abc", "_weakrefset", "ast",
-                          "codecs", "contextvars", "dis", "encodings",
-                          "genericpath", "inspect", "linecache", "opcode",
-                          "posixpath", "stat", "stringprep", "token",
-                          "tokenize", "warnings", "weakref", NULL},
+    [OCAP_KIND_EXTENSION] =
+        {"_json",     "_decimal",    "_hashlib", "_typing", "_contextvars",
+         "_bisect",   "_heapq",      "_random",  "_sha512", "_blake2",
+         "_md5",      "_sha1",       "_sha256",  "_sha3",   "_csv",
+         "_datetime", "_statistics", "_struct",  "_opcode", NULL},
+    [OCAP_KIND_SOURCE] = {"_collections_abc", "_weakrefset", "ast", "codecs",
+                          "contextvars", "dis", "encodings", "genericpath",
+                          "inspect", "linecache", "opcode", "posixpath",
+                          "stat", "stringprep", "token", "tokenize",
+                          "warnings", "weakref", NULL},
 };
 
 /* The CJK codecs of encodings.*, support modules of both C kinds, which
@@ -61,8 +62,7 @@ static const char *const default_support[OCAP_KIND_COUNT][48] = {
    _multibytecodec and the other codecs' mapping tables). */
 static const char *const cjk_codecs[] = {
     "_multibytecodec", "_codecs_cn", "_codecs_hk", "_codecs_iso2022",
-    "_codecs_jp", "_codecs_kr", "_codecs_tw", NULL
-};
+    "_codecs_jp",      "_codecs_kr", "_codecs_tw", NULL};
 
 /* Support modules that C code of the standard library imports itself
    (PyImport_ImportModule), from wherever its Python caller stands: the
@@ -80,23 +80,95 @@ ocap_policy_imported_by_c(PyObject *name)
 }
 
 /* Whitelisting these gives authority away wholesale. */
-static const char *const dangerous[] = {
-    "sys", "posix", "os", "nt", "_io", "io", "ctypes", "_ctypes",
-    "_posixsubprocess", "subprocess", "gc", "marshal", "_imp", "importlib",
-    "_frozen_importlib", "_frozen_importlib_external", "zipimport",
-    "_thread", "threading", "signal", "_signal", "socket", "_socket",
-    "select", "selectors", "mmap", "fcntl", "resource", "pwd", "grp",
-    "spwd", "syslog", "faulthandler", "_tracemalloc", "tracemalloc",
-    "atexit", "_xxsubinterpreters", "_xxinterpchannels", "_multiprocessing",
-    "multiprocessing", "_posixshmem", "_locale", "locale", "pty", "termios",
-    "tty", "shutil", "tempfile", "pathlib", "glob", "sysconfig", "site",
-    "_sitebuiltins", "pdb", "bdb", "trace", "_lsprof", "cProfile", "runpy",
-    "pkgutil", "_testcapi", "_testinternalcapi", "_ctypes_test",
-    "_xxtestfuzz", "_testmultiphase", "_testbuffer", "_winapi", "msvcrt",
-    "winreg", "builtins", "time", "asyncio", "_asyncio", "ssl", "_ssl",
-    "sqlite3", "_sqlite3", "dbm", "_dbm", "readline", "_curses", "curses",
-    "ossaudiodev", "nis", "_crypt", "crypt", "webbrowser", "code", NULL
-};
+static const char *const dangerous[] = {"sys",
+                                        "posix",
+                                        "os",
+                                        "nt",
+                                        "_io",
+                                        "io",
+                                        "ctypes",
+                                        "_ctypes",
+                                        "_posixsubprocess",
+                                        "subprocess",
+                                        "gc",
+                                        "marshal",
+                                        "_imp",
+                                        "importlib",
+                                        "_frozen_importlib",
+                                        "_frozen_importlib_external",
+                                        "zipimport",
+                                        "_thread",
+                                        "threading",
+                                        "signal",
+                                        "_signal",
+                                        "socket",
+                                        "_socket",
+                                        "select",
+                                        "selectors",
+                                        "mmap",
+                                        "fcntl",
+                                        "resource",
+                                        "pwd",
+                                        "grp",
+                                        "spwd",
+                                        "syslog",
+                                        "faulthandler",
+                                        "_tracemalloc",
+                                        "tracemalloc",
+                                        "atexit",
+                                        "_xxsubinterpreters",
+                                        "_xxinterpchannels",
+                                        "_multiprocessing",
+                                        "multiprocessing",
+                                        "_posixshmem",
+                                        "_locale",
+                                        "locale",
+                                        "pty",
+                                        "termios",
+                                        "tty",
+                                        "shutil",
+                                        "tempfile",
+                                        "pathlib",
+                                        "glob",
+                                        "sysconfig",
+                                        "site",
+                                        "_sitebuiltins",
+                                        "pdb",
+                                        "bdb",
+                                        "trace",
+                                        "_lsprof",
+                                        "cProfile",
+                                        "runpy",
+                                        "pkgutil",
+                                        "_testcapi",
+                                        "_testinternalcapi",
+                                        "_ctypes_test",
+                                        "_xxtestfuzz",
+                                        "_testmultiphase",
+                                        "_testbuffer",
+                                        "_winapi",
+                                        "msvcrt",
+                                        "winreg",
+                                        "builtins",
+                                        "time",
+                                        "asyncio",
+                                        "_asyncio",
+                                        "ssl",
+                                        "_ssl",
+                                        "sqlite3",
+                                        "_sqlite3",
+                                        "dbm",
+                                        "_dbm",
+                                        "readline",
+                                        "_curses",
+                                        "curses",
+                                        "ossaudiodev",
+                                        "nis",
+                                        "_crypt",
+                                        "crypt",
+                                        "webbrowser",
+                                        "code",
+                                        NULL};
 
 int
 ocap_policy_is_dangerous(const char *name, size_t len)
@@ -185,7 +257,8 @@ ocap_policy_validate(const ocap_policy *p, char *buffer, size_t size)
             const char *name = p->allow[k].items[i];
             if (ocap_policy_is_dangerous(name, strlen(name)) &&
                 !list_has(&p->dangerous, name)) {
-                snprintf(buffer, size, "module '%s' gives authority away "
+                snprintf(buffer, size,
+                         "module '%s' gives authority away "
                          "wholesale; allow it only with allow_dangerous",
                          name);
                 return buffer;
@@ -222,9 +295,10 @@ ocap_policy_build(ocap_sandbox *sb)
             add_all(im->support[k], default_support[k]) < 0 ||
             ((k == OCAP_KIND_BUILTIN || k == OCAP_KIND_EXTENSION) &&
              add_all(im->support[k], cjk_codecs) < 0) ||
-            add_all(im->user[k], (const char *const *)
-                    (sb->policy.allow[k].items ? sb->policy.allow[k].items
-                     : (char *[]){NULL})) < 0) {
+            add_all(im->user[k],
+                    (const char *const *)(sb->policy.allow[k].items
+                                              ? sb->policy.allow[k].items
+                                              : (char *[]){NULL})) < 0) {
             return -1;
         }
     }
@@ -260,7 +334,8 @@ ocap_policy_each_extension(const char *dynload_dir)
     for (int list = 0; list < 3; list++) {
         const char *const *names = list == 0
             ? default_user[OCAP_KIND_EXTENSION]
-            : list == 1 ? default_support[OCAP_KIND_EXTENSION] : cjk_codecs;
+            : list == 1 ? default_support[OCAP_KIND_EXTENSION]
+                        : cjk_codecs;
         for (; *names; names++) {
             char pattern[4096];
             snprintf(pattern, sizeof pattern, "%s/%s.cpython-%d%d-*.so",

@@ -17,8 +17,7 @@
 /* ---- forwarders ---- */
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *target;
+    PyObject_HEAD PyObject *target;
     PyObject *name;
 } Forwarder;
 
@@ -53,16 +52,13 @@ forwarder_get_name(Forwarder *self, void *closure)
 static PyGetSetDef forwarder_getset[] = {
     {"__name__", (getter)forwarder_get_name, NULL, NULL, NULL},
     {"__qualname__", (getter)forwarder_get_name, NULL, NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL}
-};
+    {NULL, NULL, NULL, NULL, NULL}};
 
-static PyType_Slot forwarder_slots[] = {
-    {Py_tp_call, forwarder_call},
-    {Py_tp_dealloc, forwarder_dealloc},
-    {Py_tp_repr, forwarder_repr},
-    {Py_tp_getset, forwarder_getset},
-    {0, NULL}
-};
+static PyType_Slot forwarder_slots[] = {{Py_tp_call, forwarder_call},
+                                        {Py_tp_dealloc, forwarder_dealloc},
+                                        {Py_tp_repr, forwarder_repr},
+                                        {Py_tp_getset, forwarder_getset},
+                                        {0, NULL}};
 
 static PyType_Spec forwarder_spec = {
     .name = "objcap.builtin_function",
@@ -90,7 +86,8 @@ forward(PyObject *module, PyObject *source, const char *name)
     }
     f->target = target;
     f->name = PyUnicode_FromString(name);
-    int rc = f->name ? PyObject_SetAttrString(module, name, (PyObject *)f) : -1;
+    int rc = f->name ? PyObject_SetAttrString(module, name, (PyObject *)f)
+                     : -1;
     Py_DECREF(f);
     return rc;
 }
@@ -124,7 +121,8 @@ static int
 run_in(ocap_sandbox *sb, PyObject *module, const char *source)
 {
     PyObject *dict = PyModule_GetDict(module);
-    if (PyDict_SetItemString(dict, "__builtins__", sb->importer.builtins) < 0) {
+    if (PyDict_SetItemString(dict, "__builtins__", sb->importer.builtins) <
+        0) {
         return -1;
     }
     PyObject *r = PyRun_String(source, Py_file_input, dict, dict);
@@ -150,20 +148,43 @@ new_module(ocap_sandbox *sb, const char *name)
 
 /* ---- sys ---- */
 
-static const char *const sys_values[] = {
-    "version", "version_info", "hexversion", "api_version", "implementation",
-    "platform", "maxsize", "maxunicode", "byteorder", "float_info",
-    "int_info", "hash_info", "float_repr_style", "flags", "copyright",
-    "builtin_module_names", "stdout", "stderr", "__stdout__", "__stderr__",
-    "stdin", "__stdin__", "thread_info", NULL
-};
+static const char *const sys_values[] = {"version",
+                                         "version_info",
+                                         "hexversion",
+                                         "api_version",
+                                         "implementation",
+                                         "platform",
+                                         "maxsize",
+                                         "maxunicode",
+                                         "byteorder",
+                                         "float_info",
+                                         "int_info",
+                                         "hash_info",
+                                         "float_repr_style",
+                                         "flags",
+                                         "copyright",
+                                         "builtin_module_names",
+                                         "stdout",
+                                         "stderr",
+                                         "__stdout__",
+                                         "__stderr__",
+                                         "stdin",
+                                         "__stdin__",
+                                         "thread_info",
+                                         NULL};
 
-static const char *const sys_functions[] = {
-    "intern", "exc_info", "exception", "getrecursionlimit", "getsizeof",
-    "getdefaultencoding", "getfilesystemencoding",
-    "getfilesystemencodeerrors", "getrefcount", "is_finalizing", "exit",
-    NULL
-};
+static const char *const sys_functions[] = {"intern",
+                                            "exc_info",
+                                            "exception",
+                                            "getrecursionlimit",
+                                            "getsizeof",
+                                            "getdefaultencoding",
+                                            "getfilesystemencoding",
+                                            "getfilesystemencodeerrors",
+                                            "getrefcount",
+                                            "is_finalizing",
+                                            "exit",
+                                            NULL};
 
 static PyObject *
 build_sys(ocap_sandbox *sb)
@@ -226,7 +247,8 @@ static const char os_source[] =
     "        return path\n"
     "    method = getattr(type(path), '__fspath__', None)\n"
     "    if method is None:\n"
-    "        raise TypeError('expected str, bytes or os.PathLike object, not '\n"
+    "        raise TypeError('expected str, bytes or os.PathLike object, not "
+    "'\n"
     "                        + type(path).__name__)\n"
     "    result = method(path)\n"
     "    if not isinstance(result, (str, bytes)):\n"
@@ -246,7 +268,8 @@ static const char os_source[] =
     "    raise PermissionError('the file system is not available in this "
     "sandbox; the host can grant a directory capability')\n"
     "stat = lstat = listdir = scandir = getcwd = getcwdb = _no_files\n"
-    "remove = unlink = rmdir = mkdir = makedirs = rename = replace = _no_files\n"
+    "remove = unlink = rmdir = mkdir = makedirs = rename = replace = "
+    "_no_files\n"
     "chdir = open = access = walk = getpid = _no_files\n"
     "del _no_files\n";
 
@@ -291,7 +314,8 @@ static const char thread_source[] =
     "    def acquire(self, blocking=True, timeout=-1):\n"
     "        if self._held:\n"
     "            if blocking:\n"
-    "                raise RuntimeError('deadlock: this sandbox has one thread')\n"
+    "                raise RuntimeError('deadlock: this sandbox has one "
+    "thread')\n"
     "            return False\n"
     "        self._held = True\n"
     "        return True\n"
@@ -363,10 +387,9 @@ limited_sleep(PyObject *self, PyObject *arg)
         double slice = left < 0.02 ? left : 0.02;
         struct timespec ts = {(time_t)slice,
                               (long)((slice - (double)(time_t)slice) * 1e9)};
-        Py_BEGIN_ALLOW_THREADS
-        nanosleep(&ts, NULL);
-        Py_END_ALLOW_THREADS
-        if (PyErr_CheckSignals() < 0) {
+        Py_BEGIN_ALLOW_THREADS nanosleep(&ts, NULL);
+        Py_END_ALLOW_THREADS if (PyErr_CheckSignals() < 0)
+        {
             return NULL;
         }
     }
@@ -374,19 +397,18 @@ limited_sleep(PyObject *self, PyObject *arg)
 
 static PyMethodDef sleep_def = {
     "sleep", limited_sleep, METH_O,
-    "sleep(seconds)\n\nSleep; the sandbox's time limit still applies."
-};
+    "sleep(seconds)\n\nSleep; the sandbox's time limit still applies."};
 
 static const char *const time_functions[] = {
-    "time", "time_ns", "monotonic", "monotonic_ns", "perf_counter",
-    "perf_counter_ns", "process_time", "process_time_ns", "thread_time",
-    "thread_time_ns", "gmtime", "localtime", "mktime", "asctime", "ctime",
-    "strftime", "get_clock_info", NULL
-};
+    "time",           "time_ns",         "monotonic",
+    "monotonic_ns",   "perf_counter",    "perf_counter_ns",
+    "process_time",   "process_time_ns", "thread_time",
+    "thread_time_ns", "gmtime",          "localtime",
+    "mktime",         "asctime",         "ctime",
+    "strftime",       "get_clock_info",  NULL};
 
-static const char *const time_values[] = {
-    "struct_time", "timezone", "altzone", "daylight", "tzname", NULL
-};
+static const char *const time_values[] = {"struct_time", "timezone", "altzone",
+                                          "daylight",    "tzname",   NULL};
 
 static PyObject *
 build_time(ocap_sandbox *sb)
@@ -420,13 +442,26 @@ error:
 
 /* ---- io: the real classes (file types cannot be constructed) ---- */
 
-static const char *const io_values[] = {
-    "BytesIO", "StringIO", "IOBase", "RawIOBase", "BufferedIOBase",
-    "TextIOBase", "UnsupportedOperation", "BlockingIOError",
-    "IncrementalNewlineDecoder", "DEFAULT_BUFFER_SIZE", "SEEK_SET",
-    "SEEK_CUR", "SEEK_END", "FileIO", "BufferedReader", "BufferedWriter",
-    "BufferedRandom", "BufferedRWPair", "TextIOWrapper", NULL
-};
+static const char *const io_values[] = {"BytesIO",
+                                        "StringIO",
+                                        "IOBase",
+                                        "RawIOBase",
+                                        "BufferedIOBase",
+                                        "TextIOBase",
+                                        "UnsupportedOperation",
+                                        "BlockingIOError",
+                                        "IncrementalNewlineDecoder",
+                                        "DEFAULT_BUFFER_SIZE",
+                                        "SEEK_SET",
+                                        "SEEK_CUR",
+                                        "SEEK_END",
+                                        "FileIO",
+                                        "BufferedReader",
+                                        "BufferedWriter",
+                                        "BufferedRandom",
+                                        "BufferedRWPair",
+                                        "TextIOWrapper",
+                                        NULL};
 
 static PyObject *
 build_io(ocap_sandbox *sb)
@@ -447,8 +482,8 @@ build_io(ocap_sandbox *sb)
         Py_DECREF(module);
         return NULL;
     }
-    PyObject *open = PyDict_GetItemString(
-        PyModule_GetDict(sb->importer.builtins), "open");
+    PyObject *open =
+        PyDict_GetItemString(PyModule_GetDict(sb->importer.builtins), "open");
     if (open == NULL || PyObject_SetAttrString(module, "open", open) < 0) {
         Py_DECREF(module);
         return NULL;
@@ -497,12 +532,13 @@ traceback_entries(PyObject *self, PyObject *tb)
             Py_CLEAR(list);
             break;
         }
-        PyCodeObject *code = PyFrame_GetCode(((PyTracebackObject *)t)->tb_frame);
+        PyCodeObject *code =
+            PyFrame_GetCode(((PyTracebackObject *)t)->tb_frame);
         PyObject *lineno = PyObject_GetAttrString(t, "tb_lineno");
-        PyObject *line = sb ? ocap_source_line(sb, code->co_filename,
-                                               lineno ? PyLong_AsLong(lineno)
-                                                      : -1)
-                            : NULL;
+        PyObject *line = sb
+            ? ocap_source_line(sb, code->co_filename,
+                               lineno ? PyLong_AsLong(lineno) : -1)
+            : NULL;
         PyErr_Clear();
         PyObject *entry = Py_BuildValue("(OOOO)", code->co_filename,
                                         lineno ? lineno : Py_None,
@@ -522,8 +558,7 @@ traceback_entries(PyObject *self, PyObject *tb)
 
 static PyMethodDef traceback_entries_def = {
     "_entries", traceback_entries, METH_O,
-    "(file, line, function, source line) of each traceback entry."
-};
+    "(file, line, function, source line) of each traceback entry."};
 
 static const char traceback_source[] =
     "import sys as _sys\n"
@@ -534,7 +569,8 @@ static const char traceback_source[] =
     "def format_list(entries):\n"
     "    out = []\n"
     "    for filename, lineno, name, line in entries:\n"
-    "        item = '  File \"%s\", line %s, in %s\\n' % (filename, lineno, name)\n"
+    "        item = '  File \"%s\", line %s, in %s\\n' % (filename, lineno, "
+    "name)\n"
     "        if line and line.strip():\n"
     "            item += '    %s\\n' % line.strip()\n"
     "        out.append(item)\n"
@@ -561,7 +597,8 @@ static const char traceback_source[] =
     "    except BaseException:\n"
     "        text = '<exception str() failed>'\n"
     "    if isinstance(value, SyntaxError):\n"
-    "        return ['  File \"%s\", line %s\\n' % (value.filename, value.lineno),\n"
+    "        return ['  File \"%s\", line %s\\n' % (value.filename, "
+    "value.lineno),\n"
     "                '%s: %s\\n' % (name, value.msg)]\n"
     "    return ['%s: %s\\n' % (name, text) if text else name + '\\n']\n"
     "def format_exception(exc, /, value=_missing, tb=_missing, limit=None,\n"
@@ -573,14 +610,18 @@ static const char traceback_source[] =
     "        if chain:\n"
     "            if v.__cause__ is not None and id(v.__cause__) not in seen:\n"
     "                one(v.__cause__)\n"
-    "                out.append('\\nThe above exception was the direct cause '\n"
+    "                out.append('\\nThe above exception was the direct cause "
+    "'\n"
     "                           'of the following exception:\\n\\n')\n"
-    "            elif (v.__context__ is not None and not v.__suppress_context__\n"
+    "            elif (v.__context__ is not None and not "
+    "v.__suppress_context__\n"
     "                  and id(v.__context__) not in seen):\n"
     "                one(v.__context__)\n"
-    "                out.append('\\nDuring handling of the above exception, '\n"
+    "                out.append('\\nDuring handling of the above exception, "
+    "'\n"
     "                           'another exception occurred:\\n\\n')\n"
-    "        t = v.__traceback__ if (tb is _missing or v is not value) else tb\n"
+    "        t = v.__traceback__ if (tb is _missing or v is not value) else "
+    "tb\n"
     "        if t is not None:\n"
     "            out.append('Traceback (most recent call last):\\n')\n"
     "            out.extend(format_tb(t, limit))\n"
@@ -597,7 +638,8 @@ static const char traceback_source[] =
     "    return ''.join(format_exception(_sys.exception(), limit=limit,\n"
     "                                    chain=chain))\n"
     "def print_exc(limit=None, file=None, chain=True):\n"
-    "    print_exception(_sys.exception(), limit=limit, file=file, chain=chain)\n";
+    "    print_exception(_sys.exception(), limit=limit, file=file, "
+    "chain=chain)\n";
 
 static PyObject *
 build_traceback(ocap_sandbox *sb)
@@ -619,15 +661,14 @@ build_traceback(ocap_sandbox *sb)
 }
 
 static const char *const known[] = {
-    "sys", "os", "os.path", "_thread", "time", "io", "importlib",
-    "importlib.machinery", "builtins", "traceback", NULL
-};
+    "sys",      "os",        "os.path",   "_thread",
+    "time",     "io",        "importlib", "importlib.machinery",
+    "builtins", "traceback", NULL};
 
 /* The stand-ins a script may import itself; the others (os, _thread,
    importlib) only serve the stdlib modules that import them. */
-static const char *const for_scripts[] = {
-    "sys", "time", "io", "builtins", "traceback", NULL
-};
+static const char *const for_scripts[] = {"sys",      "time",      "io",
+                                          "builtins", "traceback", NULL};
 
 int
 ocap_standin_for_scripts(const char *name)
@@ -663,8 +704,9 @@ ocap_standin_build(ocap_sandbox *sb, const char *name)
     if (strcmp(name, "os.path") == 0) {
         PyObject *os = sb->importer.load_support(sb, "os");
         Py_XDECREF(os);
-        PyObject *path = os ? PyDict_GetItemString(sb->importer.modules,
-                                                   "os.path") : NULL;
+        PyObject *path = os
+            ? PyDict_GetItemString(sb->importer.modules, "os.path")
+            : NULL;
         return Py_XNewRef(path);
     }
     if (strcmp(name, "_thread") == 0) {

@@ -32,8 +32,7 @@ mark(ocap_sandbox *sb, PyObject *code, PyObject *dict, int depth)
     Py_XDECREF(key);
     PyObject *consts = ((PyCodeObject *)code)->co_consts;
     for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_GET_SIZE(consts); i++) {
-        rc = mark(sb, PyTuple_GET_ITEM(consts, i), dict,
-                               depth + 1);
+        rc = mark(sb, PyTuple_GET_ITEM(consts, i), dict, depth + 1);
     }
     return rc;
 }
@@ -75,8 +74,8 @@ oparg_at(const unsigned char *code, Py_ssize_t size, Py_ssize_t at)
     }
     long arg = code[at + 1];
     int shift = 8;
-    for (Py_ssize_t p = at - 2; p >= 0 && code[p] == EXTENDED_ARG && shift < 32;
-         p -= 2, shift += 8) {
+    for (Py_ssize_t p = at - 2;
+         p >= 0 && code[p] == EXTENDED_ARG && shift < 32; p -= 2, shift += 8) {
         arg |= (long)code[p + 1] << shift;
     }
     return arg;
@@ -104,7 +103,8 @@ const_at(PyCodeObject *co, const unsigned char *code, Py_ssize_t size,
     }
     long i = oparg_at(code, size, at);
     return i >= 0 && i < PyTuple_GET_SIZE(co->co_consts)
-        ? PyTuple_GET_ITEM(co->co_consts, i) : NULL;
+        ? PyTuple_GET_ITEM(co->co_consts, i)
+        : NULL;
 }
 
 /*
@@ -157,7 +157,7 @@ is_import_statement(PyFrameObject *frame, PyObject *name, PyObject *fromlist,
    resolved. */
 int
 ocap_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *full,
-                     PyObject *globals, PyObject *fromlist, int level)
+                       PyObject *globals, PyObject *fromlist, int level)
 {
     PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
     PyObject *dict = support_module_dict(sb, frame);

@@ -200,8 +200,8 @@ ocap_frame_read_bounded(int fd, ocap_frame *frame, int64_t deadline_ms,
     if (frame->body == NULL) {
         return -1;
     }
-    if (frame->len && read_all(fd, frame->body, frame->len, deadline_ms, 0)
-        != 1) {
+    if (frame->len &&
+        read_all(fd, frame->body, frame->len, deadline_ms, 0) != 1) {
         free(frame->body);
         frame->body = NULL;
         return -1;

@@ -29,12 +29,12 @@ enum ocap_frame_type {
     OCAP_REQ_DENIALS = 8,
     OCAP_REQ_DESTROY = 9,
     OCAP_REQ_ISOLATION = 10,
-    OCAP_REQ_GRANT = 11,      /* id (u64) | kind (u8) | name | payload */
+    OCAP_REQ_GRANT = 11,       /* id (u64) | kind (u8) | name | payload */
     OCAP_REQ_HOST_RESULT = 12, /* u32 status | the host function's reply */
-    OCAP_CTL_REVOKE = 15,     /* on the control socket: grant id (u64) */
+    OCAP_CTL_REVOKE = 15,      /* on the control socket: grant id (u64) */
     OCAP_RESP_OUTPUT = 20,
     OCAP_RESP_RESULT = 21,
-    OCAP_RESP_HOST_CALL = 22  /* grant id (u64) | arguments (MessagePack) */
+    OCAP_RESP_HOST_CALL = 22 /* grant id (u64) | arguments (MessagePack) */
 };
 
 /* The worker's second socket: revocations arrive on it while a call runs

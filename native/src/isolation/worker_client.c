@@ -27,23 +27,23 @@
 _Static_assert(OCAP_MAX_VALUE <= OCAP_MAX_FRAME,
                "a frame holds the largest value");
 
-#define GRACE_MS 500         /* after the deadline, before the kill */
+#define GRACE_MS 500 /* after the deadline, before the kill */
 #define CREATE_TIMEOUT_MS 30000
 #define EXIT_WAIT_MS 200
 
 struct ocap_remote {
     pid_t pid;
     int fd;
-    int control_fd;          /* revocations, which must not wait for a call */
+    int control_fd; /* revocations, which must not wait for a call */
     pthread_mutex_t control_mu;
-    ocap_sandbox *owner;     /* serves the worker's host-function calls */
+    ocap_sandbox *owner; /* serves the worker's host-function calls */
     char workdir[64];
     int dead;
     char death[200];
     int64_t timeout_ms;
-    int64_t max_output;  /* enforced here too: a subverted worker ignores it */
+    int64_t max_output; /* enforced here too: a subverted worker ignores it */
     int64_t max_result, memory_limit; /* bound what one frame may carry */
-    int cpu_limited;     /* it died of SIGXCPU */
+    int cpu_limited;                  /* it died of SIGXCPU */
     uint8_t *isolation;
     size_t isolation_len;
 };
@@ -88,8 +88,9 @@ spawn_now(spawn_request *req)
        session of its own. */
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                 POSIX_SPAWN_SETSIGDEF);
     char parent[32];
     snprintf(parent, sizeof parent, "%d", (int)getpid());
     char *argv[] = {(char *)req->path, "--parent", parent, NULL};
@@ -124,7 +125,8 @@ static int
 spawn_worker(const char *path, int child_fd, int child_control_fd,
              const char *workdir, pid_t *pid)
 {
-    spawn_request req = {.path = path, .child_fd = child_fd,
+    spawn_request req = {.path = path,
+                         .child_fd = child_fd,
                          .child_control_fd = child_control_fd,
                          .workdir = workdir};
     pthread_mutex_lock(&spawn_mu);
@@ -163,7 +165,8 @@ describe_exit(ocap_remote *r, int status)
         const char *name = sigabbrev_np(sig);
         snprintf(r->death, sizeof r->death,
                  "the sandbox's worker process was killed by signal %d "
-                 "(SIG%s)", sig, name ? name : "?");
+                 "(SIG%s)",
+                 sig, name ? name : "?");
     }
     else {
         snprintf(r->death, sizeof r->death,
@@ -226,24 +229,27 @@ timed_out(ocap_remote *r, uint8_t **out, size_t *out_len)
 {
     reap(r, 0, 1);
     r->dead = 1;
-    snprintf(r->death, sizeof r->death, "the sandbox's worker did not answer "
+    snprintf(r->death, sizeof r->death,
+             "the sandbox's worker did not answer "
              "within its time limit and was killed");
     return ocap_error_plain_closing(OBJCAP_ERR_LIMIT, "TIME",
                                     "the call ran past its time limit; the "
-                                    "worker was killed", 1, out, out_len);
+                                    "worker was killed",
+                                    1, out, out_len);
 }
 
 /* ---- calls ---- */
 
 /* A worker that no longer follows the protocol is killed and reaped. */
 static objcap_status
-broke_protocol(ocap_remote *r, const char *how, uint8_t **out,
-               size_t *out_len)
+broke_protocol(ocap_remote *r, const char *how, uint8_t **out, size_t *out_len)
 {
     reap(r, 0, 1);
     r->dead = 1;
-    snprintf(r->death, sizeof r->death, "the sandbox's worker %s and was "
-             "killed", how);
+    snprintf(r->death, sizeof r->death,
+             "the sandbox's worker %s and was "
+             "killed",
+             how);
     return ocap_error_plain_closing(OBJCAP_ERR_CRASHED, "SandboxCrashed",
                                     r->death, 1, out, out_len);
 }
@@ -259,8 +265,8 @@ frame_cap(uint8_t type, const void *ctx)
 {
     const ocap_remote *r = ctx;
     size_t value = r->max_result > 0 ? (size_t)r->max_result
-                 : r->memory_limit > 0 ? (size_t)r->memory_limit
-                 : OCAP_MAX_FRAME;
+        : r->memory_limit > 0        ? (size_t)r->memory_limit
+                                     : OCAP_MAX_FRAME;
     if (value < OCAP_MAX_ERROR_REPORT) {
         value = OCAP_MAX_ERROR_REPORT;
     }
@@ -331,14 +337,17 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
             return timed_out(r, out, out_len);
         }
         if (rc < 0 && errno == EMSGSIZE) {
-            return broke_protocol(r, "sent a frame larger than its limits "
-                                  "allow", out, out_len);
+            return broke_protocol(r,
+                                  "sent a frame larger than its limits "
+                                  "allow",
+                                  out, out_len);
         }
         if (rc <= 0) {
             return died(r, out, out_len);
         }
         if (frame.type == OCAP_RESP_OUTPUT && frame.len >= 1 &&
-            (frame.body[0] == OBJCAP_STDOUT || frame.body[0] == OBJCAP_STDERR)) {
+            (frame.body[0] == OBJCAP_STDOUT ||
+             frame.body[0] == OBJCAP_STDERR)) {
             output += (int64_t)frame.len - 1;
             if (r->max_output > 0 && output > r->max_output) {
                 /* The worker's own engine stops at the cap: one that sends
@@ -346,7 +355,8 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
                 free(frame.body);
                 reap(r, 0, 1);
                 r->dead = 1;
-                snprintf(r->death, sizeof r->death, "the sandbox's worker "
+                snprintf(r->death, sizeof r->death,
+                         "the sandbox's worker "
                          "wrote past its output limit and was killed");
                 return ocap_error_plain_closing(OBJCAP_ERR_LIMIT, "OUTPUT",
                                                 r->death, 1, out, out_len);
@@ -397,8 +407,8 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
 objcap_status
 ocap_remote_create(const char *worker_path, const uint8_t *options,
                    size_t options_len, const ocap_limits *limits,
-                   objcap_output_fn on_output, void *user, ocap_remote **result,
-                   uint8_t **out, size_t *out_len)
+                   objcap_output_fn on_output, void *user,
+                   ocap_remote **result, uint8_t **out, size_t *out_len)
 {
     ocap_remote *r = calloc(1, sizeof *r);
     if (r == NULL) {
@@ -437,8 +447,7 @@ ocap_remote_create(const char *worker_path, const uint8_t *options,
                                 "cannot create the worker's socket", out,
                                 out_len);
     }
-    int rc = spawn_worker(worker_path, sv[1], control[1], r->workdir,
-                          &r->pid);
+    int rc = spawn_worker(worker_path, sv[1], control[1], r->workdir, &r->pid);
     close(sv[1]);
     close(control[1]);
     r->fd = sv[0];
@@ -522,8 +531,8 @@ ocap_remote_revoke(ocap_remote *r, uint64_t grant)
     ocap_field field = {id, sizeof id};
     pthread_mutex_lock(&r->control_mu);
     if (!r->dead && r->control_fd >= 0) {
-        int ok = ocap_frame_write(r->control_fd, OCAP_CTL_REVOKE, &field,
-                                  1) == 0;
+        int ok = ocap_frame_write(r->control_fd, OCAP_CTL_REVOKE, &field, 1) ==
+            0;
         int64_t deadline = ocap_now_ms() + REVOKE_TIMEOUT_MS;
         while (ok) {
             ocap_frame ack;

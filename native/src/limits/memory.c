@@ -36,7 +36,8 @@ refused(ocap_sandbox *sb, size_t size)
     if (used < 0) {
         used = 0;
     }
-    if ((unsigned long long)used + size <= (unsigned long long)sb->memory_limit) {
+    if ((unsigned long long)used + size <=
+        (unsigned long long)sb->memory_limit) {
         return 0;
     }
     int none = OCAP_LIMIT_NONE;

@@ -9,8 +9,7 @@
 #include <structmember.h>
 
 typedef struct {
-    PyObject_HEAD
-    ocap_sandbox *sandbox;
+    PyObject_HEAD ocap_sandbox *sandbox;
     int stream;
 } OutputObject;
 
@@ -18,7 +17,8 @@ static PyObject *
 output_write(OutputObject *self, PyObject *text)
 {
     if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "write() argument must be str, not %.100s",
+        PyErr_Format(PyExc_TypeError,
+                     "write() argument must be str, not %.100s",
                      Py_TYPE(text)->tp_name);
         return NULL;
     }
@@ -47,8 +47,7 @@ output_write(OutputObject *self, PyObject *text)
     if (sb->on_output != NULL && size > 0) {
         const char *data = PyBytes_AS_STRING(bytes);
         int stream = self->stream;
-        Py_BEGIN_ALLOW_THREADS
-        sb->on_output(sb->user, stream, data, size);
+        Py_BEGIN_ALLOW_THREADS sb->on_output(sb->user, stream, data, size);
         Py_END_ALLOW_THREADS
     }
     Py_DECREF(bytes);
@@ -98,21 +97,18 @@ static PyMethodDef output_methods[] = {
     {"writable", output_true, METH_NOARGS, "Always writable."},
     {"readable", output_false, METH_NOARGS, "Never readable."},
     {"seekable", output_false, METH_NOARGS, "Never seekable."},
-    {NULL, NULL, 0, NULL}
-};
+    {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef output_getset[] = {
     {"encoding", output_encoding, NULL, "Always UTF-8.", NULL},
-    {NULL, NULL, NULL, NULL, NULL}
-};
+    {NULL, NULL, NULL, NULL, NULL}};
 
 static PyType_Slot output_slots[] = {
     {Py_tp_dealloc, output_dealloc},
     {Py_tp_methods, output_methods},
     {Py_tp_getset, output_getset},
     {Py_tp_doc, "A sandbox's standard output or error stream."},
-    {0, NULL}
-};
+    {0, NULL}};
 
 /* No Py_TPFLAGS_BASETYPE and no tp_new: Python cannot make or extend one. */
 static PyType_Spec output_spec = {
@@ -144,8 +140,7 @@ ocap_output_install(ocap_sandbox *sb)
     PyObject *err = new_output((PyTypeObject *)type, sb, OBJCAP_STDERR);
     Py_DECREF(type);
     int rc = -1;
-    if (out != NULL && err != NULL &&
-        PySys_SetObject("stdout", out) == 0 &&
+    if (out != NULL && err != NULL && PySys_SetObject("stdout", out) == 0 &&
         PySys_SetObject("__stdout__", out) == 0 &&
         PySys_SetObject("stderr", err) == 0 &&
         PySys_SetObject("__stderr__", err) == 0 &&

@@ -26,11 +26,16 @@ const char *
 ocap_limit_name(ocap_limit limit)
 {
     switch (limit) {
-    case OCAP_LIMIT_TIME: return "TIME";
-    case OCAP_LIMIT_CPU: return "CPU";
-    case OCAP_LIMIT_MEMORY: return "MEMORY";
-    case OCAP_LIMIT_OUTPUT: return "OUTPUT";
-    default: return "NONE";
+    case OCAP_LIMIT_TIME:
+        return "TIME";
+    case OCAP_LIMIT_CPU:
+        return "CPU";
+    case OCAP_LIMIT_MEMORY:
+        return "MEMORY";
+    case OCAP_LIMIT_OUTPUT:
+        return "OUTPUT";
+    default:
+        return "NONE";
     }
 }
 

@@ -64,7 +64,8 @@ type_name(PyTypeObject *type)
     }
     PyObject *qualname = PyType_GetQualName(type);
     PyObject *module = type->tp_dict
-        ? PyDict_GetItemString(type->tp_dict, "__module__") : NULL;
+        ? PyDict_GetItemString(type->tp_dict, "__module__")
+        : NULL;
     if (qualname == NULL || module == NULL || !PyUnicode_CheckExact(module) ||
         PyUnicode_CompareWithASCIIString(module, "builtins") == 0 ||
         PyUnicode_CompareWithASCIIString(module, "__main__") == 0) {
@@ -129,7 +130,8 @@ message_of(PyObject *exc)
 static void
 pack_text_or_nil(msgpack_packer *pk, PyObject *text)
 {
-    if (text == NULL || !PyUnicode_Check(text) || ocap_pack_text(pk, text) < 0) {
+    if (text == NULL || !PyUnicode_Check(text) ||
+        ocap_pack_text(pk, text) < 0) {
         PyErr_Clear();
         msgpack_pack_nil(pk);
     }
@@ -195,7 +197,8 @@ pack_traceback(ocap_sandbox *sb, msgpack_packer *pk, PyObject *tb)
             skip--;
             continue;
         }
-        PyCodeObject *code = PyFrame_GetCode(((PyTracebackObject *)t)->tb_frame);
+        PyCodeObject *code =
+            PyFrame_GetCode(((PyTracebackObject *)t)->tb_frame);
         long line = traceback_line(t);
         msgpack_pack_array(pk, 4);
         PyObject *file = short_name(code->co_filename);
@@ -206,9 +209,9 @@ pack_traceback(ocap_sandbox *sb, msgpack_packer *pk, PyObject *tb)
         Py_XDECREF(file);
         Py_XDECREF(function);
         PyObject *text = source_line(sb, code->co_filename, line);
-        PyObject *stripped = text ? bounded_to(PyObject_CallMethod(
-                                        text, "strip", NULL), MAX_NAME)
-                                  : NULL;
+        PyObject *stripped = text
+            ? bounded_to(PyObject_CallMethod(text, "strip", NULL), MAX_NAME)
+            : NULL;
         pack_text_or_nil(pk, stripped);
         Py_XDECREF(stripped);
         Py_XDECREF(text);
@@ -220,9 +223,11 @@ static void
 pack_syntax(ocap_sandbox *sb, msgpack_packer *pk, PySyntaxErrorObject *se)
 {
     long line = se->lineno && PyLong_Check(se->lineno)
-        ? PyLong_AsLong(se->lineno) : 0;
+        ? PyLong_AsLong(se->lineno)
+        : 0;
     long column = se->offset && PyLong_Check(se->offset)
-        ? PyLong_AsLong(se->offset) : 0;
+        ? PyLong_AsLong(se->offset)
+        : 0;
     PyErr_Clear();
     msgpack_pack_array(pk, 4);
     PyObject *file = short_name(se->filename);
@@ -252,10 +257,10 @@ ocap_error_from_python(ocap_sandbox *sb, uint8_t **out, size_t *out_len)
     if (tb != NULL && exc != NULL) {
         PyException_SetTraceback(exc, tb);
     }
-    int is_syntax = exc && PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_SyntaxError);
-    PyObject *name = bounded_to(type_name(exc ? Py_TYPE(exc)
-                                              : (PyTypeObject *)type),
-                                MAX_NAME);
+    int is_syntax = exc &&
+        PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_SyntaxError);
+    PyObject *name = bounded_to(
+        type_name(exc ? Py_TYPE(exc) : (PyTypeObject *)type), MAX_NAME);
     PyObject *message;
     if (is_syntax && ((PySyntaxErrorObject *)exc)->msg) {
         message = bounded(Py_NewRef(((PySyntaxErrorObject *)exc)->msg));

@@ -32,7 +32,8 @@ ocap_pack_text(msgpack_packer *pk, PyObject *str)
     Py_ssize_t size;
     const char *utf8 = PyUnicode_AsUTF8AndSize(str, &size);
     if (utf8 != NULL) {
-        return msgpack_pack_str_with_body(pk, utf8, (size_t)size) == 0 ? 0 : -1;
+        return msgpack_pack_str_with_body(pk, utf8, (size_t)size) == 0 ? 0
+                                                                       : -1;
     }
     if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
         return -1;
@@ -165,12 +166,14 @@ static objcap_status
 over_budget(ocap_value_error *err)
 {
     if (pack_left_is_max_result) {
-        snprintf(err->message, sizeof err->message, "the value is larger "
+        snprintf(err->message, sizeof err->message,
+                 "the value is larger "
                  "than the sandbox's result size limit");
         err->result_limit = 1;
         return OBJCAP_ERR_VALUE;
     }
-    return value_error(err, "the value is too large to copy out of the "
+    return value_error(err,
+                       "the value is too large to copy out of the "
                        "sandbox (its encoding would pass the sandbox's "
                        "memory limit)");
 }
@@ -234,13 +237,13 @@ copy_cost(PyObject *obj)
         return 8 + 160 + 80 * (size_t)PySet_GET_SIZE(obj);
     }
     size_t name = strlen(Py_TYPE(obj)->tp_name); /* a reference */
-    return 8 + 320 + 48 + 2 * (24 + (name < MAX_TYPE_NAME ? name
-                                                          : MAX_TYPE_NAME));
+    return 8 + 320 + 48 +
+        2 * (24 + (name < MAX_TYPE_NAME ? name : MAX_TYPE_NAME));
 }
 
 objcap_status
-ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
-                int depth, ocap_value_error *err)
+ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk, int depth,
+                ocap_value_error *err)
 {
     if (spend(copy_cost(obj)) < 0) {
         return over_budget(err);
@@ -276,8 +279,9 @@ ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
     }
     int is_list = PyList_CheckExact(obj), is_dict = PyDict_CheckExact(obj);
     int ext = PyTuple_CheckExact(obj) ? OBJCAP_EXT_TUPLE
-            : PySet_CheckExact(obj) ? OBJCAP_EXT_SET
-            : PyFrozenSet_CheckExact(obj) ? OBJCAP_EXT_FROZENSET : 0;
+        : PySet_CheckExact(obj)       ? OBJCAP_EXT_SET
+        : PyFrozenSet_CheckExact(obj) ? OBJCAP_EXT_FROZENSET
+                                      : 0;
     if (!is_list && !is_dict && !ext) {
         return pack_reference(sb, obj, pk);
     }
@@ -295,7 +299,8 @@ ocap_value_pack(ocap_sandbox *sb, PyObject *obj, msgpack_packer *pk,
         msgpack_pack_array(pk, (size_t)n);
         for (Py_ssize_t i = 0; i < n; i++) {
             if (i >= PyList_GET_SIZE(obj)) {
-                return value_error(err, "the list changed while it was copied");
+                return value_error(err,
+                                   "the list changed while it was copied");
             }
             PyObject *item = Py_NewRef(PyList_GET_ITEM(obj, i));
             objcap_status st = ocap_value_pack(sb, item, pk, depth + 1, err);
@@ -337,8 +342,8 @@ static void
 forget_references(ocap_sandbox *sb, uint64_t before)
 {
     PyObject *exc = PyErr_GetRaisedException_compat();
-    for (uint64_t id = before + 1; sb->references != NULL &&
-         id <= sb->next_reference; id++) {
+    for (uint64_t id = before + 1;
+         sb->references != NULL && id <= sb->next_reference; id++) {
         PyObject *key = PyLong_FromUnsignedLongLong(id);
         if (key == NULL || PyDict_DelItem(sb->references, key) < 0) {
             PyErr_Clear();
@@ -393,8 +398,9 @@ unpack_buffer(ocap_sandbox *sb, const char *data, size_t len, int depth,
               PyObject **result, ocap_value_error *err)
 {
     if (!ocap_wire_plausible((const uint8_t *)data, len)) {
-        return value_error(err, "the value is not one well-formed MessagePack "
-                                "object");
+        return value_error(err,
+                           "the value is not one well-formed MessagePack "
+                           "object");
     }
     msgpack_unpacked unpacked;
     msgpack_unpacked_init(&unpacked);
@@ -403,10 +409,11 @@ unpack_buffer(ocap_sandbox *sb, const char *data, size_t len, int depth,
                                                    &offset);
     objcap_status st;
     if (rc != MSGPACK_UNPACK_SUCCESS || offset != len) {
-        st = value_error(err, rc == MSGPACK_UNPACK_NOMEM_ERROR
-                         ? "the value nests deeper than 32 levels"
-                         : "the value is not one well-formed MessagePack "
-                           "object");
+        st = value_error(err,
+                         rc == MSGPACK_UNPACK_NOMEM_ERROR
+                             ? "the value nests deeper than 32 levels"
+                             : "the value is not one well-formed MessagePack "
+                               "object");
     }
     else {
         st = unpack(sb, &unpacked.data, depth, result, err);
@@ -433,15 +440,15 @@ unpack_ext(ocap_sandbox *sb, const msgpack_object_ext *ext, int depth,
         size_t off = 0;
         objcap_status st = OBJCAP_OK;
         if (!ocap_wire_plausible((const uint8_t *)ext->ptr, ext->size) ||
-            msgpack_unpack_next(&u, ext->ptr, ext->size, &off)
-                != MSGPACK_UNPACK_SUCCESS ||
+            msgpack_unpack_next(&u, ext->ptr, ext->size, &off) !=
+                MSGPACK_UNPACK_SUCCESS ||
             u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size < 1 ||
             u.data.via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
             st = value_error(err, "a malformed reference");
         }
         else {
-            PyObject *key = PyLong_FromUnsignedLongLong(
-                u.data.via.array.ptr[0].via.u64);
+            PyObject *key =
+                PyLong_FromUnsignedLongLong(u.data.via.array.ptr[0].via.u64);
             PyObject *obj = key ? PyDict_GetItemWithError(sb->references, key)
                                 : NULL;
             Py_XDECREF(key);
@@ -449,9 +456,11 @@ unpack_ext(ocap_sandbox *sb, const msgpack_object_ext *ext, int depth,
                 *result = Py_NewRef(obj);
             }
             else {
-                st = PyErr_Occurred() ? OBJCAP_ERR_PYTHON
-                    : value_error(err, "the reference was released or "
-                                       "belongs to another sandbox");
+                st = PyErr_Occurred()
+                    ? OBJCAP_ERR_PYTHON
+                    : value_error(err,
+                                  "the reference was released or "
+                                  "belongs to another sandbox");
             }
         }
         msgpack_unpacked_destroy(&u);
@@ -469,11 +478,12 @@ unpack_ext(ocap_sandbox *sb, const msgpack_object_ext *ext, int depth,
     }
     if (!PyList_CheckExact(items)) {
         Py_DECREF(items);
-        return value_error(err, "a tuple or set whose payload is not an array");
+        return value_error(err,
+                           "a tuple or set whose payload is not an array");
     }
     *result = ext->type == OBJCAP_EXT_TUPLE ? PyList_AsTuple(items)
-            : ext->type == OBJCAP_EXT_SET ? PySet_New(items)
-            : PyFrozenSet_New(items);
+        : ext->type == OBJCAP_EXT_SET       ? PySet_New(items)
+                                            : PyFrozenSet_New(items);
     Py_DECREF(items);
     if (*result == NULL) {
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
@@ -524,8 +534,9 @@ unpack_container(ocap_sandbox *sb, const msgpack_object *o, int depth,
         if (st == OBJCAP_OK && PyDict_SetItem(dict, key, value) < 0) {
             if (PyErr_ExceptionMatches(PyExc_TypeError)) {
                 PyErr_Clear();
-                st = value_error(err, "a map key is not hashable in Python "
-                                      "(lists, maps and sets cannot be keys)");
+                st = value_error(err,
+                                 "a map key is not hashable in Python "
+                                 "(lists, maps and sets cannot be keys)");
             }
             else {
                 st = OBJCAP_ERR_PYTHON;
@@ -543,8 +554,8 @@ unpack_container(ocap_sandbox *sb, const msgpack_object *o, int depth,
 }
 
 static objcap_status
-unpack(ocap_sandbox *sb, const msgpack_object *o, int depth,
-       PyObject **result, ocap_value_error *err)
+unpack(ocap_sandbox *sb, const msgpack_object *o, int depth, PyObject **result,
+       ocap_value_error *err)
 {
     switch (o->type) {
     case MSGPACK_OBJECT_NIL:
@@ -566,7 +577,8 @@ unpack(ocap_sandbox *sb, const msgpack_object *o, int depth,
     case MSGPACK_OBJECT_STR:
         *result = PyUnicode_DecodeUTF8(o->via.str.ptr, o->via.str.size,
                                        "surrogatepass");
-        if (*result == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        if (*result == NULL &&
+            PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
             PyErr_Clear();
             return value_error(err, "a string is not valid UTF-8");
         }

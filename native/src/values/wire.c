@@ -57,17 +57,24 @@ ocap_wire_plausible(const uint8_t *data, size_t len)
         }
         else {
             switch (b) {
-            case 0xc4: case 0xc5: case 0xc6: /* bin 8/16/32 */
-            case 0xd9: case 0xda: case 0xdb: /* str 8/16/32 */
+            case 0xc4:
+            case 0xc5:
+            case 0xc6: /* bin 8/16/32 */
+            case 0xd9:
+            case 0xda:
+            case 0xdb: /* str 8/16/32 */
                 width = (b == 0xc4 || b == 0xd9) ? 1
-                      : (b == 0xc5 || b == 0xda) ? 2 : 4;
+                    : (b == 0xc5 || b == 0xda)   ? 2
+                                                 : 4;
                 if (len - pos < (size_t)width) {
                     return 0;
                 }
                 skip = big_endian(data + pos, width);
                 pos += width;
                 break;
-            case 0xc7: case 0xc8: case 0xc9: /* ext 8/16/32 */
+            case 0xc7:
+            case 0xc8:
+            case 0xc9: /* ext 8/16/32 */
                 width = b == 0xc7 ? 1 : b == 0xc8 ? 2 : 4;
                 if (len - pos < (size_t)width + 1) {
                     return 0;
@@ -75,18 +82,47 @@ ocap_wire_plausible(const uint8_t *data, size_t len)
                 skip = big_endian(data + pos, width) + 1; /* + type byte */
                 pos += width;
                 break;
-            case 0xca: skip = 4; break;
-            case 0xcb: skip = 8; break;
-            case 0xcc: case 0xd0: skip = 1; break;
-            case 0xcd: case 0xd1: skip = 2; break;
-            case 0xce: case 0xd2: skip = 4; break;
-            case 0xcf: case 0xd3: skip = 8; break;
-            case 0xd4: skip = 2; break;
-            case 0xd5: skip = 3; break;
-            case 0xd6: skip = 5; break;
-            case 0xd7: skip = 9; break;
-            case 0xd8: skip = 17; break;
-            case 0xdc: case 0xdd: case 0xde: case 0xdf:
+            case 0xca:
+                skip = 4;
+                break;
+            case 0xcb:
+                skip = 8;
+                break;
+            case 0xcc:
+            case 0xd0:
+                skip = 1;
+                break;
+            case 0xcd:
+            case 0xd1:
+                skip = 2;
+                break;
+            case 0xce:
+            case 0xd2:
+                skip = 4;
+                break;
+            case 0xcf:
+            case 0xd3:
+                skip = 8;
+                break;
+            case 0xd4:
+                skip = 2;
+                break;
+            case 0xd5:
+                skip = 3;
+                break;
+            case 0xd6:
+                skip = 5;
+                break;
+            case 0xd7:
+                skip = 9;
+                break;
+            case 0xd8:
+                skip = 17;
+                break;
+            case 0xdc:
+            case 0xdd:
+            case 0xde:
+            case 0xdf:
                 width = (b == 0xdc || b == 0xde) ? 2 : 4;
                 if (len - pos < (size_t)width) {
                     return 0;

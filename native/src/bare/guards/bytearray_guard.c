@@ -43,6 +43,7 @@
 #include <string.h>
 
 /* Every read-only method in 3.11 to 3.14's bytearray_methods. */
+/* clang-format off */
 #define GUARDED_METHODS(X)                                                   \
     X(0, "__alloc__") X(1, "__reduce__") X(2, "__reduce_ex__")               \
     X(3, "__sizeof__") X(4, "capitalize") X(5, "center") X(6, "copy")        \
@@ -56,12 +57,12 @@
     X(34, "rsplit") X(35, "rstrip") X(36, "split") X(37, "splitlines")       \
     X(38, "startswith") X(39, "strip") X(40, "swapcase") X(41, "title")      \
     X(42, "translate") X(43, "upper") X(44, "zfill")
+/* clang-format on */
 
 /* Methods that resize self and convert their arguments first. */
-static const char *const resizing_methods[] = {
-    "append", "clear", "extend", "insert", "pop", "remove", "reverse",
-    "resize", NULL
-};
+static const char *const resizing_methods[] = {"append",  "clear",  "extend",
+                                               "insert",  "pop",    "remove",
+                                               "reverse", "resize", NULL};
 
 typedef PyObject *(*fast_fn)(PyObject *, PyObject *const *, Py_ssize_t);
 typedef PyObject *(*fastkw_fn)(PyObject *, PyObject *const *, Py_ssize_t,
@@ -91,31 +92,31 @@ release(PyObject *self)
 }
 
 /* self is a bytearray: the method descriptor checked it. */
-#define HELD_CALL(call)                                                      \
-    hold(self);                                                              \
-    PyObject *r = (call);                                                    \
-    release(self);                                                           \
+#define HELD_CALL(call)                                                       \
+    hold(self);                                                               \
+    PyObject *r = (call);                                                     \
+    release(self);                                                            \
     return r;
 
-#define DEFINE_WRAPPERS(i, name)                                             \
-    static PyObject *two_##i(PyObject *self, PyObject *a)                    \
-    {                                                                        \
-        HELD_CALL(originals[i](self, a))                                     \
-    }                                                                        \
-    static PyObject *three_##i(PyObject *self, PyObject *a, PyObject *k)     \
-    {                                                                        \
-        HELD_CALL(((PyCFunctionWithKeywords)(void (*)(void))originals[i])(   \
-            self, a, k))                                                     \
-    }                                                                        \
-    static PyObject *fast_##i(PyObject *self, PyObject *const *a,            \
-                              Py_ssize_t n)                                  \
-    {                                                                        \
-        HELD_CALL(((fast_fn)(void (*)(void))originals[i])(self, a, n))       \
-    }                                                                        \
-    static PyObject *fastkw_##i(PyObject *self, PyObject *const *a,          \
-                                Py_ssize_t n, PyObject *kw)                  \
-    {                                                                        \
-        HELD_CALL(((fastkw_fn)(void (*)(void))originals[i])(self, a, n, kw)) \
+#define DEFINE_WRAPPERS(i, name)                                              \
+    static PyObject *two_##i(PyObject *self, PyObject *a)                     \
+    {                                                                         \
+        HELD_CALL(originals[i](self, a))                                      \
+    }                                                                         \
+    static PyObject *three_##i(PyObject *self, PyObject *a, PyObject *k)      \
+    {                                                                         \
+        HELD_CALL(((PyCFunctionWithKeywords)(void (*)(void))originals[i])(    \
+            self, a, k))                                                      \
+    }                                                                         \
+    static PyObject *fast_##i(PyObject *self, PyObject *const *a,             \
+                              Py_ssize_t n)                                   \
+    {                                                                         \
+        HELD_CALL(((fast_fn)(void (*)(void))originals[i])(self, a, n))        \
+    }                                                                         \
+    static PyObject *fastkw_##i(PyObject *self, PyObject *const *a,           \
+                                Py_ssize_t n, PyObject *kw)                   \
+    {                                                                         \
+        HELD_CALL(((fastkw_fn)(void (*)(void))originals[i])(self, a, n, kw))  \
     }
 GUARDED_METHODS(DEFINE_WRAPPERS)
 
@@ -124,11 +125,11 @@ typedef struct {
     PyCFunction wrappers[KINDS];
 } guarded_method;
 
-#define TABLE_ENTRY(i, n)                                                    \
-    [i] = {.name = n,                                                        \
-           .wrappers = {[TWO] = two_##i,                                     \
-                        [THREE] = (PyCFunction)(void (*)(void))three_##i,    \
-                        [FAST] = (PyCFunction)(void (*)(void))fast_##i,      \
+#define TABLE_ENTRY(i, n)                                                     \
+    [i] = {.name = n,                                                         \
+           .wrappers = {[TWO] = two_##i,                                      \
+                        [THREE] = (PyCFunction)(void (*)(void))three_##i,     \
+                        [FAST] = (PyCFunction)(void (*)(void))fast_##i,       \
                         [FASTKW] = (PyCFunction)(void (*)(void))fastkw_##i}},
 static const guarded_method guarded_methods[] = {GUARDED_METHODS(TABLE_ENTRY)};
 
@@ -174,8 +175,10 @@ guard_method(PyMethodDef *m)
         }
         int kind = kind_of(m->ml_flags);
         if (kind < 0) {
-            PyErr_Format(PyExc_ImportError, "bytearray.%s has an unexpected "
-                         "calling convention", m->ml_name);
+            PyErr_Format(PyExc_ImportError,
+                         "bytearray.%s has an unexpected "
+                         "calling convention",
+                         m->ml_name);
             return -1;
         }
         if (m->ml_meth == guarded_methods[i].wrappers[kind]) {
@@ -188,8 +191,10 @@ guard_method(PyMethodDef *m)
     if (is_resizing(m->ml_name)) {
         return 0;
     }
-    PyErr_Format(PyExc_ImportError, "bytearray.%s is not known to objcap's "
-                 "bytearray guard", m->ml_name);
+    PyErr_Format(PyExc_ImportError,
+                 "bytearray.%s is not known to objcap's "
+                 "bytearray guard",
+                 m->ml_name);
     return -1;
 }
 
@@ -243,7 +248,8 @@ plain_key(PyObject *key)
         return Py_NewRef(key); /* refused by bytearray itself */
     }
     PySliceObject *s = (PySliceObject *)key;
-    if (plain_bound(s->start) && plain_bound(s->stop) && plain_bound(s->step)) {
+    if (plain_bound(s->start) && plain_bound(s->stop) &&
+        plain_bound(s->step)) {
         return Py_NewRef(key);
     }
     Py_ssize_t start, stop, step;
@@ -310,12 +316,12 @@ guarded_ass_item(PyObject *self, Py_ssize_t i, PyObject *value)
     return r;
 }
 
-#define GUARD_SLOT(slot, orig, guarded)                                      \
-    do {                                                                     \
-        if ((slot) != (guarded)) {                                           \
-            (orig) = (slot);                                                 \
-            (slot) = (guarded);                                              \
-        }                                                                    \
+#define GUARD_SLOT(slot, orig, guarded)                                       \
+    do {                                                                      \
+        if ((slot) != (guarded)) {                                            \
+            (orig) = (slot);                                                  \
+            (slot) = (guarded);                                               \
+        }                                                                     \
     } while (0)
 
 int

@@ -38,7 +38,8 @@ static int
 slice_index(PyObject *v, Py_ssize_t *pi)
 {
     if (!PyIndex_Check(v)) {
-        PyErr_SetString(PyExc_TypeError, "slice indices must be integers or "
+        PyErr_SetString(PyExc_TypeError,
+                        "slice indices must be integers or "
                         "have an __index__ method");
         return 0;
     }
@@ -153,8 +154,10 @@ replace_index(PyTypeObject *type)
     }
     if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
         PyInterpreterState_Get() != PyInterpreterState_Main()) {
-        PyErr_Format(PyExc_ImportError, "%s.index was not replaced at "
-                     "start-up", type->tp_name);
+        PyErr_Format(PyExc_ImportError,
+                     "%s.index was not replaced at "
+                     "start-up",
+                     type->tp_name);
         return -1;
     }
     if (type->tp_iter == NULL ||

@@ -33,6 +33,7 @@
 /* Every itertools type with a next, on 3.11 to 3.13, and the builtin
    callable_iterator.  An itertools type missing here makes importing
    itertools fail rather than go unguarded. */
+/* clang-format off */
 #define GUARDED_TYPES(X)                                                     \
     X(0, "itertools.accumulate") X(1, "itertools.batched")                   \
     X(2, "itertools.chain") X(3, "itertools.combinations")                   \
@@ -46,22 +47,23 @@
     X(17, "itertools.starmap") X(18, "itertools.takewhile")                  \
     X(19, "itertools._tee") X(20, "itertools.zip_longest")                  \
     X(21, "callable_iterator")
+/* clang-format on */
 
 enum { GROUPER = 11 };
 
 typedef struct {
     const char *name;
-    iternextfunc original;  /* the same function in every interpreter */
+    iternextfunc original; /* the same function in every interpreter */
     iternextfunc guarded;
 } guarded_type;
 
 static inline PyObject *guarded_next(PyObject *self, int index)
     __attribute__((always_inline));
 
-#define DEFINE_WRAPPER(i, name)                                              \
-    static PyObject *guarded_next_##i(PyObject *self)                        \
-    {                                                                        \
-        return guarded_next(self, i);                                        \
+#define DEFINE_WRAPPER(i, name)                                               \
+    static PyObject *guarded_next_##i(PyObject *self)                         \
+    {                                                                         \
+        return guarded_next(self, i);                                         \
     }
 GUARDED_TYPES(DEFINE_WRAPPER)
 
@@ -84,7 +86,8 @@ guarded_next(PyObject *self, int index)
         if (entered == 0) {
             PyErr_Format(PyExc_RuntimeError,
                          "%s: next() called on the iterator from inside "
-                         "its own next()", guarded_types[index].name);
+                         "its own next()",
+                         guarded_types[index].name);
         }
         return NULL;
     }
@@ -113,8 +116,10 @@ guard_type(PyTypeObject *type)
     }
     guarded_type *g = find(type->tp_name);
     if (g == NULL) {
-        PyErr_Format(PyExc_ImportError, "%s is not known to objcap's "
-                     "iterator re-entry guard", type->tp_name);
+        PyErr_Format(PyExc_ImportError,
+                     "%s is not known to objcap's "
+                     "iterator re-entry guard",
+                     type->tp_name);
         return -1;
     }
     if (next != g->guarded) {

@@ -32,8 +32,8 @@ list_richcompare_holding(PyObject *v, PyObject *w, int op)
     for (i = 0; i < Py_SIZE(v) && i < Py_SIZE(w); i++) {
         PyObject *vitem = Py_NewRef(PyList_GET_ITEM(v, i));
         PyObject *witem = Py_NewRef(PyList_GET_ITEM(w, i));
-        int k = vitem == witem ? 1 : PyObject_RichCompareBool(vitem, witem,
-                                                              Py_EQ);
+        int k = vitem == witem ? 1
+                               : PyObject_RichCompareBool(vitem, witem, Py_EQ);
         Py_DECREF(vitem);
         Py_DECREF(witem);
         if (k < 0) {

@@ -47,7 +47,7 @@ enter(PyObject *set)
 /* ---- methods: add and symmetric_difference_update (METH_O), update
    (METH_VARARGS on 3.11, maybe METH_FASTCALL later) ---- */
 
-#define GUARDED_METHODS(X)                                                   \
+#define GUARDED_METHODS(X)                                                    \
     X(0, "add") X(1, "update") X(2, "symmetric_difference_update")
 
 enum { GUARDED_COUNT = 3 };
@@ -56,33 +56,34 @@ static PyCFunction originals[GUARDED_COUNT];
 
 typedef PyObject *(*fast_fn)(PyObject *, PyObject *const *, Py_ssize_t);
 
-#define DEFINE_WRAPPERS(i, name)                                             \
-    static PyObject *guarded_o_##i(PyObject *self, PyObject *arg)            \
-    {                                                                        \
-        if (enter(self) < 0) {                                               \
-            return NULL;                                                     \
-        }                                                                    \
-        PyObject *r = originals[i](self, arg);                               \
-        ocap_busy_leave(self);                                               \
-        return r;                                                            \
-    }                                                                        \
-    static PyObject *guarded_fast_##i(PyObject *self, PyObject *const *args, \
-                                      Py_ssize_t n)                          \
-    {                                                                        \
-        if (enter(self) < 0) {                                               \
-            return NULL;                                                     \
-        }                                                                    \
+#define DEFINE_WRAPPERS(i, name)                                              \
+    static PyObject *guarded_o_##i(PyObject *self, PyObject *arg)             \
+    {                                                                         \
+        if (enter(self) < 0) {                                                \
+            return NULL;                                                      \
+        }                                                                     \
+        PyObject *r = originals[i](self, arg);                                \
+        ocap_busy_leave(self);                                                \
+        return r;                                                             \
+    }                                                                         \
+    static PyObject *guarded_fast_##i(PyObject *self, PyObject *const *args,  \
+                                      Py_ssize_t n)                           \
+    {                                                                         \
+        if (enter(self) < 0) {                                                \
+            return NULL;                                                      \
+        }                                                                     \
         PyObject *r = ((fast_fn)(void (*)(void))originals[i])(self, args, n); \
-        ocap_busy_leave(self);                                               \
-        return r;                                                            \
+        ocap_busy_leave(self);                                                \
+        return r;                                                             \
     }
 GUARDED_METHODS(DEFINE_WRAPPERS)
 
 #define NAME_ENTRY(i, name) name,
 static const char *const names[GUARDED_COUNT] = {GUARDED_METHODS(NAME_ENTRY)};
 #define O_ENTRY(i, name) guarded_o_##i,
-static const PyCFunction o_wrappers[GUARDED_COUNT] = {GUARDED_METHODS(O_ENTRY)};
-#define FAST_ENTRY(i, name) (PyCFunction)(void (*)(void))guarded_fast_##i,
+static const PyCFunction o_wrappers[GUARDED_COUNT] = {
+    GUARDED_METHODS(O_ENTRY)};
+#define FAST_ENTRY(i, name) (PyCFunction)(void (*)(void)) guarded_fast_##i,
 static const PyCFunction fast_wrappers[GUARDED_COUNT] = {
     GUARDED_METHODS(FAST_ENTRY)};
 
@@ -90,13 +91,17 @@ static const PyCFunction fast_wrappers[GUARDED_COUNT] = {
 static int
 guard_method(PyMethodDef *m, int i)
 {
-    int kind = m->ml_flags & (METH_O | METH_VARARGS | METH_FASTCALL |
-                              METH_KEYWORDS | METH_NOARGS);
+    int kind = m->ml_flags &
+        (METH_O | METH_VARARGS | METH_FASTCALL | METH_KEYWORDS | METH_NOARGS);
     PyCFunction wrapper = kind == METH_O || kind == METH_VARARGS
-        ? o_wrappers[i] : kind == METH_FASTCALL ? fast_wrappers[i] : NULL;
+        ? o_wrappers[i]
+        : kind == METH_FASTCALL ? fast_wrappers[i]
+                                : NULL;
     if (wrapper == NULL) {
-        PyErr_Format(PyExc_RuntimeError, "set.%s has an unexpected calling "
-                     "convention", m->ml_name);
+        PyErr_Format(PyExc_RuntimeError,
+                     "set.%s has an unexpected calling "
+                     "convention",
+                     m->ml_name);
         return -1;
     }
     if (m->ml_meth != wrapper) {
@@ -202,7 +207,8 @@ abc_guarded(PyObject *original, PyObject *const *args, Py_ssize_t nargs,
     int entered = ocap_busy_enter(key);
     if (entered <= 0) {
         if (entered == 0) {
-            PyErr_SetString(PyExc_RuntimeError, "an ABC's cache changed by "
+            PyErr_SetString(PyExc_RuntimeError,
+                            "an ABC's cache changed by "
                             "code run while adding to it");
         }
         return NULL;
@@ -227,10 +233,9 @@ abc_register(PyObject *original, PyObject *const *args, Py_ssize_t n)
 static PyMethodDef abc_wrappers[] = {
     {"_abc_subclasscheck", (PyCFunction)(void (*)(void))abc_subclasscheck,
      METH_FASTCALL, NULL},
-    {"_abc_register", (PyCFunction)(void (*)(void))abc_register,
-     METH_FASTCALL, NULL},
-    {NULL, NULL, 0, NULL}
-};
+    {"_abc_register", (PyCFunction)(void (*)(void))abc_register, METH_FASTCALL,
+     NULL},
+    {NULL, NULL, 0, NULL}};
 
 /* Wraps _abc_subclasscheck and _abc_register in a module's dict (_abc's,
    or abc's, which bound them at import), once. */

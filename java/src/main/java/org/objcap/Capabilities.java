@@ -16,8 +16,7 @@ import java.nio.file.Path;
  * }</pre>
  */
 public final class Capabilities {
-    private Capabilities() {
-    }
+    private Capabilities() {}
 
     /**
      * A directory the sandbox may read, or read and write; see

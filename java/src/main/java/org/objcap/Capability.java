@@ -16,8 +16,7 @@ import java.util.Objects;
  * introspectable state: it cannot be constructed, subclassed, copied or
  * pickled, and shows neither the host path nor a file descriptor.
  */
-public sealed interface Capability
-        permits Capability.Directory, Capability.Function, Capability.Value {
+public sealed interface Capability permits Capability.Directory, Capability.Function, Capability.Value {
 
     /**
      * A directory, read-only or read-write. In the sandbox it has
@@ -83,6 +82,5 @@ public sealed interface Capability
      *
      * @param value the value ({@code null} is {@code None})
      */
-    record Value(Object value) implements Capability {
-    }
+    record Value(Object value) implements Capability {}
 }

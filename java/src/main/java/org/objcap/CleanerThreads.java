@@ -10,8 +10,7 @@ import java.lang.ref.Cleaner;
  * JVM, and tools that wait for an application's threads would wait for it.
  */
 final class CleanerThreads {
-    private CleanerThreads() {
-    }
+    private CleanerThreads() {}
 
     static Cleaner create(String name) {
         ThreadGroup root = Thread.currentThread().getThreadGroup();

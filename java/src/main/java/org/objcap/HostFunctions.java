@@ -70,9 +70,8 @@ final class HostFunctions implements NativeGrants.HostHandler {
                 // Raised in the script, like any failure of the function.
                 return failure("org.objcap.LimitExceededException", e.getMessage());
             }
-            List<Object> arguments = decoded instanceof List<?> list
-                    ? Collections.unmodifiableList(new ArrayList<>(list))
-                    : List.of();
+            List<Object> arguments =
+                    decoded instanceof List<?> list ? Collections.unmodifiableList(new ArrayList<>(list)) : List.of();
             Object result = function.call(arguments);
             return new NativeEngine.Result(ErrorDecoder.OK, codec.encode(result));
         } catch (Exception | LinkageError | AssertionError e) {

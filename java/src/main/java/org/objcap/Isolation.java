@@ -28,8 +28,14 @@ import java.util.Objects;
  *     namespaces of its own, its file system holding only the directories
  *     it may use (a user namespace too when the host is not root)
  */
-public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
-        boolean noNewPrivileges, boolean rlimits, boolean capabilitiesDropped,
+public record Isolation(
+        String mode,
+        long pid,
+        boolean seccomp,
+        int landlockAbi,
+        boolean noNewPrivileges,
+        boolean rlimits,
+        boolean capabilitiesDropped,
         boolean namespaces) {
     /** The mode of a sandbox whose interpreter runs in a worker process. */
     public static final String PROCESS = "process";
@@ -110,7 +116,9 @@ public record Isolation(String mode, long pid, boolean seccomp, int landlockAbi,
             }
             throw new SandboxException("the engine reported an unknown isolation mode: " + mode);
         }
-        return new Isolation(PROCESS, number(map.get("pid"), -1),
+        return new Isolation(
+                PROCESS,
+                number(map.get("pid"), -1),
                 Boolean.TRUE.equals(map.get("seccomp")),
                 (int) Math.max(0, Math.min(Integer.MAX_VALUE, number(map.get("landlock"), 0))),
                 Boolean.TRUE.equals(map.get("no_new_privs")),

@@ -74,8 +74,8 @@ public class LimitExceededException extends SandboxException {
      * @param cause for {@link Limit#RECURSION}, the Python exception
      *     ({@code RecursionError}); else {@code null}
      */
-    public LimitExceededException(Limit limit, long configuredValue, boolean sandboxClosed,
-            String engineMessage, PythonException cause) {
+    public LimitExceededException(
+            Limit limit, long configuredValue, boolean sandboxClosed, String engineMessage, PythonException cause) {
         super(describe(limit, configuredValue, sandboxClosed, engineMessage, cause), cause);
         this.limit = limit;
         this.configuredValue = Math.max(0, configuredValue);
@@ -169,8 +169,8 @@ public class LimitExceededException extends SandboxException {
         return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
 
-    private static String describe(Limit limit, long value, boolean closed, String engineMessage,
-            PythonException cause) {
+    private static String describe(
+            Limit limit, long value, boolean closed, String engineMessage, PythonException cause) {
         boolean engineSaid = engineMessage != null && !engineMessage.isEmpty();
         String text;
         if (limit == null || value <= 0 && engineSaid) {
@@ -188,8 +188,7 @@ public class LimitExceededException extends SandboxException {
                     text = "the sandbox needed more memory than its limit" + v;
                     break;
                 case OUTPUT:
-                    text = "the call wrote more output than its limit" + v
-                            + "; the output was cut there";
+                    text = "the call wrote more output than its limit" + v + "; the output was cut there";
                     break;
                 case RESULT:
                     text = "the value is larger than the sandbox's result size limit" + v;
@@ -204,7 +203,8 @@ public class LimitExceededException extends SandboxException {
             text += ": " + cause.getMessage();
         }
         if (closed) {
-            text += limit == null || value <= 0 ? "; the sandbox is closed"
+            text += limit == null || value <= 0
+                    ? "; the sandbox is closed"
                     : "; the worker was killed, so the sandbox is closed";
         }
         return text;

@@ -36,11 +36,42 @@ final class ModulePolicy {
     }
 
     /** Python's hard keywords: never a module name. */
-    private static final Set<String> KEYWORDS = Set.of("False", "None", "True", "and", "as",
-            "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
-            "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
-            "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-            "with", "yield");
+    private static final Set<String> KEYWORDS = Set.of(
+            "False",
+            "None",
+            "True",
+            "and",
+            "as",
+            "assert",
+            "async",
+            "await",
+            "break",
+            "class",
+            "continue",
+            "def",
+            "del",
+            "elif",
+            "else",
+            "except",
+            "finally",
+            "for",
+            "from",
+            "global",
+            "if",
+            "import",
+            "in",
+            "is",
+            "lambda",
+            "nonlocal",
+            "not",
+            "or",
+            "pass",
+            "raise",
+            "return",
+            "try",
+            "while",
+            "with",
+            "yield");
 
     private final Map<Kind, Set<String>> allowed = new EnumMap<>(Kind.class);
     private final Set<String> dangerous = new LinkedHashSet<>();
@@ -99,16 +130,18 @@ final class ModulePolicy {
             throw ErrorDecoder.toException(result.status(), result.data());
         }
         switch (kind[0]) {
-            case 1: return Kind.BUILTIN;
-            case 2: return Kind.FROZEN;
-            case 3: return Kind.EXTENSION;
-            case 4: return Kind.SOURCE;
+            case 1:
+                return Kind.BUILTIN;
+            case 2:
+                return Kind.FROZEN;
+            case 3:
+                return Kind.EXTENSION;
+            case 4:
+                return Kind.SOURCE;
             case 0:
-                throw new IllegalArgumentException(
-                        "no module named " + name + " in the embedded CPython");
+                throw new IllegalArgumentException("no module named " + name + " in the embedded CPython");
             default:
-                throw new SandboxException("the engine reported an unknown module kind "
-                        + kind[0] + " for " + name);
+                throw new SandboxException("the engine reported an unknown module kind " + kind[0] + " for " + name);
         }
     }
 
@@ -120,8 +153,7 @@ final class ModulePolicy {
         }
         for (String part : name.split("\\.", -1)) {
             if (!isIdentifier(part) || KEYWORDS.contains(part)) {
-                throw new IllegalArgumentException(
-                        "not a dotted Python identifier: '" + name + "'");
+                throw new IllegalArgumentException("not a dotted Python identifier: '" + name + "'");
             }
         }
         return name;
@@ -135,7 +167,8 @@ final class ModulePolicy {
         if (first != '_' && !Character.isUnicodeIdentifierStart(first)) {
             return false;
         }
-        return s.codePoints().skip(1).allMatch(
-                c -> Character.isUnicodeIdentifierPart(c) && !Character.isIdentifierIgnorable(c));
+        return s.codePoints()
+                .skip(1)
+                .allMatch(c -> Character.isUnicodeIdentifierPart(c) && !Character.isIdentifierIgnorable(c));
     }
 }

@@ -20,8 +20,13 @@ public record PythonFrame(String file, int line, String function, String sourceL
      */
     public String format() {
         StringBuilder sb = new StringBuilder();
-        sb.append("  File \"").append(file).append("\", line ").append(line)
-                .append(", in ").append(function).append('\n');
+        sb.append("  File \"")
+                .append(file)
+                .append("\", line ")
+                .append(line)
+                .append(", in ")
+                .append(function)
+                .append('\n');
         if (sourceLine != null && !sourceLine.isBlank()) {
             sb.append("    ").append(sourceLine.strip()).append('\n');
         }

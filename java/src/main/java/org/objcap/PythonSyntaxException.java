@@ -29,8 +29,14 @@ public class PythonSyntaxException extends PythonException {
      * @param column the 1-based column, or 0 if unknown
      * @param text the bad line, or {@code null}
      */
-    public PythonSyntaxException(String pythonType, String pythonMessage,
-            List<PythonFrame> traceback, String fileName, int line, int column, String text) {
+    public PythonSyntaxException(
+            String pythonType,
+            String pythonMessage,
+            List<PythonFrame> traceback,
+            String fileName,
+            int line,
+            int column,
+            String text) {
         super(pythonType, pythonMessage, traceback);
         this.fileName = fileName;
         this.line = line;

@@ -274,8 +274,7 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public String toString() {
-        String mode = isolation.processIsolated()
-                ? "process " + isolation.pid() : Isolation.IN_PROCESS;
+        String mode = isolation.processIsolated() ? "process " + isolation.pid() : Isolation.IN_PROCESS;
         return "Sandbox[" + mode + " #" + lifecycle.handle() + (isClosed() ? ", closed]" : "]");
     }
 
@@ -283,18 +282,25 @@ public final class Sandbox implements AutoCloseable {
      * The limits a sandbox was made with, each in its natural unit (see
      * {@link Limit}); 0 means none.
      */
-    record Limits(long timeoutMillis, long cpuMillis, long memoryBytes, long outputBytes,
-            long resultBytes, int recursion) {
+    record Limits(
+            long timeoutMillis, long cpuMillis, long memoryBytes, long outputBytes, long resultBytes, int recursion) {
         /** The value of one limit, 0 if none. */
         long of(Limit limit) {
             switch (limit) {
-                case TIME: return timeoutMillis;
-                case CPU: return cpuMillis;
-                case MEMORY: return memoryBytes;
-                case OUTPUT: return outputBytes;
-                case RESULT: return resultBytes;
-                case RECURSION: return recursion;
-                default: return 0;
+                case TIME:
+                    return timeoutMillis;
+                case CPU:
+                    return cpuMillis;
+                case MEMORY:
+                    return memoryBytes;
+                case OUTPUT:
+                    return outputBytes;
+                case RESULT:
+                    return resultBytes;
+                case RECURSION:
+                    return recursion;
+                default:
+                    return 0;
             }
         }
     }
@@ -337,7 +343,10 @@ public final class Sandbox implements AutoCloseable {
      * </table>
      */
     public static final class Builder {
-        private enum Mode { PROCESS, IN_PROCESS }
+        private enum Mode {
+            PROCESS,
+            IN_PROCESS
+        }
 
         /** The largest value the engine takes for a limit; larger ones are capped to it. */
         private static final long MAX_LIMIT = Long.MAX_VALUE / 4;
@@ -350,6 +359,7 @@ public final class Sandbox implements AutoCloseable {
         private OutputStream stderr;
         /** The limits, in their natural units; 0 means none. */
         private long timeoutMillis = DEFAULT_TIMEOUT_SECONDS * 1000;
+
         private long cpuMillis = DEFAULT_CPU_TIME_SECONDS * 1000;
         private long memoryBytes = DEFAULT_MEMORY_LIMIT;
         private long outputBytes = DEFAULT_MAX_OUTPUT;
@@ -358,8 +368,7 @@ public final class Sandbox implements AutoCloseable {
         private final ModulePolicy policy = new ModulePolicy();
         private final Map<String, Capability> grants = new LinkedHashMap<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Grants a capability under a global name when the sandbox is built
@@ -636,8 +645,7 @@ public final class Sandbox implements AutoCloseable {
          */
         public Builder recursionLimit(int limit) {
             if (limit < 50 || limit > 100_000) {
-                throw new IllegalArgumentException(
-                        "recursion limit must be between 50 and 100000: " + limit);
+                throw new IllegalArgumentException("recursion limit must be between 50 and 100000: " + limit);
             }
             this.recursionLimit = limit;
             return this;
@@ -772,13 +780,12 @@ public final class Sandbox implements AutoCloseable {
          */
         public Sandbox build() {
             Object token = new Object();
-            NativeEngine.OutputSink sink = new OutputWriter(token,
-                    stdout != null ? stdout : System.out,
-                    stderr != null ? stderr : System.err);
+            NativeEngine.OutputSink sink =
+                    new OutputWriter(token, stdout != null ? stdout : System.out, stderr != null ? stderr : System.err);
             // Checked right before the spawn: a replaced file never runs.
             String worker = mode == Mode.PROCESS ? WorkerBinary.get().verifiedPath() : null;
-            return SandboxLifecycle.create(options(worker), sink, token, mode == Mode.PROCESS,
-                    allowWeakerIsolation, limits(), grants);
+            return SandboxLifecycle.create(
+                    options(worker), sink, token, mode == Mode.PROCESS, allowWeakerIsolation, limits(), grants);
         }
 
         private byte[] options(String worker) {
@@ -816,16 +823,15 @@ public final class Sandbox implements AutoCloseable {
 
         /** The limits the sandbox will have. */
         Limits limits() {
-            return new Limits(timeoutMillis, cpuMillis, memoryBytes, outputBytes, resultBytes,
-                    recursionLimit);
+            return new Limits(timeoutMillis, cpuMillis, memoryBytes, outputBytes, resultBytes, recursionLimit);
         }
 
         /** A positive duration in milliseconds, rounded up and capped. */
         private static long positiveMillis(Duration d, String what, String unlimited) {
             Objects.requireNonNull(d, what);
             if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive: " + d
-                        + " (for no limit at all, call " + unlimited + ")");
+                throw new IllegalArgumentException(
+                        what + " must be positive: " + d + " (for no limit at all, call " + unlimited + ")");
             }
             if (d.compareTo(Duration.ofMillis(MAX_LIMIT)) >= 0) {
                 return MAX_LIMIT;
@@ -836,8 +842,8 @@ public final class Sandbox implements AutoCloseable {
 
         private static long positive(long value, String what, String unlimited) {
             if (value <= 0) {
-                throw new IllegalArgumentException(what + " must be positive: " + value
-                        + " (for no limit at all, call " + unlimited + ")");
+                throw new IllegalArgumentException(
+                        what + " must be positive: " + value + " (for no limit at all, call " + unlimited + ")");
             }
             return Math.min(value, MAX_LIMIT);
         }

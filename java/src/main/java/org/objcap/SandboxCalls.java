@@ -29,8 +29,7 @@ final class SandboxCalls {
     private final ValueCodec codec = new ValueCodec(new References());
     private final DenialLog denialLog = new DenialLog();
 
-    SandboxCalls(Sandbox sandbox, SandboxLifecycle lifecycle, Sandbox.Limits limits,
-            ReferenceTable references) {
+    SandboxCalls(Sandbox sandbox, SandboxLifecycle lifecycle, Sandbox.Limits limits, ReferenceTable references) {
         this.sandbox = sandbox;
         this.lifecycle = lifecycle;
         this.handle = lifecycle.handle();
@@ -172,14 +171,13 @@ final class SandboxCalls {
      */
     private Object decodeResult(byte[] data, long start) {
         if (limits.resultBytes() > 0 && data.length > limits.resultBytes()) {
-            throw limitHit(Limit.RESULT, "the value is larger than the sandbox's result size "
-                    + "limit");
+            throw limitHit(Limit.RESULT, "the value is larger than the sandbox's result size " + "limit");
         }
         long deadline = limits.timeoutMillis() > 0
-                ? start + TimeUnit.MILLISECONDS.toNanos(limits.timeoutMillis()) : Long.MAX_VALUE;
+                ? start + TimeUnit.MILLISECONDS.toNanos(limits.timeoutMillis())
+                : Long.MAX_VALUE;
         try {
-            return codec.decode(data, deadline,
-                    limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE);
+            return codec.decode(data, deadline, limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE);
         } catch (ValueCodec.DeadlinePassedException e) {
             throw limitHit(Limit.TIME, e.getMessage());
         } catch (ValueCodec.TooLargeException e) {
@@ -190,8 +188,7 @@ final class SandboxCalls {
     }
 
     private LimitExceededException limitHit(Limit limit, String message) {
-        LimitExceededException e = new LimitExceededException(limit, limits.of(limit), false,
-                message, null);
+        LimitExceededException e = new LimitExceededException(limit, limits.of(limit), false, message, null);
         SandboxLog.failed(sandbox, e);
         return e;
     }
@@ -205,8 +202,7 @@ final class SandboxCalls {
         if (ErrorDecoder.closesSandbox(result.status(), result.data())) {
             lifecycle.markBroken();
         }
-        RuntimeException failure =
-                ErrorDecoder.toException(result.status(), result.data(), limits::of);
+        RuntimeException failure = ErrorDecoder.toException(result.status(), result.data(), limits::of);
         SandboxLog.failed(sandbox, failure);
         return failure;
     }
@@ -232,8 +228,7 @@ final class SandboxCalls {
         @Override
         public long handleOf(PythonReference reference) {
             if (reference.sandbox() != sandbox) {
-                throw new IllegalArgumentException(
-                        "a PythonReference can only be used in the sandbox that made it");
+                throw new IllegalArgumentException("a PythonReference can only be used in the sandbox that made it");
             }
             return reference.handle();
         }

@@ -19,8 +19,7 @@ import java.util.regex.Pattern;
 public class SandboxCrashedException extends SandboxException {
     private static final long serialVersionUID = 1L;
 
-    private static final Pattern SIGNAL =
-            Pattern.compile("killed by signal (\\d+)(?: \\((SIG[A-Z0-9]+)\\))?");
+    private static final Pattern SIGNAL = Pattern.compile("killed by signal (\\d+)(?: \\((SIG[A-Z0-9]+)\\))?");
     private static final Pattern EXIT = Pattern.compile("exited with status (-?\\d+)");
 
     /** What the engine said about the crash. */

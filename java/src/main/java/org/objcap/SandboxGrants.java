@@ -29,16 +29,22 @@ final class SandboxGrants {
     private final Map<String, Grant> grants = new ConcurrentHashMap<>();
     private boolean hostHandlerSet; // guarded by grants
 
-    SandboxGrants(Sandbox sandbox, SandboxLifecycle lifecycle, SandboxCalls calls,
-            Sandbox.Limits limits, Object outputToken) {
+    SandboxGrants(
+            Sandbox sandbox,
+            SandboxLifecycle lifecycle,
+            SandboxCalls calls,
+            Sandbox.Limits limits,
+            Object outputToken) {
         this.sandbox = sandbox;
         this.lifecycle = lifecycle;
         this.calls = calls;
         this.handle = lifecycle.handle();
         this.codec = calls.codec();
-        this.hostFunctions = new HostFunctions(codec,
+        this.hostFunctions = new HostFunctions(
+                codec,
                 limits.resultBytes() > 0 ? limits.resultBytes() : Long.MAX_VALUE,
-                () -> DELIVERING_FOR.set(outputToken), DELIVERING_FOR::remove);
+                () -> DELIVERING_FOR.set(outputToken),
+                DELIVERING_FOR::remove);
     }
 
     /** See {@link Sandbox#grant(String, Capability)}. */

@@ -47,8 +47,7 @@ final class SandboxLifecycle {
      *     {@link #DELIVERING_FOR})
      * @param references the sandbox's references, forgotten on destroy
      */
-    SandboxLifecycle(Sandbox sandbox, long handle, Object outputToken,
-            ReferenceTable references) {
+    SandboxLifecycle(Sandbox sandbox, long handle, Object outputToken, ReferenceTable references) {
         this.handle = handle;
         this.outputToken = outputToken;
         this.references = references;
@@ -68,8 +67,13 @@ final class SandboxLifecycle {
      * @param limits the sandbox's limits
      * @param grants the builder's grants, by name
      */
-    static Sandbox create(byte[] options, NativeEngine.OutputSink sink, Object token,
-            boolean process, boolean allowWeakerIsolation, Sandbox.Limits limits,
+    static Sandbox create(
+            byte[] options,
+            NativeEngine.OutputSink sink,
+            Object token,
+            boolean process,
+            boolean allowWeakerIsolation,
+            Sandbox.Limits limits,
             Map<String, Capability> grants) {
         long[] handle = new long[1];
         NativeEngine.Result result = NativeEngine.create(options, sink, handle);
@@ -80,8 +84,8 @@ final class SandboxLifecycle {
         try {
             isolation = readIsolation(handle[0]);
             if (process && !isolation.processIsolated()) {
-                throw new SandboxException("the engine made an in-process sandbox"
-                        + " where a worker process was asked for");
+                throw new SandboxException(
+                        "the engine made an in-process sandbox" + " where a worker process was asked for");
             }
             List<String> missing = isolation.missingConfinements();
             if (!missing.isEmpty() && !allowWeakerIsolation) {
@@ -147,8 +151,8 @@ final class SandboxLifecycle {
     /** See {@link Sandbox#close()}. */
     void close() {
         if (DELIVERING_FOR.get() == outputToken) {
-            throw new IllegalStateException("a sandbox cannot be closed from inside its own "
-                    + "host function or output");
+            throw new IllegalStateException(
+                    "a sandbox cannot be closed from inside its own " + "host function or output");
         }
         destroy();
     }
@@ -175,8 +179,8 @@ final class SandboxLifecycle {
         if (DELIVERING_FOR.get() == outputToken) {
             // The call being served holds the sandbox: waiting for it here
             // would never end.
-            throw new IllegalStateException("a sandbox cannot be called from inside its own "
-                    + "host function or output");
+            throw new IllegalStateException(
+                    "a sandbox cannot be called from inside its own " + "host function or output");
         }
     }
 
@@ -188,8 +192,7 @@ final class SandboxLifecycle {
      * the sandbox then.
      */
     RuntimeException destroyIfBroken(RuntimeException failure) {
-        if (broken && !closed && lock.getReadHoldCount() == 0
-                && DELIVERING_FOR.get() != outputToken) {
+        if (broken && !closed && lock.getReadHoldCount() == 0 && DELIVERING_FOR.get() != outputToken) {
             destroy();
         }
         return failure;

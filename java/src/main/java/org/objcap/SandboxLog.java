@@ -12,8 +12,7 @@ import java.lang.System.Logger.Level;
 final class SandboxLog {
     private static final System.Logger LOGGER = System.getLogger("org.objcap");
 
-    private SandboxLog() {
-    }
+    private SandboxLog() {}
 
     static void created(Sandbox sandbox, Isolation isolation) {
         if (LOGGER.isLoggable(Level.DEBUG)) {

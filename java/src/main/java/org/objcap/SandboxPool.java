@@ -42,6 +42,7 @@ import java.util.function.Supplier;
 public final class SandboxPool implements AutoCloseable {
     /** The longest pause between failed attempts to build a sandbox. */
     public static final long MAX_RETRY_PAUSE_MILLIS = 5_000;
+
     private static final long FIRST_RETRY_PAUSE_MILLIS = 50;
 
     private final int size;
@@ -83,7 +84,7 @@ public final class SandboxPool implements AutoCloseable {
      *     was ready
      */
     public Sandbox checkout() {
-        for (;;) {
+        for (; ; ) {
             Sandbox sandbox;
             synchronized (this) {
                 if (closed) {
@@ -185,12 +186,11 @@ public final class SandboxPool implements AutoCloseable {
     /** The background thread: keeps the pool full until it is closed. */
     private void refill() {
         long pause = 0; // after a failure, doubling up to MAX_RETRY_PAUSE_MILLIS
-        for (;;) {
+        for (; ; ) {
             synchronized (this) {
                 try {
                     long resume = System.nanoTime() + pause * 1_000_000;
-                    for (long left = pause; !closed && left > 0;
-                            left = (resume - System.nanoTime()) / 1_000_000) {
+                    for (long left = pause; !closed && left > 0; left = (resume - System.nanoTime()) / 1_000_000) {
                         wait(left);
                     }
                     while (!closed && ready.size() >= size) {
@@ -209,8 +209,7 @@ public final class SandboxPool implements AutoCloseable {
                 pause = 0;
             } catch (RuntimeException e) {
                 // checkout() reports the factory's failures when it must build itself.
-                pause = pause == 0 ? FIRST_RETRY_PAUSE_MILLIS
-                        : Math.min(pause * 2, MAX_RETRY_PAUSE_MILLIS);
+                pause = pause == 0 ? FIRST_RETRY_PAUSE_MILLIS : Math.min(pause * 2, MAX_RETRY_PAUSE_MILLIS);
                 continue;
             }
             boolean keep;

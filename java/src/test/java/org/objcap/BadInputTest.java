@@ -65,8 +65,13 @@ class BadInputTest {
         Sandbox s = Sandbox.builder().build();
         s.close();
         assertTrue(s.isClosed());
-        List<Executable> calls = List.of(() -> s.exec("x = 1"), () -> s.exec("x = 1", "f.py"),
-                () -> s.eval("1"), () -> s.call("f"), () -> s.set("x", 1), () -> s.get("x"),
+        List<Executable> calls = List.of(
+                () -> s.exec("x = 1"),
+                () -> s.exec("x = 1", "f.py"),
+                () -> s.eval("1"),
+                () -> s.call("f"),
+                () -> s.set("x", 1),
+                () -> s.get("x"),
                 // The closed check comes before converting the value.
                 () -> s.set("x", new Object()));
         for (Executable call : calls) {
@@ -79,8 +84,8 @@ class BadInputTest {
 
     @Test
     void nulInSource() {
-        for (Executable call : List.<Executable>of(() -> sandbox.exec("x = 1\0"),
-                () -> sandbox.exec("\0"), () -> sandbox.eval("1\0 + 1"))) {
+        for (Executable call : List.<Executable>of(
+                () -> sandbox.exec("x = 1\0"), () -> sandbox.exec("\0"), () -> sandbox.eval("1\0 + 1"))) {
             try {
                 call.execute();
                 fail("a NUL byte in source was accepted");
@@ -103,8 +108,7 @@ class BadInputTest {
     @Test
     void loneSurrogateInSourceIsInvalidUtf8() {
         // WTF-8 sends it through; the engine must refuse it as invalid UTF-8.
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> sandbox.exec("x = '\uD800'"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sandbox.exec("x = '\uD800'"));
         assertFalse(e.getMessage().isBlank());
         assertUsable();
     }
@@ -123,8 +127,8 @@ class BadInputTest {
 
     @Test
     void syntaxError() {
-        PythonSyntaxException e = assertThrows(PythonSyntaxException.class,
-                () -> sandbox.exec("a = 1\nb = 2 +* 3\n", "bad.py"));
+        PythonSyntaxException e =
+                assertThrows(PythonSyntaxException.class, () -> sandbox.exec("a = 1\nb = 2 +* 3\n", "bad.py"));
         assertEquals("SyntaxError", e.getPythonType());
         assertEquals("invalid syntax", e.getPythonMessage());
         assertEquals("bad.py", e.getFileName());
@@ -137,8 +141,8 @@ class BadInputTest {
 
     @Test
     void indentationErrorIsASyntaxException() {
-        PythonSyntaxException e = assertThrows(PythonSyntaxException.class,
-                () -> sandbox.exec("if True:\nprint(1)\n", "indent.py"));
+        PythonSyntaxException e =
+                assertThrows(PythonSyntaxException.class, () -> sandbox.exec("if True:\nprint(1)\n", "indent.py"));
         assertEquals("IndentationError", e.getPythonType());
         assertEquals(2, e.getLine());
         assertUsable();
@@ -159,11 +163,10 @@ class BadInputTest {
 
     @Test
     void unconvertibleJavaArguments() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> sandbox.call("ident", new Object()));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> sandbox.call("ident", new Object()));
         assertTrue(e.getMessage().contains("java.lang.Object"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> sandbox.set("x", List.of(1, Optional.empty())));
+        e = assertThrows(IllegalArgumentException.class, () -> sandbox.set("x", List.of(1, Optional.empty())));
         assertTrue(e.getMessage().contains("java.util.Optional"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> sandbox.set("x", new StringBuilder("s")));
         assertUsable();
@@ -181,8 +184,7 @@ class BadInputTest {
         Object tooDeep = deep;
         // Deeper than the engine's OBJCAP_MAX_DEPTH, in either direction.
         assertThrows(IllegalArgumentException.class, () -> sandbox.set("x", tooDeep));
-        assertThrows(IllegalArgumentException.class,
-                () -> sandbox.eval("[" .repeat(100) + "]".repeat(100)));
+        assertThrows(IllegalArgumentException.class, () -> sandbox.eval("[".repeat(100) + "]".repeat(100)));
         Object shallow = 1L;
         for (int i = 0; i < 20; i++) {
             shallow = List.of(shallow);
@@ -195,11 +197,9 @@ class BadInputTest {
     void builderRefusesNonsense() {
         assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().recursionLimit(49));
         assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().recursionLimit(100_001));
-        assertThrows(IllegalArgumentException.class,
-                () -> Sandbox.builder().timeout(java.time.Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().timeout(java.time.Duration.ofMillis(-1)));
         // No limit is asked for by name (unlimitedTime()), never by zero.
-        assertThrows(IllegalArgumentException.class,
-                () -> Sandbox.builder().timeout(java.time.Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().timeout(java.time.Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().memoryLimit(0));
         assertThrows(IllegalArgumentException.class, () -> Sandbox.builder().maxOutput(0));
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.objcap.SandboxAssert.assertRaises;
 
@@ -59,14 +58,12 @@ class BareInterpreterTest {
     @Test
     void openExistsButRefuses() {
         PythonException e = assertRaises(sandbox, "PermissionError", "open('/etc/passwd')");
-        assertTrue(e.getPythonMessage().startsWith("open() is not available in this sandbox"),
-                e.getPythonMessage());
+        assertTrue(e.getPythonMessage().startsWith("open() is not available in this sandbox"), e.getPythonMessage());
         assertEquals(true, sandbox.eval("callable(open)"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"input", "help", "exit", "quit", "breakpoint", "license",
-        "copyright", "credits"})
+    @ValueSource(strings = {"input", "help", "exit", "quit", "breakpoint", "license", "copyright", "credits"})
     void builtinsWithAuthorityAreMissing(String name) {
         PythonException e = assertRaises(sandbox, "NameError", name);
         assertEquals("name '" + name + "' is not defined", e.getPythonMessage());
@@ -98,9 +95,14 @@ class BareInterpreterTest {
     // ---- __subclasses__ ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"object.__subclasses__()", "type.__subclasses__(object)",
-        "type.__dict__['__subclasses__'](object)", "vars(type)['__subclasses__'](object)",
-        "().__class__.__base__.__subclasses__()"})
+    @ValueSource(
+            strings = {
+                "object.__subclasses__()",
+                "type.__subclasses__(object)",
+                "type.__dict__['__subclasses__'](object)",
+                "vars(type)['__subclasses__'](object)",
+                "().__class__.__base__.__subclasses__()"
+            })
     void subclassesIsClosed(String walk) {
         PythonException e = assertRaises(sandbox, "AttributeError", walk);
         assertEquals("'__subclasses__' is not available in this sandbox", e.getPythonMessage());
@@ -113,13 +115,15 @@ class BareInterpreterTest {
                 + "    def __getitem__(self, k): return k\n"
                 + "    def __iter__(self): return iter(())\n"
                 + "    def __len__(self): return 0\n");
-        assertEquals(List.of("MutableMapping"),
+        assertEquals(
+                List.of("MutableMapping"),
                 sandbox.eval("[c.__name__ for c in collections.abc.Mapping.__subclasses__()"
                         + " if c.__module__ == 'collections.abc']"));
         assertEquals(true, sandbox.eval("MyMap in collections.abc.Mapping.__subclasses__()"));
-        assertEquals(List.of(true, false, true), sandbox.eval(
-                "[isinstance({}, collections.abc.Mapping), isinstance([], collections.abc.Mapping),"
-                + " isinstance(MyMap(), collections.abc.Mapping)]"));
+        assertEquals(
+                List.of(true, false, true),
+                sandbox.eval("[isinstance({}, collections.abc.Mapping), isinstance([], collections.abc.Mapping),"
+                        + " isinstance(MyMap(), collections.abc.Mapping)]"));
     }
 
     // ---- code and function objects ----
@@ -145,22 +149,27 @@ class BareInterpreterTest {
     // ---- file objects ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"io.FileIO('/etc/passwd')", "io.FileIO(0)",
-        "io.TextIOWrapper(io.BytesIO(b'x'))", "io.BufferedReader(io.BytesIO(b'x'))",
-        "type('F', (io.FileIO,), {})('/etc/passwd')"})
+    @ValueSource(
+            strings = {
+                "io.FileIO('/etc/passwd')",
+                "io.FileIO(0)",
+                "io.TextIOWrapper(io.BytesIO(b'x'))",
+                "io.BufferedReader(io.BytesIO(b'x'))",
+                "type('F', (io.FileIO,), {})('/etc/passwd')"
+            })
     void fileObjectsCannotBeBuilt(String construction) {
         sandbox.exec("import io");
         PythonException e = assertRaises(sandbox, "TypeError", construction);
         if (PatchedCPython.active() && construction.contains("FileIO")) {
             // cpython-patches 0001: CPython itself refuses, objcap need not.
-            assertTrue(e.getPythonMessage().matches("cannot create '(_io\\.FileIO|F)' instances"),
-                    e.getPythonMessage());
+            assertTrue(
+                    e.getPythonMessage().matches("cannot create '(_io\\.FileIO|F)' instances"), e.getPythonMessage());
             return;
         }
-        assertTrue(e.getPythonMessage().startsWith("cannot create or initialize '"),
+        assertTrue(e.getPythonMessage().startsWith("cannot create or initialize '"), e.getPythonMessage());
+        assertTrue(
+                e.getPythonMessage().endsWith("objects in this sandbox; files come from" + " capabilities"),
                 e.getPythonMessage());
-        assertTrue(e.getPythonMessage().endsWith("objects in this sandbox; files come from"
-                + " capabilities"), e.getPythonMessage());
     }
 
     @Test
@@ -173,8 +182,16 @@ class BareInterpreterTest {
     // ---- introspection ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"f.__globals__", "f.__builtins__", "f.__closure__",
-        "tb.tb_frame", "gen.gi_frame", "coro.cr_frame", "agen.ag_frame"})
+    @ValueSource(
+            strings = {
+                "f.__globals__",
+                "f.__builtins__",
+                "f.__closure__",
+                "tb.tb_frame",
+                "gen.gi_frame",
+                "coro.cr_frame",
+                "agen.ag_frame"
+            })
     void introspectionOutOfScopeIsMissing(String read) {
         sandbox.exec("def f():\n    return 1\n"
                 + "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    tb = e.__traceback__\n"
@@ -190,20 +207,19 @@ class BareInterpreterTest {
             // cpython-patches 0005: functions have no __closure__ at all.
             assertEquals("'function' object has no attribute '__closure__'", e.getPythonMessage());
         } else {
-            assertEquals("'" + attribute + "' is not available in this sandbox",
-                    e.getPythonMessage());
+            assertEquals("'" + attribute + "' is not available in this sandbox", e.getPythonMessage());
         }
         sandbox.exec("coro.close()");
     }
 
     @Test
     void introspectionInScopeWorks() {
-        sandbox.exec("def f(a, b=2):\n    'doc'\n    return a + b\n"
-                + "def g():\n    yield 1\n");
+        sandbox.exec("def f(a, b=2):\n    'doc'\n    return a + b\n" + "def g():\n    yield 1\n");
         assertEquals("dflt", sandbox.eval("getattr(f, '__globals__', 'dflt')"));
         assertEquals(false, sandbox.eval("hasattr(f, '__closure__')"));
-        assertEquals(List.of("f", "doc", 2L, List.of("a", "b")), sandbox.eval(
-                "[f.__name__, f.__doc__, f.__defaults__[0], list(f.__code__.co_varnames)]"));
+        assertEquals(
+                List.of("f", "doc", 2L, List.of("a", "b")),
+                sandbox.eval("[f.__name__, f.__doc__, f.__defaults__[0], list(f.__code__.co_varnames)]"));
         assertEquals(List.of(1L), sandbox.eval("list(g())"));
         PythonException e = assertRaises(sandbox, "ZeroDivisionError", "f(1, 0) / 0");
         assertEquals(1, e.getPythonTraceback().size());
@@ -219,24 +235,25 @@ class BareInterpreterTest {
                 + "def hinted(a: int, b: str = 'x') -> list:\n    return []\n"
                 + "@dataclasses.dataclass\nclass Pt:\n    x: int\n    y: int = 5\n"
                 + "    tags: list = dataclasses.field(default_factory=list)\n");
-        assertEquals(List.of("P(x=1, y=2)", 3L, List.of("x", "y")),
+        assertEquals(
+                List.of("P(x=1, y=2)", 3L, List.of("x", "y")),
                 sandbox.eval("[repr(P(1, 2)), P(1, 2).x + P(1, 2).y, P._fields]"));
-        assertEquals(List.of("GREEN", List.of("RED", "GREEN"), 1L),
+        assertEquals(
+                List.of("GREEN", List.of("RED", "GREEN"), 1L),
                 sandbox.eval("[Color(2).name, [c.name for c in Color], Color.RED.value]"));
-        assertEquals(Map.of("a", "int", "b", "str", "return", "list"), sandbox.eval(
-                "{k: v.__name__ for k, v in typing.get_type_hints(hinted).items()}"));
+        assertEquals(
+                Map.of("a", "int", "b", "str", "return", "list"),
+                sandbox.eval("{k: v.__name__ for k, v in typing.get_type_hints(hinted).items()}"));
         assertEquals("Pt(x=1, y=5, tags=[])", sandbox.eval("repr(Pt(1))"));
         assertEquals(List.of(true, false), sandbox.eval("[Pt(1) == Pt(1, 5), Pt(1) == Pt(2)]"));
-        assertEquals(List.of("x", "y", "tags"),
-                sandbox.eval("[f.name for f in dataclasses.fields(Pt)]"));
+        assertEquals(List.of("x", "y", "tags"), sandbox.eval("[f.name for f in dataclasses.fields(Pt)]"));
         assertEquals(5L, sandbox.eval("dataclasses.fields(Pt)[1].default"));
     }
 
     // ---- tracebacks never read files ----
 
     /** A file whose content must never reach the sandbox's output or errors. */
-    private record Canary(Path path, String token) {
-    }
+    private record Canary(Path path, String token) {}
 
     private Canary canary() throws IOException {
         String token = "CANARY-SECRET-" + UUID.randomUUID();
@@ -264,23 +281,21 @@ class BareInterpreterTest {
     @Test
     void runtimeTracebackShowsNoLineOfANamedFile() throws IOException {
         Canary c = canary();
-        PythonException e = assertRaises(sandbox, "ZeroDivisionError",
-                "exec(compile('1/0', " + py(c.path()) + ", 'exec'))");
+        PythonException e =
+                assertRaises(sandbox, "ZeroDivisionError", "exec(compile('1/0', " + py(c.path()) + ", 'exec'))");
         assertNoToken(c, e);
         // The frame is there, without its line; the host's own line is shown.
         PythonFrame last = e.getPythonTraceback().get(e.getPythonTraceback().size() - 1);
         assertEquals(c.path().toString(), last.file());
         assertEquals(1, last.line());
         assertNull(last.sourceLine());
-        assertTrue(e.getPythonTraceback().get(0).sourceLine().startsWith("exec(compile("),
-                e.formatTraceback());
+        assertTrue(e.getPythonTraceback().get(0).sourceLine().startsWith("exec(compile("), e.formatTraceback());
     }
 
     @Test
     void syntaxErrorShowsNoLineOfANamedFile() throws IOException {
         Canary c = canary();
-        PythonException e = assertRaises(sandbox, "SyntaxError",
-                "compile('x = (', " + py(c.path()) + ", 'exec')");
+        PythonException e = assertRaises(sandbox, "SyntaxError", "compile('x = (', " + py(c.path()) + ", 'exec')");
         assertNoToken(c, e);
         PythonSyntaxException s = assertInstanceOf(PythonSyntaxException.class, e);
         assertEquals(c.path().toString(), s.getFileName());

@@ -73,33 +73,52 @@ class BytearrayGuardTest {
                         out.append(len(c))
                         return out
                     """);
-            assertEquals(List.of(
-                    List.of(2L, 3L, 3L, 7L, 4L, 9L, 6L, 7L, true, true, true, true, true, true, false),
-                    List.of("a, b, c", "68656c6c6f20776f726c64", "68656c:6c6f2077:6f726c64",
-                            "[bytearray(b'hello'), bytearray(b'world')]", "heLLo world",
-                            "HELLO WORLD", "world", "**hello world**", "00hello world", "x",
-                            "Hello World", false, "llo world", "k=2", "k=2", "he wrd", 3L, true,
-                            true),
-                    List.of("21210222212e645a2e672e6c2b21210222212e645a2e676c", 43L, 24L),
-                    List.of(0x5AL, 24L, "5a21"),
-                    0L), sandbox.call("run"));
+            assertEquals(
+                    List.of(
+                            List.of(2L, 3L, 3L, 7L, 4L, 9L, 6L, 7L, true, true, true, true, true, true, false),
+                            List.of(
+                                    "a, b, c",
+                                    "68656c6c6f20776f726c64",
+                                    "68656c:6c6f2077:6f726c64",
+                                    "[bytearray(b'hello'), bytearray(b'world')]",
+                                    "heLLo world",
+                                    "HELLO WORLD",
+                                    "world",
+                                    "**hello world**",
+                                    "00hello world",
+                                    "x",
+                                    "Hello World",
+                                    false,
+                                    "llo world",
+                                    "k=2",
+                                    "k=2",
+                                    "he wrd",
+                                    3L,
+                                    true,
+                                    true),
+                            List.of("21210222212e645a2e672e6c2b21210222212e645a2e676c", 43L, 24L),
+                            List.of(0x5AL, 24L, "5a21"),
+                            0L),
+                    sandbox.call("run"));
         }
     }
 
     /** Python code called by a read-only method resizes the array: BufferError. */
     @ParameterizedTest
-    @ValueSource(strings = {
-        "b.count(Shrinks())",
-        "b.find(b'A', Shrinks())",
-        "b.index(Shrinks())",
-        "b.rfind(Shrinks())",
-        "b.startswith(b'A', 0, Shrinks())",
-        "b.join(shrinking_parts())",
-        "b.split(b'A', Shrinks())",
-        "b.hex(':', Shrinks())",
-        "b % Shrinks()",
-        "bytearray.count(b, Shrinks())",
-        "Sub(b'%sAAAAAA').find(Shrinks())"})
+    @ValueSource(
+            strings = {
+                "b.count(Shrinks())",
+                "b.find(b'A', Shrinks())",
+                "b.index(Shrinks())",
+                "b.rfind(Shrinks())",
+                "b.startswith(b'A', 0, Shrinks())",
+                "b.join(shrinking_parts())",
+                "b.split(b'A', Shrinks())",
+                "b.hex(':', Shrinks())",
+                "b % Shrinks()",
+                "bytearray.count(b, Shrinks())",
+                "Sub(b'%sAAAAAA').find(Shrinks())"
+            })
     void resizingInsideAReadOnlyMethodRaisesBufferError(String call) {
         for (boolean inProcess : new boolean[] {true, false}) {
             try (Sandbox sandbox = open(inProcess)) {
@@ -118,12 +137,10 @@ class BytearrayGuardTest {
                             target.clear()
                             yield b'x'
                         """);
-                String code = call.startsWith("Sub(")
-                        ? "target = Sub(b'%sAAAAAA')\ntarget.find(Shrinks())\n"
-                        : call + "\n";
+                String code =
+                        call.startsWith("Sub(") ? "target = Sub(b'%sAAAAAA')\ntarget.find(Shrinks())\n" : call + "\n";
                 PythonException e = assertRaises(sandbox, "BufferError", code);
-                assertEquals("Existing exports of data: object cannot be re-sized",
-                        e.getPythonMessage());
+                assertEquals("Existing exports of data: object cannot be re-sized", e.getPythonMessage());
                 // The array is untouched, and no longer exported.
                 assertEquals(8L, sandbox.eval("len(target)"));
                 sandbox.exec("target.extend(b'B'); del target[:]");
@@ -137,8 +154,7 @@ class BytearrayGuardTest {
      * a TypeError (an __index__ that fails makes it try x as bytes).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"Shrinks() in b", "b.__contains__(Shrinks())",
-        "bytearray.__contains__(b, Shrinks())"})
+    @ValueSource(strings = {"Shrinks() in b", "b.__contains__(Shrinks())", "bytearray.__contains__(b, Shrinks())"})
     void resizingInsideContainsIsRefused(String call) {
         for (boolean inProcess : new boolean[] {true, false}) {
             try (Sandbox sandbox = open(inProcess)) {
@@ -155,8 +171,7 @@ class BytearrayGuardTest {
                                 return 65
                         """);
                 PythonException e = assertRaises(sandbox, "TypeError", call);
-                assertEquals("a bytes-like object is required, not 'Shrinks'",
-                        e.getPythonMessage());
+                assertEquals("a bytes-like object is required, not 'Shrinks'", e.getPythonMessage());
                 assertEquals(List.of("BufferError"), sandbox.eval("resized"));
                 assertEquals(8L, sandbox.eval("len(b)"));
             }
@@ -211,13 +226,15 @@ class BytearrayGuardTest {
                             out.append([str(e), len(b)])
                         return out
                     """);
-            assertEquals(List.of(
-                    List.of(0x42L, 100024L),
-                    List.of(0x43L, 100024L),
-                    List.of("AAwAxAyAzAAA", 100024L),
-                    List.of("01030507090b0d0f11131517", 50012L),
-                    List.of("bytearray index out of range", 8L),
-                    List.of("bytearray index out of range", 8L)), sandbox.call("run"));
+            assertEquals(
+                    List.of(
+                            List.of(0x42L, 100024L),
+                            List.of(0x43L, 100024L),
+                            List.of("AAwAxAyAzAAA", 100024L),
+                            List.of("01030507090b0d0f11131517", 50012L),
+                            List.of("bytearray index out of range", 8L),
+                            List.of("bytearray index out of range", 8L)),
+                    sandbox.call("run"));
         }
     }
 
@@ -234,8 +251,7 @@ class BytearrayGuardTest {
             assertEquals("byte must be in range(0, 256)", e.getPythonMessage());
             e = assertRaises(sandbox, "ValueError", "bytearray(b'abc')[::0] = b''");
             assertEquals("slice step cannot be zero", e.getPythonMessage());
-            assertTrue(((String) sandbox.eval("bytearray.center.__text_signature__"))
-                    .startsWith("($self, width"));
+            assertTrue(((String) sandbox.eval("bytearray.center.__text_signature__")).startsWith("($self, width"));
             assertEquals("method_descriptor", sandbox.eval("type(bytearray.find).__name__"));
             assertEquals("wrapper_descriptor", sandbox.eval("type(bytearray.__setitem__).__name__"));
         }

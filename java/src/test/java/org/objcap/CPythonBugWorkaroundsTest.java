@@ -43,12 +43,31 @@ class CPythonBugWorkaroundsTest {
                     ]
                     """);
             // As in plain CPython: identity first (nan), shorter is smaller.
-            assertEquals(List.of(true, true, true, false, true, false, true, false, true, true,
-                    true, false, true,
-                    List.of(List.of(1L), List.of(1L, 2L), List.of(2L, 1L)),
-                    List.of(List.of(0L, -3L), List.of(0L, 0L), List.of(1L, -4L),
-                            List.of(1L, -1L), List.of(2L, -5L), List.of(2L, -2L)),
-                    2L), sandbox.get("results"));
+            assertEquals(
+                    List.of(
+                            true,
+                            true,
+                            true,
+                            false,
+                            true,
+                            false,
+                            true,
+                            false,
+                            true,
+                            true,
+                            true,
+                            false,
+                            true,
+                            List.of(List.of(1L), List.of(1L, 2L), List.of(2L, 1L)),
+                            List.of(
+                                    List.of(0L, -3L),
+                                    List.of(0L, 0L),
+                                    List.of(1L, -4L),
+                                    List.of(1L, -1L),
+                                    List.of(2L, -5L),
+                                    List.of(2L, -2L)),
+                            2L),
+                    sandbox.get("results"));
         }
     }
 
@@ -73,8 +92,18 @@ class CPythonBugWorkaroundsTest {
                         '_OrderedDict__marker' in vars(type(od)),  # only the Python one
                     ]
                     """);
-            assertEquals(List.of("collections", List.of("b", "a"), List.of("c", 3L), true, false,
-                    true, "OrderedDict([('b', 2), ('a', 1)])", List.of("y", "x"), true, true),
+            assertEquals(
+                    List.of(
+                            "collections",
+                            List.of("b", "a"),
+                            List.of("c", 3L),
+                            true,
+                            false,
+                            true,
+                            "OrderedDict([('b', 2), ('a', 1)])",
+                            List.of("y", "x"),
+                            true,
+                            true),
                     sandbox.get("results"));
         }
     }
@@ -91,8 +120,7 @@ class CPythonBugWorkaroundsTest {
                     results = [sorted(['ccc', 'a', 'bb'], key=K), K('ab') < K('abc'),
                                K('ab') == K('cd'), type(K('x')).__module__]
                     """);
-            assertEquals(List.of(List.of("a", "bb", "ccc"), true, true, "functools"),
-                    sandbox.get("results"));
+            assertEquals(List.of(List.of("a", "bb", "ccc"), true, true, "functools"), sandbox.get("results"));
         }
     }
 
@@ -106,8 +134,7 @@ class CPythonBugWorkaroundsTest {
                     results = [p(-5), p.args, sorted(p.keywords), repr(p).startswith('functools.partial('),
                                hasattr(p, '__setstate__'), functools.partial(p, 1)(2)]
                     """);
-            assertEquals(List.of(-5L, List.of(3L), List.of("key"), true, false, 3L),
-                    sandbox.get("results"));
+            assertEquals(List.of(-5L, List.of(3L), List.of("key"), true, false, 3L), sandbox.get("results"));
         }
     }
 }

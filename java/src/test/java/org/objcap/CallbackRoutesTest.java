@@ -31,14 +31,16 @@ class CallbackRoutesTest {
     private String run(String mode, String attack) throws IOException {
         Files.writeString(data.resolve("plain.txt"), "plain\n");
         String source;
-        try (InputStream in = getClass().getResourceAsStream(
-                "/escapes/privileged-sections/" + attack)) {
+        try (InputStream in = getClass().getResourceAsStream("/escapes/privileged-sections/" + attack)) {
             assertNotNull(in, attack);
             source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (Sandbox sandbox = Modes.builder(mode).timeout(Duration.ofSeconds(60)).stdout(out)
-                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE)).build()) {
+        try (Sandbox sandbox = Modes.builder(mode)
+                .timeout(Duration.ofSeconds(60))
+                .stdout(out)
+                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE))
+                .build()) {
             sandbox.exec(source, attack);
         }
         String printed = out.toString(StandardCharsets.UTF_8);
@@ -52,9 +54,11 @@ class CallbackRoutesTest {
         String printed = run(mode, "callbacks_during_open.py");
         // The search function ran (it refused the name), and the error is CPython's.
         assertTrue(printed.contains("refused: unknown encoding: unknown_codec\n"), printed);
-        assertTrue(printed.contains("callbacks ran: ['__del__', '_is_text_encoding', "
-                + "'incrementaldecoder', 'incrementalencoder', 'search function', "
-                + "'weakref callback']\n"), printed);
+        assertTrue(
+                printed.contains("callbacks ran: ['__del__', '_is_text_encoding', "
+                        + "'incrementaldecoder', 'incrementalencoder', 'search function', "
+                        + "'weakref callback']\n"),
+                printed);
         // The collector really ran them inside objcap's C code.
         assertTrue(printed.contains("ran inside open: ['__del__', 'weakref callback']"), printed);
     }

@@ -30,13 +30,17 @@ class CallerThreadTest {
     /** Runs body on a thread with a big stack, rethrowing what it threw. */
     private static void onBigStack(ThrowingRunnable body) throws Throwable {
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(null, () -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "big-stack", BIG_STACK);
+        Thread t = new Thread(
+                null,
+                () -> {
+                    try {
+                        body.run();
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                },
+                "big-stack",
+                BIG_STACK);
         t.start();
         t.join();
         if (failure.get() != null) {
@@ -49,7 +53,9 @@ class CallerThreadTest {
     }
 
     private static Sandbox.Builder builder() {
-        return Sandbox.builder().inProcess().stdout(OutputStream.nullOutputStream())
+        return Sandbox.builder()
+                .inProcess()
+                .stdout(OutputStream.nullOutputStream())
                 .stderr(OutputStream.nullOutputStream());
     }
 
@@ -58,26 +64,29 @@ class CallerThreadTest {
         onBigStack(() -> {
             try (Sandbox s = builder().timeout(Duration.ofMillis(300)).build()) {
                 long start = System.nanoTime();
-                LimitExceededException e = assertThrows(LimitExceededException.class,
+                LimitExceededException e = assertThrows(
+                        LimitExceededException.class,
                         () -> s.exec("while True:\n    try:\n        while True:\n"
                                 + "            pass\n    except BaseException:\n        pass\n"));
                 assertEquals(Limit.TIME, e.getLimit());
                 assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000);
                 assertEquals(2L, s.eval("1 + 1"), "usable after the limit");
             }
-            try (Sandbox s = builder().cpuTime(Duration.ofMillis(300)).unlimitedTime().build()) {
-                LimitExceededException e = assertThrows(LimitExceededException.class,
-                        () -> s.exec("while True:\n    pass\n"));
+            try (Sandbox s =
+                    builder().cpuTime(Duration.ofMillis(300)).unlimitedTime().build()) {
+                LimitExceededException e =
+                        assertThrows(LimitExceededException.class, () -> s.exec("while True:\n    pass\n"));
                 assertEquals(Limit.CPU, e.getLimit());
             }
             try (Sandbox s = builder().memoryLimit(64L << 20).build()) {
-                LimitExceededException e = assertThrows(LimitExceededException.class,
+                LimitExceededException e = assertThrows(
+                        LimitExceededException.class,
                         () -> s.exec("x = []\nwhile True:\n    x.append(bytearray(10**6))\n"));
                 assertEquals(Limit.MEMORY, e.getLimit());
             }
             try (Sandbox s = builder().recursionLimit(200).build()) {
-                LimitExceededException e = assertThrows(LimitExceededException.class,
-                        () -> s.exec("def f(n):\n    return f(n + 1)\nf(0)\n"));
+                LimitExceededException e = assertThrows(
+                        LimitExceededException.class, () -> s.exec("def f(n):\n    return f(n + 1)\nf(0)\n"));
                 assertEquals(Limit.RECURSION, e.getLimit());
             }
         });
@@ -90,7 +99,9 @@ class CallerThreadTest {
             Thread caller = Thread.currentThread();
             AtomicReference<Thread> servedOn = new AtomicReference<>();
             Sandbox[] self = new Sandbox[1];
-            try (Sandbox s = Sandbox.builder().inProcess().stdout(out)
+            try (Sandbox s = Sandbox.builder()
+                    .inProcess()
+                    .stdout(out)
                     .grant("where", Capabilities.function(args -> {
                         servedOn.set(Thread.currentThread());
                         return args.get(0);
@@ -116,8 +127,7 @@ class CallerThreadTest {
             assertEquals(5L, s.eval("decimal.getcontext().prec"));
             s.exec("decimal.getcontext().prec = 7\n");
             onBigStack(() -> assertEquals(7L, s.eval("decimal.getcontext().prec")));
-            onBigStack(() -> assertEquals(List.of(1L, 7L),
-                    s.eval("[n, decimal.getcontext().prec]")));
+            onBigStack(() -> assertEquals(List.of(1L, 7L), s.eval("[n, decimal.getcontext().prec]")));
         }
     }
 
@@ -126,7 +136,8 @@ class CallerThreadTest {
         onBigStack(() -> {
             try (Sandbox s = builder().build()) {
                 // repr of a deeply nested list recurses in C, not in Python frames.
-                LimitExceededException e = assertThrows(LimitExceededException.class,
+                LimitExceededException e = assertThrows(
+                        LimitExceededException.class,
                         () -> s.exec("x = []\nfor _ in range(100000):\n    x = [x]\nrepr(x)\n"));
                 assertEquals(Limit.RECURSION, e.getLimit());
                 assertEquals("RecursionError", ((PythonException) e.getCause()).getPythonType());
@@ -137,8 +148,8 @@ class CallerThreadTest {
     @Test
     void revocationWorksWhileTheCallerRuns() throws Throwable {
         onBigStack(() -> {
-            try (Sandbox s = builder()
-                    .grant("f", Capabilities.function(args -> 1)).build()) {
+            try (Sandbox s =
+                    builder().grant("f", Capabilities.function(args -> 1)).build()) {
                 Grant g = s.grants().get("f");
                 Thread revoker = new Thread(() -> {
                     try {

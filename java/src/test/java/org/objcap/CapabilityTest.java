@@ -36,7 +36,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(120)
 class CapabilityTest {
     /** The two ways to run a sandbox. */
-    enum Mode { IN_PROCESS, PROCESS }
+    enum Mode {
+        IN_PROCESS,
+        PROCESS
+    }
 
     /** Refused: "PermissionError", or the exception's type name. */
     private static final String PROBE = "def outcome(fn, *args):\n"
@@ -48,6 +51,7 @@ class CapabilityTest {
 
     @TempDir
     Path root;
+
     private Path data;
     private Path sibling;
     private Path outside;
@@ -86,8 +90,10 @@ class CapabilityTest {
     }
 
     private static Sandbox.Builder builder(Mode mode) {
-        Sandbox.Builder b = Sandbox.builder().stdout(OutputStream.nullOutputStream())
-                .stderr(OutputStream.nullOutputStream()).timeout(Duration.ofSeconds(30));
+        Sandbox.Builder b = Sandbox.builder()
+                .stdout(OutputStream.nullOutputStream())
+                .stderr(OutputStream.nullOutputStream())
+                .timeout(Duration.ofSeconds(30));
         return mode == Mode.IN_PROCESS ? b.inProcess() : b;
     }
 
@@ -116,13 +122,11 @@ class CapabilityTest {
                 + "facts = [st.size, st.is_dir, data.stat('sub').is_dir, st.mtime > 0]\n");
         assertEquals("one\ntwo\nthree\n", s.get("text"));
         assertEquals(List.of("one", "two", "three"), s.get("lines"));
-        assertEquals(List.of(Map.of("name", "x", "n", "1"), Map.of("name", "y", "n", "2")),
-                s.get("rows"));
+        assertEquals(List.of(Map.of("name", "x", "n", "1"), Map.of("name", "y", "n", "2")), s.get("rows"));
         assertEquals(Map.of("k", List.of(1L, 2L)), s.get("doc"));
         assertEquals("{\"k\": [1, 2]}", new String((byte[]) s.get("raw"), StandardCharsets.UTF_8));
         assertEquals("one\ntwo\nthree\n", s.get("linked"));
-        assertEquals(List.of("a.txt", "dir_out", "link_in", "link_out", "rows.csv", "sub"),
-                s.get("names"));
+        assertEquals(List.of("a.txt", "dir_out", "link_in", "link_out", "rows.csv", "sub"), s.get("names"));
         assertEquals(List.of("b.json"), s.get("sub"));
         assertEquals(List.of(true, false, true), s.get("there"));
         assertEquals(List.of(14L, false, true, true), s.get("facts"));
@@ -151,8 +155,7 @@ class CapabilityTest {
         assertEquals("1\n2\n", Files.readString(data.resolve("made/renamed.txt")));
         assertTrue(Files.notExists(data.resolve("made/log.txt")));
         assertTrue(Files.notExists(data.resolve("rows.csv")));
-        assertEquals(List.of((byte) 0, (byte) 'X', (byte) 2),
-                toList(Files.readAllBytes(data.resolve("bin"))));
+        assertEquals(List.of((byte) 0, (byte) 'X', (byte) 2), toList(Files.readAllBytes(data.resolve("bin"))));
         assertEquals("FileExistsError", s.get("exclusive"));
     }
 
@@ -167,9 +170,15 @@ class CapabilityTest {
     // ---- every way out ----
 
     static Stream<Arguments> escapes() {
-        List<String> paths = List.of("..", "../outside/secret.txt",
-                "sub/../../outside/secret.txt", "/etc/passwd", "link_out",
-                "dir_out/secret.txt", "dir_out", "../data2/secret.txt");
+        List<String> paths = List.of(
+                "..",
+                "../outside/secret.txt",
+                "sub/../../outside/secret.txt",
+                "/etc/passwd",
+                "link_out",
+                "dir_out/secret.txt",
+                "dir_out",
+                "../data2/secret.txt");
         List<Arguments> cases = new ArrayList<>();
         for (Mode mode : Mode.values()) {
             for (String path : paths) {
@@ -215,8 +224,7 @@ class CapabilityTest {
     void aSiblingWithTheSamePrefixIsNotInside(Mode mode) {
         // Figure 1's startswith check lets "/x/data2" through for "/x/data".
         Sandbox s = open(mode, Access.READ_ONLY);
-        s.exec("r = outcome(data.open, '../data2/secret.txt')\n"
-                + "r2 = outcome(data.listdir, '../data2')\n");
+        s.exec("r = outcome(data.open, '../data2/secret.txt')\n" + "r2 = outcome(data.listdir, '../data2')\n");
         assertEquals("PermissionError", s.get("r"));
         assertEquals("PermissionError", s.get("r2"));
     }
@@ -237,15 +245,20 @@ class CapabilityTest {
                 + "raw = [outcome(f.raw.write, b'x'), outcome(f.raw.truncate, 0),\n"
                 + "       outcome(f.write, b'x')]\n"
                 + "f.close()\n");
-        assertEquals(List.of("PermissionError", "PermissionError", "PermissionError",
-                "PermissionError", "PermissionError", "PermissionError", "PermissionError",
-                "PermissionError"), s.get("writes"));
-        assertEquals(List.of("PermissionError", "PermissionError", "PermissionError"),
-                s.get("creates"));
-        assertEquals(List.of("PermissionError", "PermissionError", "PermissionError"),
-                s.get("changes"));
-        assertEquals(List.of("UnsupportedOperation", "UnsupportedOperation",
-                "UnsupportedOperation"), s.get("raw"));
+        assertEquals(
+                List.of(
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError"),
+                s.get("writes"));
+        assertEquals(List.of("PermissionError", "PermissionError", "PermissionError"), s.get("creates"));
+        assertEquals(List.of("PermissionError", "PermissionError", "PermissionError"), s.get("changes"));
+        assertEquals(List.of("UnsupportedOperation", "UnsupportedOperation", "UnsupportedOperation"), s.get("raw"));
         assertEquals("one\ntwo\nthree\n", Files.readString(data.resolve("a.txt")));
         assertTrue(Files.notExists(data.resolve("new.txt")));
         assertTrue(Files.notExists(data.resolve("d")));
@@ -279,9 +292,22 @@ class CapabilityTest {
                 + "fh = data.open('sub/b.json')\n"
                 + "shown += repr(fh) + repr(fh.buffer.raw) + str(fh.name)\n"
                 + "fh.close()\n");
-        assertEquals(List.of("TypeError", "TypeError", "TypeError", "TypeError", "TypeError",
-                "TypeError", "TypeError", "TypeError", "AttributeError", "UnsupportedOperation",
-                "TypeError", "TypeError", "AttributeError"), s.get("results"));
+        assertEquals(
+                List.of(
+                        "TypeError",
+                        "TypeError",
+                        "TypeError",
+                        "TypeError",
+                        "TypeError",
+                        "TypeError",
+                        "TypeError",
+                        "TypeError",
+                        "AttributeError",
+                        "UnsupportedOperation",
+                        "TypeError",
+                        "TypeError",
+                        "AttributeError"),
+                s.get("results"));
         String shown = (String) s.get("shown");
         assertFalse(shown.contains(root.toString()), shown);
         assertFalse(shown.contains(data.toRealPath().toString()), shown);
@@ -307,9 +333,18 @@ class CapabilityTest {
                 + "           outcome(data.rename, 'a.txt', 'b'), outcome(inc, 1),\n"
                 + "           outcome(kept.read)]\n"
                 + "gone = 'limit' not in globals()\n");
-        assertEquals(List.of("PermissionError", "PermissionError", "PermissionError",
-                "PermissionError", "PermissionError", "PermissionError", "PermissionError",
-                "PermissionError", "ValueError"), s.get("results"));
+        assertEquals(
+                List.of(
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "PermissionError",
+                        "ValueError"),
+                s.get("results"));
         assertEquals(true, s.get("gone"));
         assertTrue(Files.exists(data.resolve("a.txt")));
     }
@@ -355,7 +390,8 @@ class CapabilityTest {
                 + "after = outcome(data.open, 'big.txt')\n");
         revoker.join();
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(List.of("ValueError", "PermissionError").contains(s.get("stopped")),
+        assertTrue(
+                List.of("ValueError", "PermissionError").contains(s.get("stopped")),
                 "the loop ended with " + s.get("stopped"));
         assertEquals("PermissionError", s.get("after"));
         assertTrue(millis < 15_000, "stopped after " + millis + " ms");
@@ -410,7 +446,8 @@ class CapabilityTest {
                 + "        break\n");
         revoker.join();
         Thread.sleep(200);
-        assertTrue(List.of("ValueError", "PermissionError").contains(s.get("stopped")),
+        assertTrue(
+                List.of("ValueError", "PermissionError").contains(s.get("stopped")),
                 "the loop ended with " + s.get("stopped"));
         assertEquals(whenRevoked[0], Files.size(file), "the file grew after revoke() returned");
     }
@@ -429,14 +466,15 @@ class CapabilityTest {
         assertEquals(List.of("PermissionError", "PermissionError"), s.get("r"));
         if (mode == Mode.PROCESS) {
             // The worker's Landlock rules were fixed at start: outside them, no grant.
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> s.grant("out", Capabilities.directory(outside, Access.READ_ONLY)));
             assertTrue(e.getMessage().contains("named at creation"), e.getMessage());
             // Read-write beneath a read-only grant is not covered either.
-            Sandbox ro = open(builder(mode).grant("data",
-                    Capabilities.directory(data, Access.READ_ONLY)));
-            assertThrows(IllegalArgumentException.class, () -> ro.grant("w",
-                    Capabilities.directory(data.resolve("sub"), Access.READ_WRITE)));
+            Sandbox ro = open(builder(mode).grant("data", Capabilities.directory(data, Access.READ_ONLY)));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ro.grant("w", Capabilities.directory(data.resolve("sub"), Access.READ_WRITE)));
         }
     }
 
@@ -463,11 +501,9 @@ class CapabilityTest {
         assertEquals(1L, r.get(0));
         assertEquals("two", r.get(1));
         assertEquals(java.util.Arrays.asList(3.0, null), r.get(2));
-        assertEquals("v", new String((byte[]) ((Map<?, ?>) r.get(3)).get("k"),
-                StandardCharsets.UTF_8));
+        assertEquals("v", new String((byte[]) ((Map<?, ?>) r.get(3)).get("k"), StandardCharsets.UTF_8));
         assertEquals(true, r.get(4));
-        assertEquals(List.of("java.lang.IllegalArgumentException", "no such customer: 7"),
-                s.get("err"));
+        assertEquals(List.of("java.lang.IllegalArgumentException", "no such customer: 7"), s.get("err"));
         assertEquals(null, s.get("none"));
         assertEquals("TypeError", s.get("kw"));
     }
@@ -494,8 +530,7 @@ class CapabilityTest {
                     self[0].close();
                     return null;
                 }))
-                .grant("more", Capabilities.function(args -> self[0].grant("x",
-                        Capabilities.value(1)))));
+                .grant("more", Capabilities.function(args -> self[0].grant("x", Capabilities.value(1)))));
         self[0] = s;
         s.exec("def why(fn):\n"
                 + "    try:\n"
@@ -518,15 +553,13 @@ class CapabilityTest {
         // 1 MiB in the sandbox, 900 MiB once copied out: bounded by the
         // sandbox's memory limit, whether it goes to a host function or
         // comes back from a call (a red team blew the host's memory up).
-        Sandbox s = open(builder(mode).memoryLimit(64L << 20)
-                .grant("echo", Capabilities.function(args -> args)));
+        Sandbox s = open(builder(mode).memoryLimit(64L << 20).grant("echo", Capabilities.function(args -> args)));
         s.exec("blob = b'A' * (1 << 20)\n"
                 + "r = outcome(echo, [blob] * 900)\n"
                 + "def bomb():\n    return [blob] * 900\n");
         assertEquals("TypeError", s.get("r"));
         // The result size limit (64 MiB by default) is the smaller bound here.
-        LimitExceededException e = assertThrows(LimitExceededException.class,
-                () -> s.call("bomb"));
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> s.call("bomb"));
         assertEquals(Limit.RESULT, e.getLimit());
         assertEquals(3L, s.eval("len(echo(1, 2, 3))"), "still usable");
     }
@@ -561,13 +594,13 @@ class CapabilityTest {
     @EnumSource(Mode.class)
     void grantNamesAreChecked(Mode mode) {
         Sandbox s = open(builder(mode));
-        assertThrows(IllegalArgumentException.class,
-                () -> s.grant("__builtins__", Capabilities.value(1)));
-        assertThrows(IllegalArgumentException.class,
-                () -> s.grant("not an identifier", Capabilities.value(1)));
-        assertThrows(IllegalArgumentException.class, () -> Sandbox.builder()
-                .grant("a", Capabilities.value(1)).grant("a", Capabilities.value(2)));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(IllegalArgumentException.class, () -> s.grant("__builtins__", Capabilities.value(1)));
+        assertThrows(IllegalArgumentException.class, () -> s.grant("not an identifier", Capabilities.value(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Sandbox.builder().grant("a", Capabilities.value(1)).grant("a", Capabilities.value(2)));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Capabilities.directory(root.resolve("missing"), Access.READ_ONLY));
     }
 }

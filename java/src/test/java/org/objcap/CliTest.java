@@ -31,7 +31,8 @@ class CliTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int runWithStdin(String stdin, String... args) {
-        return ObjcapCommand.execute(args,
+        return ObjcapCommand.execute(
+                args,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -58,12 +59,14 @@ class CliTest {
         Path in = Files.createDirectories(dir.resolve("in"));
         Path outDir = Files.createDirectories(dir.resolve("out"));
         Files.writeString(in.resolve("n.txt"), "41");
-        Path p = script("grants.py", "n = int(src.open('n.txt').read())\n"
-                + "with dst.open('m.txt', 'w') as f:\n    f.write(str(n + 1))\n"
-                + "try:\n    src.open('x', 'w')\nexcept PermissionError:\n"
-                + "    print('read-only')\n");
-        assertEquals(0, run("run", "--read", "src=" + in, "--write", "dst=" + outDir,
-                "--in-process", p.toString()), err());
+        Path p = script(
+                "grants.py",
+                "n = int(src.open('n.txt').read())\n"
+                        + "with dst.open('m.txt', 'w') as f:\n    f.write(str(n + 1))\n"
+                        + "try:\n    src.open('x', 'w')\nexcept PermissionError:\n"
+                        + "    print('read-only')\n");
+        assertEquals(
+                0, run("run", "--read", "src=" + in, "--write", "dst=" + outDir, "--in-process", p.toString()), err());
         assertEquals("read-only\n", out());
         assertEquals("42", Files.readString(outDir.resolve("m.txt")));
     }
@@ -75,24 +78,23 @@ class CliTest {
      */
     @Test
     void theErrorReportSharesTheOutputLimit() throws IOException {
-        Path p = script("big.py", "print('o' * 6000)\n"
-                + "Big = type('E' * 10**6, (Exception,), {})\n"
-                + "def deep(n):\n"
-                + "    if n == 0:\n        raise Big('m' * 10**6)\n"
-                + "    return deep(n - 1)\n"
-                + "deep(300)\n");
-        assertEquals(ObjcapCommand.RAISED, run("run", "--in-process", "--max-output", "10",
-                p.toString()));
+        Path p = script(
+                "big.py",
+                "print('o' * 6000)\n"
+                        + "Big = type('E' * 10**6, (Exception,), {})\n"
+                        + "def deep(n):\n"
+                        + "    if n == 0:\n        raise Big('m' * 10**6)\n"
+                        + "    return deep(n - 1)\n"
+                        + "deep(300)\n");
+        assertEquals(ObjcapCommand.RAISED, run("run", "--in-process", "--max-output", "10", p.toString()));
         long written = out.size() + err.size();
         String lastLine = err().lines().reduce((a, b) -> b).orElse("");
-        assertEquals("objcap: the error report was cut at the output limit (--max-output)",
-                lastLine);
+        assertEquals("objcap: the error report was cut at the output limit (--max-output)", lastLine);
         assertTrue(written <= 10 * 1024 + lastLine.length() + 2, () -> written + " bytes");
         // Unlimited output: the whole report, its fields still bounded.
         out.reset();
         err.reset();
-        assertEquals(ObjcapCommand.RAISED, run("run", "--in-process", "--max-output", "0",
-                p.toString()));
+        assertEquals(ObjcapCommand.RAISED, run("run", "--in-process", "--max-output", "0", p.toString()));
         assertTrue(err().contains("characters)"), "names are cut with a marker");
         assertTrue(err.size() < 2_000_000, () -> err.size() + " bytes");
         // So is the text of a SystemExit (found by review: printed whole).
@@ -187,8 +189,8 @@ class CliTest {
         Path p = script("loop.py", "while True:\n    pass\n");
         assertEquals(3, run("run", "--timeout", "0.5", p.toString()));
         String e = err().strip();
-        assertEquals("objcap: time limit exceeded: the call ran longer than its time limit"
-                + " (500 ms) [--timeout]", e);
+        assertEquals(
+                "objcap: time limit exceeded: the call ran longer than its time limit" + " (500 ms) [--timeout]", e);
     }
 
     /** Runs a script that must hit a limit; returns the one line on stderr. */
@@ -208,39 +210,63 @@ class CliTest {
 
     @Test
     void everyLimitIsThreeWithOneLineNamingIt() throws IOException {
-        assertEquals("objcap: CPU time limit exceeded: the call used more CPU time than its"
-                + " limit (300 ms) [--cpu]", limitLine("while True:\n    pass\n", "--cpu", "0.3"));
-        assertEquals("objcap: memory limit exceeded: the sandbox needed more memory than its"
-                + " limit (50 MiB) [--memory]", limitLine(
-                        "x = []\nwhile True:\n    x.append(bytearray(10**6))\n",
-                        "--in-process", "--memory", "50"));
-        assertEquals("objcap: output limit exceeded: the call wrote more output than its"
-                + " limit (1 KiB); the output was cut there [--max-output]",
+        assertEquals(
+                "objcap: CPU time limit exceeded: the call used more CPU time than its" + " limit (300 ms) [--cpu]",
+                limitLine("while True:\n    pass\n", "--cpu", "0.3"));
+        assertEquals(
+                "objcap: memory limit exceeded: the sandbox needed more memory than its" + " limit (50 MiB) [--memory]",
+                limitLine("x = []\nwhile True:\n    x.append(bytearray(10**6))\n", "--in-process", "--memory", "50"));
+        assertEquals(
+                "objcap: output limit exceeded: the call wrote more output than its"
+                        + " limit (1 KiB); the output was cut there [--max-output]",
                 limitLine("while True:\n    print('x' * 99)\n", "--max-output", "1"));
         assertEquals(1024, out.size());
         out.reset();
-        assertEquals("objcap: recursion limit exceeded: the call recursed deeper than its"
-                + " recursion limit (100 frames): RecursionError: maximum recursion depth"
-                + " exceeded [--recursion]",
+        assertEquals(
+                "objcap: recursion limit exceeded: the call recursed deeper than its"
+                        + " recursion limit (100 frames): RecursionError: maximum recursion depth"
+                        + " exceeded [--recursion]",
                 limitLine("def f(n):\n    return f(n + 1)\nf(0)\n", "--recursion", "100"));
-        assertEquals("objcap: time limit exceeded: the call ran longer than its time limit"
-                + " (200 ms) [--timeout]", limitLine("import time\ntime.sleep(100)\n",
-                        "--in-process", "--timeout", "0.2"));
+        assertEquals(
+                "objcap: time limit exceeded: the call ran longer than its time limit" + " (200 ms) [--timeout]",
+                limitLine("import time\ntime.sleep(100)\n", "--in-process", "--timeout", "0.2"));
         // The defaults apply without any option.
-        assertEquals("objcap: memory limit exceeded: the sandbox needed more memory than its"
-                + " limit (512 MiB) [--memory]", limitLine("y = 'a' * 10**10\n"));
+        assertEquals(
+                "objcap: memory limit exceeded: the sandbox needed more memory than its"
+                        + " limit (512 MiB) [--memory]",
+                limitLine("y = 'a' * 10**10\n"));
     }
 
     @Test
     void zeroLiftsALimitAndBadValuesAreTwo() throws IOException {
         Path p = script("ok.py", "print(len('a' * 10**6))\n");
-        assertEquals(0, run("run", "--in-process", "--timeout", "0", "--cpu", "0", "--memory",
-                "0", "--max-output", "0", "--recursion", "50", p.toString()), err());
+        assertEquals(
+                0,
+                run(
+                        "run",
+                        "--in-process",
+                        "--timeout",
+                        "0",
+                        "--cpu",
+                        "0",
+                        "--memory",
+                        "0",
+                        "--max-output",
+                        "0",
+                        "--recursion",
+                        "50",
+                        p.toString()),
+                err());
         assertEquals("1000000\n", out());
-        for (String[] bad : List.of(new String[] {"--cpu", "-1"}, new String[] {"--memory", "-5"},
-                new String[] {"--max-output", "-1"}, new String[] {"--recursion", "49"},
-                new String[] {"--recursion", "100001"}, new String[] {"--memory", "lots"},
-                new String[] {"--cpu", "NaN"}, new String[] {"--timeout", "-0.5"})) {
+        for (String[] bad : List.of(
+                new String[] {"--cpu", "-1"},
+                new String[] {"--memory", "-5"},
+                new String[] {"--max-output", "-1"},
+                new String[] {"--recursion", "49"},
+                new String[] {"--recursion", "100001"},
+                new String[] {"--memory", "lots"},
+                new String[] {"--cpu", "NaN"},
+                new String[] {"--timeout", "-0.5"})) {
             err.reset();
             assertEquals(2, run("run", bad[0], bad[1], p.toString()), String.join(" ", bad));
             assertTrue(err().contains(bad[0]), err());
@@ -249,8 +275,9 @@ class CliTest {
 
     @Test
     void aCrashedWorkerIsFourNamingTheSignal() throws IOException {
-        Path p = script("crash.py", "print('before the crash')\n"
-                + "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\nnext(x)\n");
+        Path p = script(
+                "crash.py",
+                "print('before the crash')\n" + "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\nnext(x)\n");
         assertEquals(4, run("run", p.toString()));
         assertEquals("before the crash\n", out());
         String e = err().strip();
@@ -277,8 +304,7 @@ class CliTest {
     /** Runs the command on another thread; tells whether a worker appeared meanwhile. */
     private boolean aWorkerRanDuring(String... args) throws Exception {
         List<Long> before = WorkerProcesses.pids();
-        FutureTask<Integer> task =
-                new FutureTask<>(() -> run(args));
+        FutureTask<Integer> task = new FutureTask<>(() -> run(args));
         new Thread(task).start();
         boolean seen = false;
         while (!task.isDone()) {
@@ -294,11 +320,9 @@ class CliTest {
         Path p = script("nap.py", "import time\ntime.sleep(0.4)\nprint('awake')\n");
         assertTrue(aWorkerRanDuring("run", p.toString()), "no worker process ran the script");
         assertTrue(aWorkerRanDuring("run", "--allow-weaker-isolation", p.toString()));
-        assertFalse(aWorkerRanDuring("run", "--in-process", p.toString()),
-                "--in-process started a worker");
+        assertFalse(aWorkerRanDuring("run", "--in-process", p.toString()), "--in-process started a worker");
         assertEquals("awake\nawake\nawake\n", out());
-        assertEquals(List.of(), WorkerProcesses.awaitNone(20_000),
-                "a worker was left behind");
+        assertEquals(List.of(), WorkerProcesses.awaitNone(20_000), "a worker was left behind");
         out.reset();
         assertEquals(0, run("run", "--help"));
         assertTrue(out().contains("--in-process"), out());
@@ -311,8 +335,8 @@ class CliTest {
         assertTrue(out().contains("Usage: objcap"), out());
         out.reset();
         assertEquals(0, run("run", "--help"));
-        for (String option : List.of("--timeout=SECONDS", "--cpu=SECONDS", "--memory=MB",
-                "--max-output=KB", "--recursion=N")) {
+        for (String option :
+                List.of("--timeout=SECONDS", "--cpu=SECONDS", "--memory=MB", "--max-output=KB", "--recursion=N")) {
             assertTrue(out().contains(option), out());
         }
         assertTrue(out().contains("default: 512"), out());
@@ -341,28 +365,30 @@ class CliTest {
     @Test
     void badCommandLinesGetOneLineThatPointsAtTheFix() {
         assertEquals(2, run("run"));
-        assertEquals("objcap run: which script? Give a .py file, or - for standard input."
-                + " See objcap run --help.\n", err());
+        assertEquals(
+                "objcap run: which script? Give a .py file, or - for standard input." + " See objcap run --help.\n",
+                err());
         err.reset();
         assertEquals(2, run("frobnicate"));
-        assertEquals("objcap: unknown command 'frobnicate'; the commands are run and repl."
-                + " See objcap --help.\n", err());
+        assertEquals(
+                "objcap: unknown command 'frobnicate'; the commands are run and repl." + " See objcap --help.\n",
+                err());
         err.reset();
         assertEquals(2, run("run", "--memory", "lots", "x.py"));
-        assertEquals("objcap run: --memory lots: give a whole number, 0 or more (0: no limit)."
-                + " See objcap run --help.\n", err());
+        assertEquals(
+                "objcap run: --memory lots: give a whole number, 0 or more (0: no limit)."
+                        + " See objcap run --help.\n",
+                err());
         err.reset();
         assertEquals(2, run("run", "--timeout"));
-        assertEquals("objcap run: --timeout needs a value (SECONDS). See objcap run --help.\n",
-                err());
+        assertEquals("objcap run: --timeout needs a value (SECONDS). See objcap run --help.\n", err());
     }
 
     @Test
     void anArgumentFileHoldsAPolicy() throws IOException {
-        Path policy = Files.writeString(dir.resolve("policy.txt"),
-                "# the policy for slow scripts\n--timeout 0.5\n--allow-module shlex\n");
-        Path p = script("slow.py", "import shlex\nprint(shlex.split('a b'))\nwhile True:\n"
-                + "    pass\n");
+        Path policy = Files.writeString(
+                dir.resolve("policy.txt"), "# the policy for slow scripts\n--timeout 0.5\n--allow-module shlex\n");
+        Path p = script("slow.py", "import shlex\nprint(shlex.split('a b'))\nwhile True:\n" + "    pass\n");
         assertEquals(3, run("run", "@" + policy, p.toString()), err());
         assertEquals("['a', 'b']\n", out());
         assertTrue(err().contains("(500 ms) [--timeout]"), err());
@@ -373,7 +399,8 @@ class CliTest {
 
     @Test
     void sysExitExitsWithItsStatusAsInPython() throws IOException {
-        assertEquals(5, run("run", script("five.py", "import sys\nsys.exit(5)\n").toString()));
+        assertEquals(
+                5, run("run", script("five.py", "import sys\nsys.exit(5)\n").toString()));
         assertEquals(0, run("run", script("zero.py", "import sys\nsys.exit()\n").toString()));
         assertEquals("", err());
         assertEquals(1, run("run", script("bye.py", "raise SystemExit('bye')\n").toString()));
@@ -383,29 +410,27 @@ class CliTest {
     @Test
     void aRefusedImportPointsAtAllowModule() throws IOException {
         assertEquals(1, run("run", script("os.py", "import shlex\n").toString()));
-        assertTrue(err().endsWith("ModuleNotFoundError: import of 'shlex' is not allowed in this"
-                + " sandbox\nobjcap: --allow-module NAME lets the code import a module (but not"
-                + " one that gives authority away, like os or sys)\n"), err());
+        assertTrue(
+                err().endsWith("ModuleNotFoundError: import of 'shlex' is not allowed in this"
+                        + " sandbox\nobjcap: --allow-module NAME lets the code import a module (but not"
+                        + " one that gives authority away, like os or sys)\n"),
+                err());
     }
 
     @Test
     void versionNamesTheEmbeddedCPython() {
         assertEquals(0, run("--version"));
-        assertTrue(out().matches("objcap \\S+ \\(CPython 3\\.\\d+\\.\\d+[^)]*\\)\nJava .*\n"),
-                out());
+        assertTrue(out().matches("objcap \\S+ \\(CPython 3\\.\\d+\\.\\d+[^)]*\\)\nJava .*\n"), out());
     }
 
     @Test
     void verboseLogsEachSandboxItsRefusalsAndItsLimits() throws IOException {
-        Path p = script("probe.py", "try:\n    import os\nexcept ImportError:\n    pass\n"
-                + "while True:\n    pass\n");
+        Path p = script("probe.py", "try:\n    import os\nexcept ImportError:\n    pass\n" + "while True:\n    pass\n");
         assertEquals(3, run("run", "-v", "--timeout", "0.3", p.toString()));
         List<String> lines = err().lines().collect(Collectors.toList());
-        assertTrue(lines.stream().anyMatch(l -> l.matches("objcap: Sandbox\\[process \\d+ .*created.*")),
-                err());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("objcap: Sandbox\\[process \\d+ .*created.*")), err());
         assertTrue(lines.stream().anyMatch(l -> l.endsWith(": refused import os")), err());
-        assertTrue(lines.stream().anyMatch(l -> l.matches("objcap: Sandbox\\[.*: the call ran longer.*")),
-                err());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("objcap: Sandbox\\[.*: the call ran longer.*")), err());
         err.reset();
         assertEquals(3, run("run", "--timeout", "0.3", p.toString()));
         assertEquals(1, err().lines().count(), "without -v only the command's own line: " + err());

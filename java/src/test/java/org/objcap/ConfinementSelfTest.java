@@ -24,11 +24,17 @@ import org.objcap.internal.WorkerBinary;
  * execve, fork, kill) that must each be refused.
  */
 class ConfinementSelfTest {
-    private static final Pattern HEADER = Pattern.compile(
-            "seccomp=(\\d+) landlock=(\\d+) no_new_privs=(\\d+) rlimits=(\\d+)");
+    private static final Pattern HEADER =
+            Pattern.compile("seccomp=(\\d+) landlock=(\\d+) no_new_privs=(\\d+) rlimits=(\\d+)");
     private static final List<String> ATTEMPTS = List.of(
-            "open a file outside the granted directories", "open /etc/passwd", "create a file",
-            "create a directory", "create a socket", "create a Unix socket", "execve", "fork",
+            "open a file outside the granted directories",
+            "open /etc/passwd",
+            "create a file",
+            "create a directory",
+            "create a socket",
+            "create a Unix socket",
+            "execve",
+            "fork",
             "signal another process");
 
     @TempDir
@@ -38,9 +44,9 @@ class ConfinementSelfTest {
     void everyRawAttemptIsRefusedByTheKernel() throws IOException, InterruptedException {
         Path canary = Files.writeString(dir.resolve("canary.txt"), "secret\n");
         assertTrue(Files.isReadable(canary)); // readable to the JVM, not to the worker
-        Process p = new ProcessBuilder(WorkerBinary.get().verifiedPath(),
-                "--self-test-confinement", dir.toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(WorkerBinary.get().verifiedPath(), "--self-test-confinement", dir.toString())
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the self-test did not end");
@@ -60,7 +66,8 @@ class ConfinementSelfTest {
             assertTrue(line.startsWith("refused "), "not refused: " + line + "\n" + output);
         }
         for (String attempt : ATTEMPTS) {
-            assertTrue(attempts.stream().anyMatch(l -> l.startsWith("refused " + attempt + ": ")),
+            assertTrue(
+                    attempts.stream().anyMatch(l -> l.startsWith("refused " + attempt + ": ")),
                     "no refusal of: " + attempt + "\n" + output);
         }
         assertFalse(Files.exists(dir.resolve("created-by-worker")), "the worker created a file");

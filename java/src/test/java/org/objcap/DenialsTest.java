@@ -53,8 +53,7 @@ class DenialsTest {
             assertEquals(4, denials.count(), denials.toString());
             assertTrue(denials.recent().stream().anyMatch(e -> e.contains("import os")), denials.toString());
             assertTrue(denials.recent().stream().anyMatch(e -> e.contains("open")), denials.toString());
-            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("__subclasses__")),
-                    denials.toString());
+            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("__subclasses__")), denials.toString());
         }
     }
 
@@ -85,10 +84,14 @@ class DenialsTest {
             assertEquals(6L, sandbox.get("refused"));
             Denials denials = sandbox.denials();
             assertEquals(6, denials.count(), denials.toString());
-            for (String what : List.of("import inspect", "import os", "import ast",
-                    "__globals__", "exec of a standard-library code object")) {
-                assertTrue(denials.recent().stream().anyMatch(e -> e.contains(what)),
-                        what + " missing from " + denials);
+            for (String what : List.of(
+                    "import inspect",
+                    "import os",
+                    "import ast",
+                    "__globals__",
+                    "exec of a standard-library code object")) {
+                assertTrue(
+                        denials.recent().stream().anyMatch(e -> e.contains(what)), what + " missing from " + denials);
             }
         }
     }
@@ -132,14 +135,12 @@ class DenialsTest {
     void aSyntaxErrorInTheHostsTextIsNoDenial() {
         try (Sandbox sandbox = Sandbox.builder().inProcess().build()) {
             for (String text : List.of("x = (1,\n", "def f(:\n", "x = 1 +\n")) {
-                PythonException e = assertThrows(PythonException.class,
-                        () -> sandbox.exec(text, "/etc/hostname"));
+                PythonException e = assertThrows(PythonException.class, () -> sandbox.exec(text, "/etc/hostname"));
                 assertEquals("SyntaxError", e.getPythonType());
             }
             assertEquals(new Denials(0, List.of()), sandbox.denials());
             // The script's own compile() of a host path is still refused and reported.
-            sandbox.exec("try:\n    compile('x = (', '/etc/hostname', 'exec')\n"
-                    + "except SyntaxError:\n    pass\n");
+            sandbox.exec("try:\n    compile('x = (', '/etc/hostname', 'exec')\n" + "except SyntaxError:\n    pass\n");
             assertEquals(1, sandbox.denials().count(), sandbox.denials().toString());
         }
     }
@@ -151,8 +152,7 @@ class DenialsTest {
                     + "try:\n    open('/etc/passwd')\nexcept PermissionError:\n    pass\n");
             Denials denials = sandbox.denials();
             assertTrue(denials.count() >= 1, denials.toString());
-            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("__globals__")),
-                    denials.toString());
+            assertTrue(denials.recent().stream().anyMatch(e -> e.contains("__globals__")), denials.toString());
             assertTrue(denials.recent().size() <= denials.count(), denials.toString());
             // Counting goes on; the report is a snapshot.
             // (__builtins__ rather than __closure__, which a CPython with
@@ -160,8 +160,7 @@ class DenialsTest {
             sandbox.exec("try:\n    (lambda: 0).__builtins__\nexcept AttributeError:\n    pass\n");
             Denials later = sandbox.denials();
             assertEquals(denials.count() + 1, later.count(), later.toString());
-            assertTrue(later.recent().get(later.recent().size() - 1).contains("__builtins__"),
-                    later.toString());
+            assertTrue(later.recent().get(later.recent().size() - 1).contains("__builtins__"), later.toString());
         }
     }
 
@@ -194,12 +193,10 @@ class DenialsTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         handler.setLevel(Level.ALL);
         logger.addHandler(handler);
@@ -209,13 +206,11 @@ class DenialsTest {
             assertEquals(List.of(), messages);
             sandbox.exec("try:\n    (lambda: 0).__globals__\nexcept AttributeError:\n    pass\n");
             assertEquals(1, messages.size(), messages.toString());
-            assertTrue(messages.get(0).endsWith("refused object.__getattr__ __globals__"),
-                    messages.toString());
+            assertTrue(messages.get(0).endsWith("refused object.__getattr__ __globals__"), messages.toString());
             // Logged once: the next call adds only its own.
             assertThrows(PythonException.class, () -> sandbox.exec("(lambda: 0).__builtins__"));
             assertEquals(2, messages.size(), messages.toString());
-            assertTrue(messages.get(1).endsWith("refused object.__getattr__ __builtins__"),
-                    messages.toString());
+            assertTrue(messages.get(1).endsWith("refused object.__getattr__ __builtins__"), messages.toString());
         } finally {
             logger.removeHandler(handler);
             logger.setLevel(level);

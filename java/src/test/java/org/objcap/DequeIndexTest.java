@@ -117,35 +117,68 @@ class DequeIndexTest {
             // mutated during the search (RuntimeError unless found first, out
             // of range or the item only replaced), a start whose __index__
             // clears the deque, then an __eq__ that raises.
-            assertEquals(List.of(
-                    1L, 0L, 6L, 5L, 3L, 1L, "ValueError: 2 is not in deque", 4L, 0L, 4L, 4L,
-                    "ValueError: 1 is not in deque", "ValueError: 1 is not in deque", 4L,
-                    "ValueError: 1 is not in deque", 4L, "ValueError: 'b' is not in deque",
-                    "ValueError: 7 is not in deque", 3L, "ValueError: 1 is not in deque", 0L, 0L,
-                    "TypeError: slice indices must be integers or have an __index__ method",
-                    "TypeError: slice indices must be integers or have an __index__ method",
-                    "TypeError: slice indices must be integers or have an __index__ method",
-                    "TypeError: slice indices must be integers or have an __index__ method",
-                    "TypeError: index() takes at least 1 argument (0 given)",
-                    "TypeError: index() takes at most 3 arguments (4 given)",
-                    "TypeError: deque.index() takes no keyword arguments",
-                    "TypeError: deque.index() takes no keyword arguments",
-                    "ValueError: 1 is not in deque", "ValueError: 1 is not in deque", 150L, 150L,
-                    "ValueError: 150 is not in deque", 199L, 2L, "ValueError: 99 is not in deque",
-                    "ValueError: 5 is not in deque", 1L,
-                    "TypeError: descriptor 'index' for 'collections.deque' objects doesn't apply"
-                            + " to a 'list' object",
-                    1L, 1L, "RuntimeError: deque mutated during iteration",
-                    "RuntimeError: deque mutated during iteration",
-                    "RuntimeError: deque mutated during iteration", 0L,
-                    "RuntimeError: deque mutated during iteration",
-                    "RuntimeError: deque mutated during iteration",
-                    "RuntimeError: deque mutated during iteration",
-                    "ValueError: -1 is not in deque", "ValueError: -1 is not in deque",
-                    "ValueError: -1 is not in deque",
-                    "RuntimeError: deque mutated during iteration",
-                    "RuntimeError: deque mutated during iteration",
-                    "ValueError: 3 is not in deque", "KeyError: 'boom'", 0L, 1L),
+            assertEquals(
+                    List.of(
+                            1L,
+                            0L,
+                            6L,
+                            5L,
+                            3L,
+                            1L,
+                            "ValueError: 2 is not in deque",
+                            4L,
+                            0L,
+                            4L,
+                            4L,
+                            "ValueError: 1 is not in deque",
+                            "ValueError: 1 is not in deque",
+                            4L,
+                            "ValueError: 1 is not in deque",
+                            4L,
+                            "ValueError: 'b' is not in deque",
+                            "ValueError: 7 is not in deque",
+                            3L,
+                            "ValueError: 1 is not in deque",
+                            0L,
+                            0L,
+                            "TypeError: slice indices must be integers or have an __index__ method",
+                            "TypeError: slice indices must be integers or have an __index__ method",
+                            "TypeError: slice indices must be integers or have an __index__ method",
+                            "TypeError: slice indices must be integers or have an __index__ method",
+                            "TypeError: index() takes at least 1 argument (0 given)",
+                            "TypeError: index() takes at most 3 arguments (4 given)",
+                            "TypeError: deque.index() takes no keyword arguments",
+                            "TypeError: deque.index() takes no keyword arguments",
+                            "ValueError: 1 is not in deque",
+                            "ValueError: 1 is not in deque",
+                            150L,
+                            150L,
+                            "ValueError: 150 is not in deque",
+                            199L,
+                            2L,
+                            "ValueError: 99 is not in deque",
+                            "ValueError: 5 is not in deque",
+                            1L,
+                            "TypeError: descriptor 'index' for 'collections.deque' objects doesn't apply"
+                                    + " to a 'list' object",
+                            1L,
+                            1L,
+                            "RuntimeError: deque mutated during iteration",
+                            "RuntimeError: deque mutated during iteration",
+                            "RuntimeError: deque mutated during iteration",
+                            0L,
+                            "RuntimeError: deque mutated during iteration",
+                            "RuntimeError: deque mutated during iteration",
+                            "RuntimeError: deque mutated during iteration",
+                            "ValueError: -1 is not in deque",
+                            "ValueError: -1 is not in deque",
+                            "ValueError: -1 is not in deque",
+                            "RuntimeError: deque mutated during iteration",
+                            "RuntimeError: deque mutated during iteration",
+                            "ValueError: 3 is not in deque",
+                            "KeyError: 'boom'",
+                            0L,
+                            1L),
                     sandbox.get("results"));
         }
     }
@@ -159,10 +192,14 @@ class DequeIndexTest {
                     results = [deque.index.__qualname__, type(deque.__dict__['index']).__name__,
                                deque.index.__doc__, deque([1]).index.__self__ is not None]
                     """);
-            assertEquals(List.of("deque.index", "method_descriptor",
-                    "D.index(value, [start, [stop]]) -> integer -- return first index of value."
-                            + "\nRaises ValueError if the value is not present.",
-                    true), sandbox.get("results"));
+            assertEquals(
+                    List.of(
+                            "deque.index",
+                            "method_descriptor",
+                            "D.index(value, [start, [stop]]) -> integer -- return first index of value."
+                                    + "\nRaises ValueError if the value is not present.",
+                            true),
+                    sandbox.get("results"));
         }
     }
 }

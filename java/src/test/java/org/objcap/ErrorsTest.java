@@ -33,8 +33,10 @@ class ErrorsTest {
 
     /** The frames of code run from a given file, outermost first. */
     private static List<String> framesIn(PythonException e, String file) {
-        return e.getPythonTraceback().stream().filter(f -> f.file().equals(file))
-                .map(f -> f.function() + ":" + f.line()).collect(Collectors.toList());
+        return e.getPythonTraceback().stream()
+                .filter(f -> f.file().equals(file))
+                .map(f -> f.function() + ":" + f.line())
+                .collect(Collectors.toList());
     }
 
     @Test
@@ -60,8 +62,7 @@ class ErrorsTest {
 
     @Test
     void moduleLevelError() {
-        PythonException e = assertThrows(PythonException.class,
-                () -> sandbox.exec("x = 1\ny = x / 0\n", "mod.py"));
+        PythonException e = assertThrows(PythonException.class, () -> sandbox.exec("x = 1\ny = x / 0\n", "mod.py"));
         PythonFrame frame = last(e);
         assertEquals("mod.py", frame.file());
         assertEquals(2, frame.line());
@@ -78,20 +79,23 @@ class ErrorsTest {
 
     @Test
     void nestedCallTraceback() {
-        sandbox.exec("def outer():\n"
-                + "    return middle()\n"
-                + "\n"
-                + "def middle():\n"
-                + "    return inner()\n"
-                + "\n"
-                + "def inner():\n"
-                + "    return 1 // 0\n", "nest.py");
+        sandbox.exec(
+                "def outer():\n"
+                        + "    return middle()\n"
+                        + "\n"
+                        + "def middle():\n"
+                        + "    return inner()\n"
+                        + "\n"
+                        + "def inner():\n"
+                        + "    return 1 // 0\n",
+                "nest.py");
         PythonException e = assertThrows(PythonException.class, () -> sandbox.call("outer"));
         assertEquals("ZeroDivisionError", e.getPythonType());
         assertEquals(List.of("outer:2", "middle:5", "inner:8"), framesIn(e, "nest.py"));
         String tb = e.formatTraceback();
-        assertTrue(tb.indexOf("in outer") < tb.indexOf("in middle")
-                && tb.indexOf("in middle") < tb.indexOf("in inner"), tb);
+        assertTrue(
+                tb.indexOf("in outer") < tb.indexOf("in middle") && tb.indexOf("in middle") < tb.indexOf("in inner"),
+                tb);
     }
 
     @Test
@@ -107,8 +111,7 @@ class ErrorsTest {
 
     @Test
     void nonAsciiMessage() {
-        PythonException e = assertThrows(PythonException.class,
-                () -> sandbox.exec("raise ValueError('é')", "u.py"));
+        PythonException e = assertThrows(PythonException.class, () -> sandbox.exec("raise ValueError('é')", "u.py"));
         assertEquals("ValueError", e.getPythonType());
         assertEquals("é", e.getPythonMessage());
         assertEquals("ValueError: é", e.getMessage());
@@ -143,7 +146,8 @@ class ErrorsTest {
 
     @Test
     void evalErrorsAndSyntax() {
-        assertEquals("ZeroDivisionError",
+        assertEquals(
+                "ZeroDivisionError",
                 assertThrows(PythonException.class, () -> sandbox.eval("1 / 0")).getPythonType());
         // A statement is not an expression.
         assertThrows(PythonSyntaxException.class, () -> sandbox.eval("x = 1"));

@@ -56,8 +56,8 @@ class EscapeCorpusTest {
      * big stack (the call runs on that thread itself).
      */
     private static final String CALLER_THREAD = "in-process-caller-thread";
-    private static final List<String> ALL_MODES = List.of(Isolation.IN_PROCESS, CALLER_THREAD,
-            Isolation.PROCESS);
+
+    private static final List<String> ALL_MODES = List.of(Isolation.IN_PROCESS, CALLER_THREAD, Isolation.PROCESS);
     private static final Map<String, Tally> TALLIES = new ConcurrentHashMap<>();
 
     /** What happened to the attacks of one mode. */
@@ -77,11 +77,10 @@ class EscapeCorpusTest {
     Path root;
 
     /** What one attack did. */
-    record Outcome(String stdout, String stderr, String exception, String token,
-            boolean markerExists, boolean crashed) {
+    record Outcome(
+            String stdout, String stderr, String exception, String token, boolean markerExists, boolean crashed) {
 
-        Outcome(String stdout, String stderr, String exception, String token,
-                boolean markerExists) {
+        Outcome(String stdout, String stderr, String exception, String token, boolean markerExists) {
             this(stdout, stderr, exception, token, markerExists, false);
         }
 
@@ -117,8 +116,7 @@ class EscapeCorpusTest {
      * @param tokenToo also hand the script the token, as TOKEN (for checks
      *     of this runner only)
      */
-    private Outcome attack(String mode, String source, String fileName, boolean tokenToo)
-            throws IOException {
+    private Outcome attack(String mode, String source, String fileName, boolean tokenToo) throws IOException {
         String token = "CANARY-SECRET-" + UUID.randomUUID();
         Path canary = Files.createTempDirectory(root, "canary").resolve("secret.txt");
         Files.writeString(canary, token + "\n" + "x = '" + token + "'\n" + token + "\n");
@@ -130,8 +128,10 @@ class EscapeCorpusTest {
         Path data = Files.createTempDirectory(root, "data");
         Files.createSymbolicLink(data.resolve("link_to_canary"), canary);
         Files.writeString(data.resolve("plain.txt"), "plain\n");
-        Sandbox.Builder builder = Sandbox.builder().timeout(Duration.ofSeconds(10))
-                .stdout(out).stderr(err)
+        Sandbox.Builder builder = Sandbox.builder()
+                .timeout(Duration.ofSeconds(10))
+                .stdout(out)
+                .stderr(err)
                 .grant("DATA", Capabilities.directory(data, Access.READ_WRITE))
                 .grant("READONLY", Capabilities.directory(data, Access.READ_ONLY))
                 .grant("ECHO", Capabilities.function(args -> args));
@@ -140,7 +140,8 @@ class EscapeCorpusTest {
             builder.inProcess();
         }
         try (Sandbox sandbox = builder.build()) {
-            assertEquals(inProcess ? Isolation.IN_PROCESS : Isolation.PROCESS,
+            assertEquals(
+                    inProcess ? Isolation.IN_PROCESS : Isolation.PROCESS,
                     sandbox.isolation().mode());
             sandbox.set("CANARY", canary.toString());
             sandbox.set("MARKER", marker.toString());
@@ -165,8 +166,12 @@ class EscapeCorpusTest {
                 crashed = true;
             }
         }
-        return new Outcome(out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8), exception, token, Files.exists(marker),
+        return new Outcome(
+                out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8),
+                exception,
+                token,
+                Files.exists(marker),
                 crashed);
     }
 
@@ -181,35 +186,39 @@ class EscapeCorpusTest {
         Path corpus = corpus();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(corpus)) {
-            files = walk.filter(p -> p.toString().endsWith(".py")).sorted()
-                    .collect(Collectors.toList());
+            files = walk.filter(p -> p.toString().endsWith(".py")).sorted().collect(Collectors.toList());
         }
         assertTrue(files.size() >= 100, "only " + files.size() + " attacks found");
-        return ALL_MODES.stream().flatMap(mode -> files.stream().map(file -> {
-            String name = corpus.relativize(file).toString();
-            return dynamicTest(mode + ": " + name, file.toUri(), () -> {
-                String source = Files.readString(file);
-                assertTrue(source.startsWith(HEADER + "\n"), name + " must start with " + HEADER);
-                Tally tally = tally(mode);
-                if (!runsIn(source, mode)) {
-                    tally.skipped.incrementAndGet();
-                    Assumptions.abort(name + " runs only in: " + source.lines().skip(1)
-                            .findFirst().orElse("").substring(MODES.length()).strip());
-                }
-                tally.attacks.incrementAndGet();
-                Outcome outcome = attack(mode, source, "escapes/" + name, false);
-                String escape = outcome.escape();
-                if (escape != null) {
-                    tally.escaped.incrementAndGet();
-                    fail(name + " ESCAPED in " + mode + " mode (" + escape + ")\n"
-                            + outcome.describe());
-                }
-                tally.blocked.incrementAndGet();
-                if (outcome.crashed()) {
-                    tally.crashed.incrementAndGet();
-                }
-            });
-        }));
+        return ALL_MODES.stream()
+                .flatMap(mode -> files.stream().map(file -> {
+                    String name = corpus.relativize(file).toString();
+                    return dynamicTest(mode + ": " + name, file.toUri(), () -> {
+                        String source = Files.readString(file);
+                        assertTrue(source.startsWith(HEADER + "\n"), name + " must start with " + HEADER);
+                        Tally tally = tally(mode);
+                        if (!runsIn(source, mode)) {
+                            tally.skipped.incrementAndGet();
+                            Assumptions.abort(name + " runs only in: "
+                                    + source.lines()
+                                            .skip(1)
+                                            .findFirst()
+                                            .orElse("")
+                                            .substring(MODES.length())
+                                            .strip());
+                        }
+                        tally.attacks.incrementAndGet();
+                        Outcome outcome = attack(mode, source, "escapes/" + name, false);
+                        String escape = outcome.escape();
+                        if (escape != null) {
+                            tally.escaped.incrementAndGet();
+                            fail(name + " ESCAPED in " + mode + " mode (" + escape + ")\n" + outcome.describe());
+                        }
+                        tally.blocked.incrementAndGet();
+                        if (outcome.crashed()) {
+                            tally.crashed.incrementAndGet();
+                        }
+                    });
+                }));
     }
 
     /**
@@ -223,19 +232,24 @@ class EscapeCorpusTest {
             return true;
         }
         return Arrays.stream(second.substring(MODES.length()).split(","))
-                .map(String::strip).anyMatch(runner::equals);
+                .map(String::strip)
+                .anyMatch(runner::equals);
     }
 
     /** Runs exec on a thread whose stack lets the call run right there. */
     private static void execOnBigStack(Sandbox sandbox, String source, String fileName) {
         RuntimeException[] failure = new RuntimeException[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                sandbox.exec(source, fileName);
-            } catch (RuntimeException e) {
-                failure[0] = e;
-            }
-        }, "attack", 64L << 20);
+        Thread t = new Thread(
+                null,
+                () -> {
+                    try {
+                        sandbox.exec(source, fileName);
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                    }
+                },
+                "attack",
+                64L << 20);
         t.start();
         try {
             t.join();
@@ -259,8 +273,7 @@ class EscapeCorpusTest {
                     + t.blocked.get() + " blocked"
                     + (t.crashed.get() > 0 ? " (" + t.crashed.get() + " by the worker dying)" : "")
                     + ", " + t.escaped.get() + " escaped"
-                    + (t.skipped.get() > 0 ? " (" + t.skipped.get() + " for other modes skipped)"
-                            : ""));
+                    + (t.skipped.get() > 0 ? " (" + t.skipped.get() + " for other modes skipped)" : ""));
         }
     }
 
@@ -281,8 +294,7 @@ class EscapeCorpusTest {
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void runnerFlagsAnEscapedLine(String mode) throws IOException {
-        Outcome o = attack(mode, "print('warming up')\nprint('ESCAPED: pretend')\n", "sanity.py",
-                false);
+        Outcome o = attack(mode, "print('warming up')\nprint('ESCAPED: pretend')\n", "sanity.py", false);
         assertEquals("printed ESCAPED", o.escape(), o.describe());
         // "ESCAPED" inside a line is not a claim of escape.
         o = attack(mode, "print('not ESCAPED')\n", "sanity.py", false);
@@ -312,16 +324,14 @@ class EscapeCorpusTest {
         assertTrue(o.exception().contains("SIGSEGV"), o.describe());
         assertNull(o.escape(), o.describe());
         // Output that reached the host before the crash is still judged.
-        o = attack(Isolation.PROCESS, "print('ESCAPED: before', flush=True)\n" + crash,
-                "sanity.py", false);
+        o = attack(Isolation.PROCESS, "print('ESCAPED: before', flush=True)\n" + crash, "sanity.py", false);
         assertTrue(o.crashed(), o.describe());
         assertEquals("printed ESCAPED", o.escape(), o.describe());
     }
 
     @Test
     void runnerFlagsTheMarker() {
-        assertEquals("created the marker file",
-                new Outcome("", "", "", "token", true).escape());
+        assertEquals("created the marker file", new Outcome("", "", "", "token", true).escape());
         assertNull(new Outcome("", "", "PermissionError: no", "token", false).escape());
         assertFalse(new Outcome("ESCAPE", "", "", "token", false).escape() != null);
     }

@@ -34,20 +34,23 @@ class ExamplesIT {
 
     @Test
     void theRuleAppChargesWhatTheUsersRuleSays() throws IOException {
-        assertEquals(List.of(
-                "order 1 to DE, 30.00 EUR: shipping 4.90 EUR",
-                "order 2 to FR, 120.00 EUR: shipping 0.00 EUR",
-                "order 3 to US, 45.50 EUR: shipping 10.40 EUR"), printed("rule-app"));
+        assertEquals(
+                List.of(
+                        "order 1 to DE, 30.00 EUR: shipping 4.90 EUR",
+                        "order 2 to FR, 120.00 EUR: shipping 0.00 EUR",
+                        "order 3 to US, 45.50 EUR: shipping 10.40 EUR"),
+                printed("rule-app"));
     }
 
     @Test
     void theJsr223ExampleRunsThroughJavaxScriptOnly() throws IOException {
-        assertEquals(List.of(
-                "total: 22.75",
-                "tax: 4.55",
-                "Hello, JSR-223!",
-                "refused: PermissionError: open() is not available in this sandbox; the host can"
-                        + " grant a directory capability instead in <script> at line number 1"),
+        assertEquals(
+                List.of(
+                        "total: 22.75",
+                        "tax: 4.55",
+                        "Hello, JSR-223!",
+                        "refused: PermissionError: open() is not available in this sandbox; the host can"
+                                + " grant a directory capability instead in <script> at line number 1"),
                 printed("jsr223"));
     }
 }

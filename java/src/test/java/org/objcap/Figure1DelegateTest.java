@@ -63,12 +63,13 @@ class Figure1DelegateTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (Sandbox sandbox = open(mode, out)) {
             sandbox.exec(SETUP, "figure1.py");
-            assertEquals(List.of("opened", "/tmp/restricted/notes/a.txt", "r"),
+            assertEquals(
+                    List.of("opened", "/tmp/restricted/notes/a.txt", "r"),
                     sandbox.eval("open_delegate('notes/./a.txt')"));
-            assertEquals(List.of("opened", "/tmp/restricted/b", "w"),
+            assertEquals(
+                    List.of("opened", "/tmp/restricted/b", "w"),
                     sandbox.eval("open_delegate('/tmp/restricted/x/../b', 'w')"));
-            assertEquals(List.of("open_delegate"), sandbox.eval(
-                    "[n for n in globals() if not n.startswith('__')]"));
+            assertEquals(List.of("open_delegate"), sandbox.eval("[n for n in globals() if not n.startswith('__')]"));
 
             sandbox.exec(ATTACK, "attack.py");
             String printed = out.toString(StandardCharsets.UTF_8);
@@ -88,7 +89,8 @@ class Figure1DelegateTest {
         String python = System.getProperty("objcap.python", "");
         Assumptions.assumeFalse(python.isEmpty(), "-Dobjcap.python is not set (Maven sets it)");
         Process p = new ProcessBuilder(python, "-I", "-S", "-c", SETUP + "\n" + ATTACK)
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), printed);
@@ -96,9 +98,11 @@ class Figure1DelegateTest {
         if (PatchedCPython.active()) {
             assertEquals("ESCAPED through a frame\ndone\n", printed);
         } else {
-            assertEquals("ESCAPED via __closure__\nESCAPED via the descriptor\n"
-                    + "ESCAPED through a frame\nESCAPED with a new function over its cells\n"
-                    + "ESCAPED by swapping __code__\ndone\n", printed);
+            assertEquals(
+                    "ESCAPED via __closure__\nESCAPED via the descriptor\n"
+                            + "ESCAPED through a frame\nESCAPED with a new function over its cells\n"
+                            + "ESCAPED by swapping __code__\ndone\n",
+                    printed);
         }
     }
 
@@ -108,11 +112,14 @@ class Figure1DelegateTest {
     void thePapersStartswithCheckLetsASiblingDirectoryThrough(String mode) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (Sandbox sandbox = open(mode, out)) {
-            sandbox.exec(SETUP.replace(
-                    "        if not (abs_path == restricted_dir or\n"
-                    + "                abs_path.startswith(restricted_dir + '/')):",
-                    "        if not abs_path.startswith(restricted_dir):"), "figure1.py");
-            assertEquals(List.of("opened", "/tmp/restricted_evil/x", "r"),
+            sandbox.exec(
+                    SETUP.replace(
+                            "        if not (abs_path == restricted_dir or\n"
+                                    + "                abs_path.startswith(restricted_dir + '/')):",
+                            "        if not abs_path.startswith(restricted_dir):"),
+                    "figure1.py");
+            assertEquals(
+                    List.of("opened", "/tmp/restricted_evil/x", "r"),
                     sandbox.eval("open_delegate('../restricted_evil/x')"));
         }
     }
@@ -129,12 +136,10 @@ class Figure1DelegateTest {
                 // No cell shows what it holds, and functions show no cells:
                 // a plain missing attribute, which no audit hook had to refuse.
                 PythonException e = assertRaises(sandbox, "AttributeError", "cell.cell_contents");
-                assertEquals("'cell' object has no attribute 'cell_contents'",
-                        e.getPythonMessage());
+                assertEquals("'cell' object has no attribute 'cell_contents'", e.getPythonMessage());
                 assertRaises(sandbox, "AttributeError", "cell.cell_contents = 'other'");
                 e = assertRaises(sandbox, "AttributeError", "open_delegate.__closure__");
-                assertEquals("'function' object has no attribute '__closure__'",
-                        e.getPythonMessage());
+                assertEquals("'function' object has no attribute '__closure__'", e.getPythonMessage());
                 assertEquals(false, sandbox.eval("'__closure__' in dir(open_delegate)"));
                 assertEquals(0L, sandbox.denials().count(), sandbox.denials().toString());
             } else {
@@ -144,11 +149,10 @@ class Figure1DelegateTest {
                 assertEquals("other", sandbox.eval("cell.cell_contents"));
                 // ...and only objcap's audit hook keeps the delegate's cells
                 // out of reach, refusing the read as a denial.
-                PythonException e = assertRaises(sandbox, "AttributeError",
-                        "open_delegate.__closure__");
-                assertEquals("'__closure__' is not available in this sandbox",
-                        e.getPythonMessage());
-                assertEquals(List.of("object.__getattr__ __closure__"),
+                PythonException e = assertRaises(sandbox, "AttributeError", "open_delegate.__closure__");
+                assertEquals("'__closure__' is not available in this sandbox", e.getPythonMessage());
+                assertEquals(
+                        List.of("object.__getattr__ __closure__"),
                         sandbox.denials().recent());
             }
         }

@@ -25,7 +25,8 @@ class GrantedTextFilesTest {
 
     private Sandbox sandbox(String mode) {
         return Modes.builder(mode)
-                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE)).build();
+                .grant("DATA", Capabilities.directory(data, Access.READ_WRITE))
+                .build();
     }
 
     @ParameterizedTest
@@ -54,15 +55,15 @@ class GrantedTextFilesTest {
                     + "        wrong.append(name)\n"
                     + "    checked.append(name)\n");
             assertEquals(List.of(), sandbox.get("wrong"));
-            assertTrue(((List<?>) sandbox.get("checked")).size() >= 85,
-                    () -> "only " + sandbox.get("checked"));
+            assertTrue(((List<?>) sandbox.get("checked")).size() >= 85, () -> "only " + sandbox.get("checked"));
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void errorsNewlinesCsvAndJsonWorkAsWithOpen(String mode) throws IOException {
-        Files.write(data.resolve("mixed.txt"), "a\r\nb\rc\nd\u00e9".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Files.write(
+                data.resolve("mixed.txt"), "a\r\nb\rc\nd\u00e9".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         try (Sandbox sandbox = sandbox(mode)) {
             sandbox.exec("import csv, json\n"
                     + "r = {}\n"
@@ -96,8 +97,9 @@ class GrantedTextFilesTest {
             assertEquals("a\nb\nc\nd\ufffd", r.get("replace"));
             assertEquals("a\nb\nc\nd\\xe9", r.get("backslashreplace"));
             assertEquals("a\nb\nc\nd\udce9", r.get("surrogateescape"));
-            assertEquals("'ascii' codec can't decode byte 0xe9 in position 8: ordinal not in "
-                    + "range(128)", r.get("strict"));
+            assertEquals(
+                    "'ascii' codec can't decode byte 0xe9 in position 8: ordinal not in " + "range(128)",
+                    r.get("strict"));
             assertEquals("x\r\ny\r\n", new String((byte[]) r.get("written"), "ascii"));
             assertEquals(List.of(List.of("a", "b"), List.of("1", "x,y")), r.get("csv"));
             assertEquals(java.util.Map.of("k", List.of(1L, "é")), r.get("json"));
@@ -109,18 +111,22 @@ class GrantedTextFilesTest {
     void whatOpenRefusesIsRefusedWithTheSameError(String mode) throws IOException {
         Files.writeString(data.resolve("plain.txt"), "plain\n");
         try (Sandbox sandbox = sandbox(mode)) {
-            SandboxAssert.assertRaises(sandbox, "LookupError",
-                    "DATA.open('plain.txt', encoding='nope')");
-            assertEquals("'base64' is not a text encoding; use codecs.open() to handle arbitrary "
-                    + "codecs", SandboxAssert.assertRaises(sandbox, "LookupError",
-                    "DATA.open('plain.txt', encoding='base64')").getPythonMessage());
-            assertEquals("unknown encoding: nope", SandboxAssert.assertRaises(sandbox,
-                    "LookupError", "DATA.open('plain.txt', encoding='nope')").getPythonMessage());
-            assertEquals("illegal newline value: x", SandboxAssert.assertRaises(sandbox,
-                    "ValueError", "DATA.open('plain.txt', newline='x')").getPythonMessage());
+            SandboxAssert.assertRaises(sandbox, "LookupError", "DATA.open('plain.txt', encoding='nope')");
+            assertEquals(
+                    "'base64' is not a text encoding; use codecs.open() to handle arbitrary " + "codecs",
+                    SandboxAssert.assertRaises(sandbox, "LookupError", "DATA.open('plain.txt', encoding='base64')")
+                            .getPythonMessage());
+            assertEquals(
+                    "unknown encoding: nope",
+                    SandboxAssert.assertRaises(sandbox, "LookupError", "DATA.open('plain.txt', encoding='nope')")
+                            .getPythonMessage());
+            assertEquals(
+                    "illegal newline value: x",
+                    SandboxAssert.assertRaises(sandbox, "ValueError", "DATA.open('plain.txt', newline='x')")
+                            .getPythonMessage());
             SandboxAssert.assertRaises(sandbox, "TypeError", "DATA.open('plain.txt', encoding=7)");
-            SandboxAssert.assertRaises(sandbox, "LookupError",
-                    "DATA.open('w.txt', 'w', encoding='ascii', errors='bogus').write('\\xe9')");
+            SandboxAssert.assertRaises(
+                    sandbox, "LookupError", "DATA.open('w.txt', 'w', encoding='ascii', errors='bogus').write('\\xe9')");
             // A str subclass is used for its text; none of its methods run.
             sandbox.exec("class Sneaky(str):\n"
                     + "    def __eq__(self, other):\n        raise AssertionError('ran')\n"

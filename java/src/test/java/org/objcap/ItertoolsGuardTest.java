@@ -44,16 +44,18 @@ class ItertoolsGuardTest {
                         out.append(list(iter(iter([1, 2, None, 3]).__next__, None)))
                         return out
                     """);
-            assertEquals(List.of(
-                    List.of(List.of(0L, 1L), List.of(1L, 2L), List.of(2L, 3L)),
-                    List.of(List.of("a", 2L), List.of("b", 1L), List.of("c", 3L)),
-                    List.of(0L, List.of(0L, 1L, 2L), List.of(1L, 2L)),
-                    List.of(List.of(0L, "a"), List.of(1L, "b"), java.util.Arrays.asList(2L, null)),
-                    List.of(1L, 3L, 6L, 9L),
-                    true,
-                    List.of(2L, 4L),
-                    7L,
-                    List.of(1L, 2L)), sandbox.call("run"));
+            assertEquals(
+                    List.of(
+                            List.of(List.of(0L, 1L), List.of(1L, 2L), List.of(2L, 3L)),
+                            List.of(List.of("a", 2L), List.of("b", 1L), List.of("c", 3L)),
+                            List.of(0L, List.of(0L, 1L, 2L), List.of(1L, 2L)),
+                            List.of(List.of(0L, "a"), List.of(1L, "b"), java.util.Arrays.asList(2L, null)),
+                            List.of(1L, 3L, 6L, 9L),
+                            true,
+                            List.of(2L, 4L),
+                            7L,
+                            List.of(1L, 2L)),
+                    sandbox.call("run"));
         }
     }
 
@@ -85,8 +87,9 @@ class ItertoolsGuardTest {
                     it = itertools.pairwise(source())
                     next(it)
                     """.formatted(reEnter));
-            assertTrue(e.getPythonMessage().startsWith(
-                    "itertools.pairwise: next() called on the iterator from inside its own"),
+            assertTrue(
+                    e.getPythonMessage()
+                            .startsWith("itertools.pairwise: next() called on the iterator from inside its own"),
                     e.getPythonMessage());
             // The iterator was not damaged: it is simply exhausted.
             assertEquals(List.of(), sandbox.eval("list(it)"));

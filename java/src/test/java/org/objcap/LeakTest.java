@@ -32,8 +32,11 @@ class LeakTest {
     }
 
     private static void cycle(int i) {
-        try (Sandbox s = Sandbox.builder().inProcess().stdout(OutputStream.nullOutputStream())
-                .stderr(OutputStream.nullOutputStream()).build()) {
+        try (Sandbox s = Sandbox.builder()
+                .inProcess()
+                .stdout(OutputStream.nullOutputStream())
+                .stderr(OutputStream.nullOutputStream())
+                .build()) {
             s.exec("data = [n * n for n in range(200)]\n"
                     + "def total(extra):\n    return sum(data) + extra\n"
                     + "print('cycle', " + i + ")\n");
@@ -76,10 +79,10 @@ class LeakTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         long after = settledRssKb();
         long growth = after - before;
-        System.out.printf("LeakTest: %d cycles in %d ms (%.2f ms each); VmRSS %d kB -> %d kB,"
-                + " growth %d kB (%.2f kB per cycle)%n", CYCLES, millis, (double) millis / CYCLES,
-                before, after, growth, (double) growth / CYCLES);
-        assertTrue(growth < ALLOWED_GROWTH_KB,
-                "VmRSS grew by " + growth + " kB over " + CYCLES + " cycles");
+        System.out.printf(
+                "LeakTest: %d cycles in %d ms (%.2f ms each); VmRSS %d kB -> %d kB,"
+                        + " growth %d kB (%.2f kB per cycle)%n",
+                CYCLES, millis, (double) millis / CYCLES, before, after, growth, (double) growth / CYCLES);
+        assertTrue(growth < ALLOWED_GROWTH_KB, "VmRSS grew by " + growth + " kB over " + CYCLES + " cycles");
     }
 }

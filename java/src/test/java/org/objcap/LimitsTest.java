@@ -33,7 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class LimitsTest {
     /** The two ways to run a sandbox. */
-    enum Mode { IN_PROCESS, PROCESS }
+    enum Mode {
+        IN_PROCESS,
+        PROCESS
+    }
 
     /** Generous bound on how long after its deadline a stopped call may return. */
     private static final long PROMPT_MS = 5_000;
@@ -46,16 +49,11 @@ class LimitsTest {
             + "    except BaseException:\n"
             + "        pass\n";
     /** Each RecursionError is caught by a finally that recurses again: 2**depth calls. */
-    private static final String FINALLY_RECURSION = "def f():\n"
-            + "    try:\n"
-            + "        f()\n"
-            + "    finally:\n"
-            + "        f()\n"
-            + "f()\n";
-    private static final String MEMORY_BOMB =
-            "x = []\nwhile True:\n    x.append(bytearray(10**6))\n";
-    private static final String DOWN =
-            "def down(n):\n    return 0 if n == 0 else 1 + down(n - 1)\n";
+    private static final String FINALLY_RECURSION =
+            "def f():\n" + "    try:\n" + "        f()\n" + "    finally:\n" + "        f()\n" + "f()\n";
+
+    private static final String MEMORY_BOMB = "x = []\nwhile True:\n    x.append(bytearray(10**6))\n";
+    private static final String DOWN = "def down(n):\n    return 0 if n == 0 else 1 + down(n - 1)\n";
 
     private final List<Sandbox> opened = new ArrayList<>();
     private int threadsBefore;
@@ -86,10 +84,10 @@ class LimitsTest {
             Thread.sleep(20);
         }
         int threads = threads();
-        assertTrue(threads <= threadsBefore + 1,
-                "JVM threads: " + threadsBefore + " before, " + threads + " after");
+        assertTrue(threads <= threadsBefore + 1, "JVM threads: " + threadsBefore + " before, " + threads + " after");
         long heap = usedHeap();
-        assertTrue(heap < heapBefore + (64L << 20),
+        assertTrue(
+                heap < heapBefore + (64L << 20),
                 "used heap: " + heapBefore / 1024 + " KiB before, " + heap / 1024 + " KiB after");
     }
 
@@ -106,8 +104,8 @@ class LimitsTest {
     }
 
     private static Sandbox.Builder builder(Mode mode) {
-        Sandbox.Builder b = Sandbox.builder().stdout(OutputStream.nullOutputStream())
-                .stderr(OutputStream.nullOutputStream());
+        Sandbox.Builder b =
+                Sandbox.builder().stdout(OutputStream.nullOutputStream()).stderr(OutputStream.nullOutputStream());
         return mode == Mode.IN_PROCESS ? b.inProcess() : b;
     }
 
@@ -118,8 +116,7 @@ class LimitsTest {
     }
 
     /** A call that must hit a limit, with how long it took. */
-    private record Stopped(LimitExceededException exception, long millis) {
-    }
+    private record Stopped(LimitExceededException exception, long millis) {}
 
     private static Stopped stop(Executable call) {
         long start = System.nanoTime();
@@ -158,11 +155,13 @@ class LimitsTest {
             Stopped stopped = stop(() -> s.exec(bomb.getValue()));
             assertLimit(Limit.TIME, 300, stopped.exception());
             assertFalse(stopped.exception().isSandboxClosed());
-            assertTrue(stopped.millis() >= 250 && stopped.millis() < 300 + PROMPT_MS,
+            assertTrue(
+                    stopped.millis() >= 250 && stopped.millis() < 300 + PROMPT_MS,
                     bomb.getKey() + " stopped after " + stopped.millis() + " ms");
             assertUsable(s);
         }
-        assertEquals("the call ran longer than its time limit (300 ms)",
+        assertEquals(
+                "the call ran longer than its time limit (300 ms)",
                 stop(() -> s.exec(ENDLESS_LOOP)).exception().getMessage());
     }
 
@@ -173,11 +172,13 @@ class LimitsTest {
         for (Map.Entry<String, String> bomb : RUNAWAYS.entrySet()) {
             Stopped stopped = stop(() -> s.exec(bomb.getValue()));
             assertLimit(Limit.CPU, 300, stopped.exception());
-            assertTrue(stopped.millis() >= 250 && stopped.millis() < 300 + PROMPT_MS,
+            assertTrue(
+                    stopped.millis() >= 250 && stopped.millis() < 300 + PROMPT_MS,
                     bomb.getKey() + " stopped after " + stopped.millis() + " ms");
             assertUsable(s);
         }
-        assertEquals("the call used more CPU time than its limit (300 ms)",
+        assertEquals(
+                "the call used more CPU time than its limit (300 ms)",
                 stop(() -> s.exec(ENDLESS_LOOP)).exception().getMessage());
     }
 
@@ -186,8 +187,7 @@ class LimitsTest {
     void sleepCountsAgainstTheTimeLimitButNotTheCpuLimit(Mode mode) {
         // Sleeping 0.3 s is thrice the CPU limit; the time limit leaves the
         // call 0.7 s more, for a loaded machine (0.15 s was too tight).
-        Sandbox s = open(builder(mode).timeout(Duration.ofMillis(1000))
-                .cpuTime(Duration.ofMillis(100)));
+        Sandbox s = open(builder(mode).timeout(Duration.ofMillis(1000)).cpuTime(Duration.ofMillis(100)));
         s.exec("import time\ntime.sleep(0.3)\n");
         Stopped stopped = stop(() -> s.exec("time.sleep(1000)"));
         assertLimit(Limit.TIME, 1000, stopped.exception());
@@ -198,10 +198,11 @@ class LimitsTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void limitsArePerCall(Mode mode) {
-        Sandbox s = open(builder(mode).timeout(Duration.ofMillis(500))
-                .cpuTime(Duration.ofMillis(500)).maxOutput(100));
-        s.exec("def spin(n):\n    for i in range(n):\n        pass\n    print('x' * 50)\n"
-                + "    return n\n");
+        Sandbox s = open(builder(mode)
+                .timeout(Duration.ofMillis(500))
+                .cpuTime(Duration.ofMillis(500))
+                .maxOutput(100));
+        s.exec("def spin(n):\n    for i in range(n):\n        pass\n    print('x' * 50)\n" + "    return n\n");
         for (int i = 0; i < 5; i++) {
             assertEquals(100_000L, s.call("spin", 100_000));
         }
@@ -216,19 +217,26 @@ class LimitsTest {
         Sandbox s = open(builder(mode).memoryLimit(limit));
         Stopped stopped = stop(() -> s.exec(MEMORY_BOMB));
         assertLimit(Limit.MEMORY, limit, stopped.exception());
-        assertEquals("the sandbox needed more memory than its limit (64 MiB)",
+        assertEquals(
+                "the sandbox needed more memory than its limit (64 MiB)",
                 stopped.exception().getMessage());
         assertFalse(stopped.exception().isSandboxClosed());
         assertTrue(stopped.millis() < PROMPT_MS, stopped.millis() + " ms");
         // What the globals still hold still counts; dropping it frees the room.
-        assertEquals(Limit.MEMORY, assertThrows(LimitExceededException.class,
-                () -> s.eval("len(bytearray(10**7))")).getLimit());
+        assertEquals(
+                Limit.MEMORY,
+                assertThrows(LimitExceededException.class, () -> s.eval("len(bytearray(10**7))"))
+                        .getLimit());
         s.exec("x = None");
         assertEquals(10_000_000L, s.eval("len(bytearray(10**7))"));
         // Catching the MemoryError inside does not hide the limit.
-        assertEquals(Limit.MEMORY, assertThrows(LimitExceededException.class,
-                () -> s.exec("try:\n    y = b'a' * (100 * 2**20)\nexcept MemoryError:\n"
-                        + "    y = None\n")).getLimit());
+        assertEquals(
+                Limit.MEMORY,
+                assertThrows(
+                                LimitExceededException.class,
+                                () -> s.exec(
+                                        "try:\n    y = b'a' * (100 * 2**20)\nexcept MemoryError:\n" + "    y = None\n"))
+                        .getLimit());
         assertUsable(s);
     }
 
@@ -259,8 +267,7 @@ class LimitsTest {
                 + "                   maxmem=2**31 - 1, dklen=16)\n"));
         assertLimit(Limit.MEMORY, limit, stopped.exception());
         // Within the limit, OpenSSL works as usual.
-        assertEquals(32L, s.eval("len(hashlib.scrypt(b'pw', salt=b'salt', n=2**10, r=8, "
-                + "p=1, dklen=32))"));
+        assertEquals(32L, s.eval("len(hashlib.scrypt(b'pw', salt=b'salt', n=2**10, r=8, " + "p=1, dklen=32))"));
         assertEquals(64L, s.eval("len(hashlib.sha256(b'x' * 10**6).hexdigest())"));
         assertUsable(s);
     }
@@ -290,8 +297,9 @@ class LimitsTest {
         Sandbox s = open(mode == Mode.IN_PROCESS ? b.inProcess() : b);
         Stopped stopped = stop(() -> s.exec("while True:\n    print('x' * 99)\n"));
         assertLimit(Limit.OUTPUT, 1000, stopped.exception());
-        assertEquals("the call wrote more output than its limit (1000 bytes);"
-                + " the output was cut there", stopped.exception().getMessage());
+        assertEquals(
+                "the call wrote more output than its limit (1000 bytes);" + " the output was cut there",
+                stopped.exception().getMessage());
         assertTrue(stopped.millis() < PROMPT_MS, stopped.millis() + " ms");
         assertEquals(1000, out.bytes.get());
         // stdout and stderr share the cap, and catching what the cap raises does not help.
@@ -316,21 +324,20 @@ class LimitsTest {
         s.exec(DOWN, "down.py");
         // 200 frames of down(): the most the limit allows.
         assertEquals(199L, s.call("down", 199));
-        LimitExceededException e = assertThrows(LimitExceededException.class,
-                () -> s.call("down", 200));
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> s.call("down", 200));
         assertLimit(Limit.RECURSION, 200, e);
         assertFalse(e.isSandboxClosed());
         PythonException python = e.getPythonException();
         assertNotNull(python);
         assertSame(python, e.getCause());
         assertEquals("RecursionError", python.getPythonType());
-        assertTrue(python.getPythonMessage().startsWith("maximum recursion depth exceeded"),
-                python.getPythonMessage());
+        assertTrue(python.getPythonMessage().startsWith("maximum recursion depth exceeded"), python.getPythonMessage());
         List<PythonFrame> frames = python.getPythonTraceback();
         assertEquals("down", frames.get(frames.size() - 1).function());
         assertEquals("down.py", frames.get(frames.size() - 1).file());
-        assertTrue(e.getMessage().startsWith(
-                "the call recursed deeper than its recursion limit (200 frames): RecursionError"),
+        assertTrue(
+                e.getMessage()
+                        .startsWith("the call recursed deeper than its recursion limit (200 frames): RecursionError"),
                 e.getMessage());
         Stopped far = stop(() -> s.exec("down(100000)"));
         assertEquals(Limit.RECURSION, far.exception().getLimit());
@@ -363,7 +370,8 @@ class LimitsTest {
         assertTrue(e.isSandboxClosed());
         assertTrue(e.getMessage().endsWith("the sandbox is closed"), e.getMessage());
         // The worker is killed half a second after the deadline.
-        assertTrue(stopped.millis() >= 450 && stopped.millis() < 500 + 500 + PROMPT_MS,
+        assertTrue(
+                stopped.millis() >= 450 && stopped.millis() < 500 + 500 + PROMPT_MS,
                 "returned after " + stopped.millis() + " ms");
         assertTrue(s.isClosed());
         assertThrows(IllegalStateException.class, () -> s.eval("1"));
@@ -379,17 +387,15 @@ class LimitsTest {
         CountingStream out = new CountingStream();
         Sandbox.Builder b = Sandbox.builder().stdout(out).stderr(out);
         Sandbox s = open(mode == Mode.IN_PROCESS ? b.inProcess() : b);
-        LimitExceededException memory = assertThrows(LimitExceededException.class,
-                () -> s.exec("y = 'a' * 10**10"));
+        LimitExceededException memory = assertThrows(LimitExceededException.class, () -> s.exec("y = 'a' * 10**10"));
         assertLimit(Limit.MEMORY, Sandbox.DEFAULT_MEMORY_LIMIT, memory);
-        assertEquals("the sandbox needed more memory than its limit (512 MiB)",
-                memory.getMessage());
-        LimitExceededException output = assertThrows(LimitExceededException.class,
-                () -> s.exec("line = 'x' * 1023\nwhile True:\n    print(line)\n"));
+        assertEquals("the sandbox needed more memory than its limit (512 MiB)", memory.getMessage());
+        LimitExceededException output = assertThrows(
+                LimitExceededException.class, () -> s.exec("line = 'x' * 1023\nwhile True:\n    print(line)\n"));
         assertLimit(Limit.OUTPUT, Sandbox.DEFAULT_MAX_OUTPUT, output);
         assertEquals(10L << 20, out.bytes.get());
-        LimitExceededException recursion = assertThrows(LimitExceededException.class,
-                () -> s.exec(DOWN + "down(5000)"));
+        LimitExceededException recursion =
+                assertThrows(LimitExceededException.class, () -> s.exec(DOWN + "down(5000)"));
         assertLimit(Limit.RECURSION, Sandbox.DEFAULT_RECURSION_LIMIT, recursion);
         assertUsable(s);
     }
@@ -414,15 +420,26 @@ class LimitsTest {
 
     @Test
     void noLimitOnlyWhenAskedForByName() {
-        Map<String, Object> unlimited = Sandbox.builder().unlimitedTime().unlimitedCpuTime()
-                .unlimitedMemory().unlimitedOutput().limitOptions();
+        Map<String, Object> unlimited = Sandbox.builder()
+                .unlimitedTime()
+                .unlimitedCpuTime()
+                .unlimitedMemory()
+                .unlimitedOutput()
+                .limitOptions();
         for (String key : List.of("timeout_ms", "cpu_ms", "memory_limit", "max_output")) {
             assertEquals(0L, unlimited.get(key), key);
         }
         // The setters undo the unlimited ones, and values round up to milliseconds.
-        Map<String, Object> set = Sandbox.builder().unlimitedTime().timeout(Duration.ofNanos(1))
-                .unlimitedCpuTime().cpuTime(Duration.ofMillis(1500)).unlimitedMemory()
-                .memoryLimit(5L << 20).unlimitedOutput().maxOutput(7).recursionLimit(50)
+        Map<String, Object> set = Sandbox.builder()
+                .unlimitedTime()
+                .timeout(Duration.ofNanos(1))
+                .unlimitedCpuTime()
+                .cpuTime(Duration.ofMillis(1500))
+                .unlimitedMemory()
+                .memoryLimit(5L << 20)
+                .unlimitedOutput()
+                .maxOutput(7)
+                .recursionLimit(50)
                 .limitOptions();
         assertEquals(1L, set.get("timeout_ms"));
         assertEquals(1500L, set.get("cpu_ms"));
@@ -430,20 +447,26 @@ class LimitsTest {
         assertEquals(7L, set.get("max_output"));
         assertEquals(50, set.get("recursion_limit"));
         // Huge values are capped to what the engine takes.
-        Map<String, Object> huge = Sandbox.builder().timeout(Duration.ofSeconds(Long.MAX_VALUE))
-                .memoryLimit(Long.MAX_VALUE).limitOptions();
+        Map<String, Object> huge = Sandbox.builder()
+                .timeout(Duration.ofSeconds(Long.MAX_VALUE))
+                .memoryLimit(Long.MAX_VALUE)
+                .limitOptions();
         assertEquals(Long.MAX_VALUE / 4, huge.get("timeout_ms"));
         assertEquals(Long.MAX_VALUE / 4, huge.get("memory_limit"));
         // Zero is not a way to say "none".
         Sandbox.Builder b = Sandbox.builder();
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> b.timeout(Duration.ZERO)).getMessage().contains("unlimitedTime()"));
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> b.cpuTime(Duration.ZERO)).getMessage().contains("unlimitedCpuTime()"));
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> b.memoryLimit(0)).getMessage().contains("unlimitedMemory()"));
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> b.maxOutput(0)).getMessage().contains("unlimitedOutput()"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> b.timeout(Duration.ZERO))
+                .getMessage()
+                .contains("unlimitedTime()"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> b.cpuTime(Duration.ZERO))
+                .getMessage()
+                .contains("unlimitedCpuTime()"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> b.memoryLimit(0))
+                .getMessage()
+                .contains("unlimitedMemory()"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> b.maxOutput(0))
+                .getMessage()
+                .contains("unlimitedOutput()"));
         assertThrows(IllegalArgumentException.class, () -> b.timeout(Duration.ofMillis(-1)));
         assertThrows(IllegalArgumentException.class, () -> b.cpuTime(Duration.ofMillis(-1)));
         assertThrows(IllegalArgumentException.class, () -> b.memoryLimit(-1));
@@ -474,8 +497,7 @@ class LimitsTest {
         assertEquals("64 KiB", LimitExceededException.describeValue(Limit.OUTPUT, 64 << 10));
         assertEquals("1000 bytes", LimitExceededException.describeValue(Limit.OUTPUT, 1000));
         assertEquals("1000 frames", LimitExceededException.describeValue(Limit.RECURSION, 1000));
-        LimitExceededException cpu =
-                new LimitExceededException(Limit.CPU, 2000, false, "engine text", null);
+        LimitExceededException cpu = new LimitExceededException(Limit.CPU, 2000, false, "engine text", null);
         assertEquals("the call used more CPU time than its limit (2 s)", cpu.getMessage());
         assertNull(cpu.getPythonException());
         assertFalse(cpu.isSandboxClosed());

@@ -32,12 +32,10 @@ class LoggingTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
     private Level level;
 
@@ -57,26 +55,26 @@ class LoggingTest {
 
     /** The messages logged at exactly this level. */
     private List<String> at(Level wanted) {
-        return records.stream().filter(r -> r.getLevel() == wanted)
+        return records.stream()
+                .filter(r -> r.getLevel() == wanted)
                 .map(r -> MessageFormat.format(r.getMessage(), r.getParameters()))
                 .collect(Collectors.toList());
     }
 
     @Test
     void aNewSandboxIsLoggedAtDebugAndALimitAtWarning() {
-        try (Sandbox sandbox = Sandbox.builder().inProcess().timeout(Duration.ofMillis(200))
-                .build()) {
+        try (Sandbox sandbox =
+                Sandbox.builder().inProcess().timeout(Duration.ofMillis(200)).build()) {
             // (The JVM's first sandbox also logs CPython's start-up; ReplTest checks that.)
-            List<String> created = at(Level.FINE).stream().filter(m -> m.contains(" created: "))
+            List<String> created = at(Level.FINE).stream()
+                    .filter(m -> m.contains(" created: "))
                     .collect(Collectors.toList());
             assertEquals(1, created.size(), at(Level.FINE).toString());
-            assertTrue(created.get(0).matches("Sandbox\\[in-process .*\\] created: Isolation.*"),
-                    created.toString());
+            assertTrue(created.get(0).matches("Sandbox\\[in-process .*\\] created: Isolation.*"), created.toString());
             sandbox.exec("x = 1");
             assertEquals(List.of(), at(Level.WARNING), "an ordinary call logs nothing");
             assertThrows(LimitExceededException.class, () -> sandbox.exec("while True:\n pass\n"));
-            assertEquals(List.of(sandbox + ": the call ran longer than its time limit (200 ms)"),
-                    at(Level.WARNING));
+            assertEquals(List.of(sandbox + ": the call ran longer than its time limit (200 ms)"), at(Level.WARNING));
             assertThrows(PythonException.class, () -> sandbox.exec("1 / 0"));
             assertEquals(1, at(Level.WARNING).size(), "a Python exception is not a warning");
         }
@@ -86,8 +84,9 @@ class LoggingTest {
     void aCrashIsLoggedAtWarning() {
         Sandbox sandbox = Sandbox.builder().build();
         String name = sandbox.toString().replace("]", ""); // it says "closed" later
-        assertThrows(SandboxCrashedException.class, () -> sandbox.exec(
-                "x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\nnext(x)\n"));
+        assertThrows(
+                SandboxCrashedException.class,
+                () -> sandbox.exec("x = [1]\nfor i in range(1000000):\n    x = map(abs, x)\nnext(x)\n"));
         List<String> warnings = at(Level.WARNING);
         assertEquals(1, warnings.size(), warnings.toString());
         assertTrue(warnings.get(0).startsWith(name), warnings.toString());

@@ -2,8 +2,7 @@ package org.objcap;
 
 /** The two modes a test runs a sandbox in, by {@link Isolation}'s names. */
 final class Modes {
-    private Modes() {
-    }
+    private Modes() {}
 
     /**
      * A builder in one mode.

@@ -90,7 +90,8 @@ class OutputTest {
             long afterWrite = (end - firstWrite.get()) / 1_000_000;
             long total = (end - start) / 1_000_000;
             // The loop after print() takes a while; buffered output would arrive at its end.
-            assertTrue(afterWrite >= 50 && afterWrite * 2 >= total,
+            assertTrue(
+                    afterWrite >= 50 && afterWrite * 2 >= total,
                     "output came " + afterWrite + " ms before a " + total + " ms call returned");
         }
     }

@@ -11,11 +11,11 @@ import org.objcap.internal.NativeEngine;
  */
 final class PatchedCPython {
     /** The names {@code objcap_version()} lists for a fully patched CPython. */
-    static final String[] ALL = {"file-init", "closed-constructors", "audited-reads",
-        "fork-exec-audit", "private-closures"};
+    static final String[] ALL = {
+        "file-init", "closed-constructors", "audited-reads", "fork-exec-audit", "private-closures"
+    };
 
-    private PatchedCPython() {
-    }
+    private PatchedCPython() {}
 
     /** The engine's version, e.g. "0.1.0 (CPython 3.11.2; cpython-patches: none)". */
     static String version() {
@@ -35,8 +35,8 @@ final class PatchedCPython {
         }
         String expected = System.getProperty("objcap.expectPatched", "");
         if (!expected.isEmpty() && Boolean.parseBoolean(expected) != all) {
-            throw new AssertionError("the build expects objcap.expectPatched=" + expected
-                    + " but the engine reports " + version);
+            throw new AssertionError(
+                    "the build expects objcap.expectPatched=" + expected + " but the engine reports " + version);
         }
         return all;
     }

@@ -24,8 +24,10 @@ class PatchedCPythonTest {
     void theEngineNamesThePatchesItFound() {
         String version = PatchedCPython.version();
         if (PatchedCPython.active()) {
-            assertTrue(version.endsWith("; cpython-patches: file-init closed-constructors"
-                    + " audited-reads fork-exec-audit private-closures)"), version);
+            assertTrue(
+                    version.endsWith("; cpython-patches: file-init closed-constructors"
+                            + " audited-reads fork-exec-audit private-closures)"),
+                    version);
         } else {
             assertTrue(version.endsWith("; cpython-patches: none)"), version);
         }
@@ -35,22 +37,28 @@ class PatchedCPythonTest {
     @ParameterizedTest
     @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
     void forkExecIsRefusedByTheAuditHook(String mode) {
-        Assumptions.assumeTrue(PatchedCPython.active(), "a stock CPython raises no audit"
-                + " event for _posixsubprocess.fork_exec: in-process the call would really"
-                + " fork the JVM (the importer keeps the module out, and in process mode"
-                + " seccomp refuses fork: ProcessIsolationTest)");
-        try (Sandbox sandbox = open(mode, Sandbox.builder()
-                .allowBuiltinModule("_posixsubprocess")
-                .allowDangerousModule("_posixsubprocess"))) {
-            PythonException e = assertRaises(sandbox, "PermissionError", String.join("\n",
-                    "import _posixsubprocess",
-                    "_posixsubprocess.fork_exec(",
-                    "    [b'/bin/true'], [b'/bin/true'], True, (), None, None,",
-                    "    -1, -1, -1, -1, -1, -1, 3, 4, True, False, -1,",
-                    "    None, None, None, -1, None, False)"));
-            assertEquals("_posixsubprocess.fork_exec is not allowed in this sandbox",
-                    e.getPythonMessage());
-            assertEquals(List.of("_posixsubprocess.fork_exec"), sandbox.denials().recent());
+        Assumptions.assumeTrue(
+                PatchedCPython.active(),
+                "a stock CPython raises no audit"
+                        + " event for _posixsubprocess.fork_exec: in-process the call would really"
+                        + " fork the JVM (the importer keeps the module out, and in process mode"
+                        + " seccomp refuses fork: ProcessIsolationTest)");
+        try (Sandbox sandbox = open(
+                mode,
+                Sandbox.builder().allowBuiltinModule("_posixsubprocess").allowDangerousModule("_posixsubprocess"))) {
+            PythonException e = assertRaises(
+                    sandbox,
+                    "PermissionError",
+                    String.join(
+                            "\n",
+                            "import _posixsubprocess",
+                            "_posixsubprocess.fork_exec(",
+                            "    [b'/bin/true'], [b'/bin/true'], True, (), None, None,",
+                            "    -1, -1, -1, -1, -1, -1, 3, 4, True, False, -1,",
+                            "    None, None, None, -1, None, False)"));
+            assertEquals("_posixsubprocess.fork_exec is not allowed in this sandbox", e.getPythonMessage());
+            assertEquals(
+                    List.of("_posixsubprocess.fork_exec"), sandbox.denials().recent());
         }
     }
 
@@ -64,20 +72,22 @@ class PatchedCPythonTest {
             // FileIO: CPython's own refusal on a patched build, objcap's gate
             // on a stock one; the other file types stay gated by objcap.
             PythonException e = assertRaises(sandbox, "TypeError", "io.FileIO('/etc/passwd')");
-            assertEquals(patched ? "cannot create '_io.FileIO' instances"
-                    : "cannot create or initialize '_io.FileIO' objects in this sandbox;"
-                    + " files come from capabilities", e.getPythonMessage());
-            e = assertRaises(sandbox, "TypeError", "io.TextIOWrapper(io.BytesIO())");
-            assertTrue(e.getPythonMessage().startsWith("cannot create or initialize"),
+            assertEquals(
+                    patched
+                            ? "cannot create '_io.FileIO' instances"
+                            : "cannot create or initialize '_io.FileIO' objects in this sandbox;"
+                                    + " files come from capabilities",
                     e.getPythonMessage());
+            e = assertRaises(sandbox, "TypeError", "io.TextIOWrapper(io.BytesIO())");
+            assertTrue(e.getPythonMessage().startsWith("cannot create or initialize"), e.getPythonMessage());
             // The type dicts look the same either way.
-            assertEquals(List.of(false, false, false, false), sandbox.eval(
-                    "['__new__' in vars(types.CodeType), 'replace' in vars(types.CodeType),"
-                    + " '__new__' in vars(types.FunctionType), '__new__' in vars(io.FileIO)]"));
+            assertEquals(
+                    List.of(false, false, false, false),
+                    sandbox.eval("['__new__' in vars(types.CodeType), 'replace' in vars(types.CodeType),"
+                            + " '__new__' in vars(types.FunctionType), '__new__' in vars(io.FileIO)]"));
             e = assertRaises(sandbox, "AttributeError", "f.__globals__");
             assertEquals("'__globals__' is not available in this sandbox", e.getPythonMessage());
-            assertEquals(patched, sandbox.eval(
-                    "'__closure__' not in vars(types.FunctionType)"));
+            assertEquals(patched, sandbox.eval("'__closure__' not in vars(types.FunctionType)"));
         }
     }
 }

@@ -39,8 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the JVM and the other sandboxes unharmed and no process left behind.
  */
 class ProcessIsolationTest {
-    private static final String MAP_CHAIN =
-            "x=[1]\nfor i in range(1000000):\n    x=map(abs,x)\nnext(x)";
+    private static final String MAP_CHAIN = "x=[1]\nfor i in range(1000000):\n    x=map(abs,x)\nnext(x)";
 
     /**
      * Generous bound on how long past its time limit a call whose worker
@@ -71,7 +70,8 @@ class ProcessIsolationTest {
 
     private static void signal(long pid, String signal) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         assertEquals(0, kill.waitFor(), () -> "kill -" + signal + " " + pid);
     }
 
@@ -120,8 +120,14 @@ class ProcessIsolationTest {
         assertNotEquals(ProcessHandle.current().pid(), isolation.pid());
         assertTrue(WorkerProcesses.isWorker(isolation.pid()), "pid " + isolation.pid());
         // The interpreter really runs there.
-        assertEquals(isolation.pid(), ProcessHandle.current().children()
-                .filter(p -> p.pid() == isolation.pid()).findFirst().orElseThrow().pid());
+        assertEquals(
+                isolation.pid(),
+                ProcessHandle.current()
+                        .children()
+                        .filter(p -> p.pid() == isolation.pid())
+                        .findFirst()
+                        .orElseThrow()
+                        .pid());
         assertTrue(s.toString().contains("process " + isolation.pid()), s.toString());
     }
 
@@ -132,7 +138,8 @@ class ProcessIsolationTest {
         assertFalse(s.isolation().processIsolated());
         assertEquals(3L, s.eval("1 + 2"));
         // processIsolated() undoes inProcess().
-        assertTrue(open(Sandbox.builder().inProcess().processIsolated()).isolation()
+        assertTrue(open(Sandbox.builder().inProcess().processIsolated())
+                .isolation()
                 .processIsolated());
     }
 
@@ -167,8 +174,8 @@ class ProcessIsolationTest {
         for (int i = 0; i < bytes.length; i++) {
             bytes[i] = (byte) (i * 31);
         }
-        for (Object value : Arrays.asList(null, true, Long.MIN_VALUE, big, 0.1, "", "x".repeat(100_000),
-                bytes, nested)) {
+        for (Object value :
+                Arrays.asList(null, true, Long.MIN_VALUE, big, 0.1, "", "x".repeat(100_000), bytes, nested)) {
             assertValueEquals(value, s.call("ident", value));
             s.set("v", value);
             assertValueEquals(value, s.get("v"));
@@ -228,9 +235,9 @@ class ProcessIsolationTest {
         long second = out.arrivalOf("second line");
         // The script sleeps a second between the lines; 400 ms leaves room
         // for a loaded machine to deliver the first line late.
-        assertTrue((returned - first) / 1_000_000 >= 400,
-                "the first line arrived only " + (returned - first) / 1_000_000
-                        + " ms before the call returned");
+        assertTrue(
+                (returned - first) / 1_000_000 >= 400,
+                "the first line arrived only " + (returned - first) / 1_000_000 + " ms before the call returned");
         assertTrue((second - first) / 1_000_000 >= 400, "the lines arrived together");
         assertEquals("first line\nsecond line\n", out.text());
         assertEquals("to stderr\n", err.text());
@@ -240,8 +247,7 @@ class ProcessIsolationTest {
     @Test
     void pythonExceptionsKeepTheirTraceback() {
         Sandbox s = open();
-        s.exec("def inner():\n    raise ValueError('bad value')\n\ndef outer():\n    inner()\n",
-                "tool.py");
+        s.exec("def inner():\n    raise ValueError('bad value')\n\ndef outer():\n    inner()\n", "tool.py");
         PythonException e = assertThrows(PythonException.class, () -> s.call("outer"));
         assertEquals("ValueError", e.getPythonType());
         assertEquals("bad value", e.getPythonMessage());
@@ -249,10 +255,8 @@ class ProcessIsolationTest {
         assertEquals("inner", frames.get(frames.size() - 1).function());
         assertEquals(2, frames.get(frames.size() - 1).line());
         assertEquals("tool.py", frames.get(frames.size() - 1).file());
-        assertTrue(e.formatTraceback().contains("raise ValueError('bad value')"),
-                e.formatTraceback());
-        PythonSyntaxException syntax = assertThrows(PythonSyntaxException.class,
-                () -> s.exec("def f(:\n"));
+        assertTrue(e.formatTraceback().contains("raise ValueError('bad value')"), e.formatTraceback());
+        PythonSyntaxException syntax = assertThrows(PythonSyntaxException.class, () -> s.exec("def f(:\n"));
         assertEquals(1, syntax.getLine());
         assertFalse(s.isClosed());
         assertEquals(2L, s.eval("1 + 1"));
@@ -264,12 +268,13 @@ class ProcessIsolationTest {
         s.exec("def down(n):\n    return 0 if n == 0 else 1 + down(n - 1)\n");
         assertEquals(50L, s.call("down", 50));
         RuntimeException deep = assertThrows(RuntimeException.class, () -> s.call("down", 500));
-        assertTrue(deep instanceof PythonException p && p.getPythonType().equals("RecursionError")
-                || deep instanceof LimitExceededException l && l.getLimit() == Limit.RECURSION,
+        assertTrue(
+                deep instanceof PythonException p && p.getPythonType().equals("RecursionError")
+                        || deep instanceof LimitExceededException l && l.getLimit() == Limit.RECURSION,
                 deep::toString);
         // A Python-level endless loop is stopped in the worker; the sandbox stays.
-        LimitExceededException time = assertThrows(LimitExceededException.class,
-                () -> s.exec("while True:\n    pass\n"));
+        LimitExceededException time =
+                assertThrows(LimitExceededException.class, () -> s.exec("while True:\n    pass\n"));
         assertEquals(Limit.TIME, time.getLimit());
         assertFalse(s.isClosed());
         assertEquals(50L, s.call("down", 50));
@@ -283,8 +288,7 @@ class ProcessIsolationTest {
         other.exec("kept = 'still here'");
         Sandbox victim = open();
         long pid = victim.isolation().pid();
-        SandboxCrashedException e = assertThrows(SandboxCrashedException.class,
-                () -> victim.exec(MAP_CHAIN));
+        SandboxCrashedException e = assertThrows(SandboxCrashedException.class, () -> victim.exec(MAP_CHAIN));
         assertTrue(e.getMessage().contains("SIGSEGV"), e.getMessage());
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertTrue(e.getDetail().contains("killed by signal 11 (SIGSEGV)"), e.getDetail());
@@ -304,8 +308,7 @@ class ProcessIsolationTest {
         victim.exec("x = 1");
         long pid = victim.isolation().pid();
         assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly());
-        SandboxCrashedException e = assertThrows(SandboxCrashedException.class,
-                () -> victim.eval("x"));
+        SandboxCrashedException e = assertThrows(SandboxCrashedException.class, () -> victim.eval("x"));
         assertTrue(e.getMessage().contains("SIGKILL"), e.getMessage());
         assertEquals(OptionalInt.of(9), e.getSignal());
         assertClosedForGood(victim);
@@ -321,13 +324,11 @@ class ProcessIsolationTest {
         long pid = victim.isolation().pid();
         signal(pid, "STOP");
         long start = System.nanoTime();
-        LimitExceededException e = assertThrows(LimitExceededException.class,
-                () -> victim.eval("2"));
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> victim.eval("2"));
         long millis = millisSince(start);
         assertEquals(Limit.TIME, e.getLimit());
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
-        assertTrue(millis >= 900 && millis < 1_000 + KILLED_WITHIN_MS,
-                "gave up after " + millis + " ms");
+        assertTrue(millis >= 900 && millis < 1_000 + KILLED_WITHIN_MS, "gave up after " + millis + " ms");
         assertClosedForGood(victim);
         assertFalse(WorkerProcesses.isWorker(pid), "the stopped worker was not reaped");
         assertOthersUnharmed(other);
@@ -340,12 +341,10 @@ class ProcessIsolationTest {
         long pid = victim.isolation().pid();
         long start = System.nanoTime();
         // One C call that never checks for interrupts: only a kill stops it.
-        LimitExceededException e = assertThrows(LimitExceededException.class,
-                () -> victim.exec("9**9**9"));
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> victim.exec("9**9**9"));
         long millis = millisSince(start);
         assertEquals(Limit.TIME, e.getLimit());
-        assertTrue(millis >= 900 && millis < 1_000 + KILLED_WITHIN_MS,
-                "gave up after " + millis + " ms");
+        assertTrue(millis >= 900 && millis < 1_000 + KILLED_WITHIN_MS, "gave up after " + millis + " ms");
         assertClosedForGood(victim);
         assertFalse(WorkerProcesses.isWorker(pid), "the killed worker was not reaped");
         assertOthersUnharmed(other);
@@ -398,7 +397,8 @@ class ProcessIsolationTest {
         for (Sandbox s : List.of(crashed, killed, stopped, plain)) {
             pids.add(s.isolation().pid());
         }
-        assertTrue(WorkerProcesses.pids().containsAll(pids), WorkerProcesses.pids().toString());
+        assertTrue(
+                WorkerProcesses.pids().containsAll(pids), WorkerProcesses.pids().toString());
         assertThrows(SandboxCrashedException.class, () -> crashed.exec(MAP_CHAIN));
         // Killed and stopped workers that are never called again: close() reaps them.
         ProcessHandle.of(killed.isolation().pid()).orElseThrow().destroyForcibly();
@@ -409,8 +409,11 @@ class ProcessIsolationTest {
         closeAll();
         opened.clear();
         List<Long> left = WorkerProcesses.awaitNone(20_000);
-        assertEquals(0, left.size(), () -> "workers left: " + left + " (states "
-                + left.stream().map(WorkerProcesses::state).toList() + ")");
+        assertEquals(
+                0,
+                left.size(),
+                () -> "workers left: " + left + " (states "
+                        + left.stream().map(WorkerProcesses::state).toList() + ")");
         for (long pid : pids) {
             assertFalse(WorkerProcesses.isWorker(pid), "worker " + pid + " is still there");
         }
@@ -442,15 +445,14 @@ class ProcessIsolationTest {
             assertTrue(s.isolation().processIsolated());
             s.set("CANARY", canary.toString());
             s.set("MARKER", marker.toString());
-            PythonException e = assertThrows(PythonException.class,
-                    () -> s.exec(corpusFile(attack.getKey()), attack.getKey()), attack::getKey);
+            PythonException e = assertThrows(
+                    PythonException.class, () -> s.exec(corpusFile(attack.getKey()), attack.getKey()), attack::getKey);
             if (attack.getValue() != null) {
                 assertEquals(attack.getValue(), e.getPythonType(), attack.getKey() + ": " + e);
             }
             String printed = out.toString(StandardCharsets.UTF_8);
             String shown = printed + e + e.formatTraceback();
-            assertFalse(printed.lines().anyMatch(l -> l.startsWith("ESCAPED")),
-                    attack.getKey() + ": " + shown);
+            assertFalse(printed.lines().anyMatch(l -> l.startsWith("ESCAPED")), attack.getKey() + ": " + shown);
             assertFalse(shown.contains(token), attack.getKey() + ": " + shown);
             assertFalse(Files.exists(marker), attack.getKey() + " created the marker");
             assertFalse(s.isClosed());
@@ -461,14 +463,15 @@ class ProcessIsolationTest {
 
     @Test
     void missingConfinementsAreNamed() {
-        assertEquals(List.of("seccomp", "Landlock"),
+        assertEquals(
+                List.of("seccomp", "Landlock"),
                 new Isolation("process", 1, false, 0, true, true, false, false).missingConfinements());
-        assertEquals(List.of("Landlock"),
+        assertEquals(
+                List.of("Landlock"),
                 new Isolation("process", 1, true, 0, true, true, false, false).missingConfinements());
-        assertEquals(List.of(), new Isolation("process", 1, true, 3, true, true, false, false)
-                .missingConfinements());
-        assertEquals(List.of(), new Isolation("in-process", -1, false, 0, false, false, false, false)
-                .missingConfinements());
+        assertEquals(List.of(), new Isolation("process", 1, true, 3, true, true, false, false).missingConfinements());
+        assertEquals(
+                List.of(), new Isolation("in-process", -1, false, 0, false, false, false, false).missingConfinements());
         // On a kernel with both, allowWeakerIsolation() changes nothing.
         Sandbox s = open(Sandbox.builder().allowWeakerIsolation());
         assertEquals(List.of(), s.isolation().missingConfinements());

@@ -51,8 +51,10 @@ class ReachabilityTest {
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void nothingForbiddenIsReachable() throws IOException {
-        try (Sandbox sandbox = Sandbox.builder().timeout(Duration.ofSeconds(120))
-                .cpuTime(Duration.ofSeconds(120)).build()) {
+        try (Sandbox sandbox = Sandbox.builder()
+                .timeout(Duration.ofSeconds(120))
+                .cpuTime(Duration.ofSeconds(120))
+                .build()) {
             Map<?, ?> result = walk(sandbox, "");
             long visited = (Long) result.get("visited");
             System.out.println("reachability: visited " + visited + " objects to depth 6");
@@ -66,39 +68,46 @@ class ReachabilityTest {
      * C code (callback_routes.py): there it must see no more than at the top.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"codec search function", "incremental decoder", "finalizer",
-        "weakref callback"})
+    @ValueSource(strings = {"codec search function", "incremental decoder", "finalizer", "weakref callback"})
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
-    void nothingForbiddenIsReachableFromACallbackRoute(String route, @TempDir Path data)
-            throws IOException {
+    void nothingForbiddenIsReachableFromACallbackRoute(String route, @TempDir Path data) throws IOException {
         Files.writeString(data.resolve("plain.txt"), "plain\n");
-        try (Sandbox sandbox = Sandbox.builder().inProcess().timeout(Duration.ofSeconds(120))
-                .grant("DATA", Capabilities.directory(data, Access.READ_ONLY)).build()) {
+        try (Sandbox sandbox = Sandbox.builder()
+                .inProcess()
+                .timeout(Duration.ofSeconds(120))
+                .grant("DATA", Capabilities.directory(data, Access.READ_ONLY))
+                .build()) {
             sandbox.set("WALKER", walker());
             sandbox.set("ROUTE", route);
-            sandbox.exec(resource("callback_routes.py")
-                    + "\nWALK = {}\n"
-                    + "ROUTE_BODY = lambda: exec(WALKER, WALK)\n"
-                    + "run_route(ROUTE)\n"
-                    + "RESULT = WALK.get('RESULT')\n", "callback_routes.py");
+            sandbox.exec(
+                    resource("callback_routes.py")
+                            + "\nWALK = {}\n"
+                            + "ROUTE_BODY = lambda: exec(WALKER, WALK)\n"
+                            + "run_route(ROUTE)\n"
+                            + "RESULT = WALK.get('RESULT')\n",
+                    "callback_routes.py");
             assertEquals(Boolean.TRUE, sandbox.get("ROUTE_RAN_INSIDE"), "the route never ran");
             Map<?, ?> result = assertInstanceOf(Map.class, sandbox.get("RESULT"));
             assertEquals(List.of(), result.get("findings"), route);
-            assertTrue((Long) result.get("visited") > 100_000, result.get("visited").toString());
+            assertTrue(
+                    (Long) result.get("visited") > 100_000,
+                    result.get("visited").toString());
         }
     }
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void theWalkerFindsAGrantedDangerousModule() throws IOException {
-        try (Sandbox sandbox = Sandbox.builder().timeout(Duration.ofSeconds(120))
+        try (Sandbox sandbox = Sandbox.builder()
+                .timeout(Duration.ofSeconds(120))
                 .cpuTime(Duration.ofSeconds(120))
-                .allowBuiltinModule("posix").allowDangerousModule("posix").build()) {
+                .allowBuiltinModule("posix")
+                .allowDangerousModule("posix")
+                .build()) {
             sandbox.set("WALK_DEPTH", 2);
             Map<?, ?> result = walk(sandbox, "import posix\n");
             List<?> findings = (List<?>) result.get("findings");
-            assertTrue(findings.stream().anyMatch(f -> f.toString().contains("module posix")),
-                    findings.toString());
+            assertTrue(findings.stream().anyMatch(f -> f.toString().contains("module posix")), findings.toString());
         }
     }
 }

@@ -29,7 +29,8 @@ class ReplTest {
     private int repl(String input, String... options) {
         List<String> args = new ArrayList<>(List.of("repl", "--quiet"));
         args.addAll(List.of(options));
-        return ObjcapCommand.execute(args.toArray(new String[0]),
+        return ObjcapCommand.execute(
+                args.toArray(new String[0]),
                 new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -53,8 +54,10 @@ class ReplTest {
 
     @Test
     void blocksContinueUntilABlankLine() {
-        assertEquals(0, repl("def f(n):\n    return n + 1\n\nf(1)\nfor i in range(3):\n    i\n\n"
-                + "if True:\n    print('in')\nelse:\n    print('out')\n\n"));
+        assertEquals(
+                0,
+                repl("def f(n):\n    return n + 1\n\nf(1)\nfor i in range(3):\n    i\n\n"
+                        + "if True:\n    print('in')\nelse:\n    print('out')\n\n"));
         assertEquals("2\n0\n1\n2\nin\n", out());
         String prompts = err.toString(StandardCharsets.UTF_8);
         assertEquals(">>> ... ... >>> >>> ... ... >>> ... ... ... ... >>> \n", prompts);
@@ -64,27 +67,32 @@ class ReplTest {
     void exceptionsAndSyntaxErrorsAreReportedAndTheConsoleGoesOn() {
         assertEquals(0, repl("def f():\n    return 1 / 0\n\nf()\nx = )\nprint('still here')\n"));
         assertEquals("still here\n", out());
-        assertEquals("Traceback (most recent call last):\n"
-                + "  File \"<stdin>\", line 1, in <module>\n"
-                + "  File \"<stdin>\", line 2, in f\n"
-                + "ZeroDivisionError: division by zero\n"
-                + "  File \"<stdin>\", line 1\n"
-                + "    x = )\n"
-                + "        ^\n"
-                + "SyntaxError: unmatched ')'\n\n", errWithoutPrompts());
+        assertEquals(
+                "Traceback (most recent call last):\n"
+                        + "  File \"<stdin>\", line 1, in <module>\n"
+                        + "  File \"<stdin>\", line 2, in f\n"
+                        + "ZeroDivisionError: division by zero\n"
+                        + "  File \"<stdin>\", line 1\n"
+                        + "    x = )\n"
+                        + "        ^\n"
+                        + "SyntaxError: unmatched ')'\n\n",
+                errWithoutPrompts());
     }
 
     @Test
     void limitsAreReportedAndAKilledSandboxIsReplaced() {
-        assertEquals(0, repl("x = 1\nwhile True: pass\n\nx\n9**9**9\nx\n1 + 1\n",
-                "--timeout", "0.5"));
+        assertEquals(0, repl("x = 1\nwhile True: pass\n\nx\n9**9**9\nx\n1 + 1\n", "--timeout", "0.5"));
         assertEquals("1\n2\n", out(), "x survived the loop, not the killed worker");
         String e = errWithoutPrompts();
-        assertTrue(e.startsWith("objcap: time limit exceeded: the call ran longer than its time"
-                + " limit (500 ms) [--timeout]\n"), e);
-        assertTrue(e.contains("the worker was killed, so the sandbox is closed [--timeout]\n"
-                + "objcap: starting a new sandbox; what was defined before is gone\n"
-                + "Traceback (most recent call last):\n"), e);
+        assertTrue(
+                e.startsWith("objcap: time limit exceeded: the call ran longer than its time"
+                        + " limit (500 ms) [--timeout]\n"),
+                e);
+        assertTrue(
+                e.contains("the worker was killed, so the sandbox is closed [--timeout]\n"
+                        + "objcap: starting a new sandbox; what was defined before is gone\n"
+                        + "Traceback (most recent call last):\n"),
+                e);
         assertTrue(e.contains("NameError: name 'x' is not defined\n"), e);
     }
 
@@ -97,16 +105,26 @@ class ReplTest {
 
     @Test
     void thePolicyOptionsApply() {
-        assertEquals(0, repl("import shlex\nshlex.quote('a b')\nimport os\nlen('a' * 10**8)\n",
-                "--in-process", "--allow-module", "shlex", "--memory", "50"));
+        assertEquals(
+                0,
+                repl(
+                        "import shlex\nshlex.quote('a b')\nimport os\nlen('a' * 10**8)\n",
+                        "--in-process",
+                        "--allow-module",
+                        "shlex",
+                        "--memory",
+                        "50"));
         assertEquals("\"'a b'\"\n", out());
         String e = errWithoutPrompts();
-        assertTrue(e.contains("ModuleNotFoundError: import of 'os' is not allowed in this sandbox\n"
-                + "objcap: --allow-module NAME"), e);
+        assertTrue(
+                e.contains("ModuleNotFoundError: import of 'os' is not allowed in this sandbox\n"
+                        + "objcap: --allow-module NAME"),
+                e);
         assertTrue(e.contains("objcap: memory limit exceeded"), e);
         assertEquals(2, repl("", "--allow-module", "os"));
-        assertTrue(errWithoutPrompts().contains("--allow-module os: that module gives authority"
-                + " away"), errWithoutPrompts());
+        assertTrue(
+                errWithoutPrompts().contains("--allow-module os: that module gives authority" + " away"),
+                errWithoutPrompts());
     }
 
     /**
@@ -120,7 +138,8 @@ class ReplTest {
         String command = "'" + java + "' -cp '" + System.getProperty("java.class.path")
                 + "' org.objcap.cli.ObjcapCommand repl --in-process --verbose";
         Process process = new ProcessBuilder("script", "-qfec", command, "/dev/null")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         Thread reader = copy(process.getInputStream(), screen);
         try (OutputStream keys = process.getOutputStream()) {

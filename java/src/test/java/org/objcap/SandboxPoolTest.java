@@ -35,7 +35,9 @@ class SandboxPoolTest {
 
     private Supplier<Sandbox> inProcess() {
         return () -> {
-            Sandbox s = Sandbox.builder().inProcess().stdout(OutputStream.nullOutputStream())
+            Sandbox s = Sandbox.builder()
+                    .inProcess()
+                    .stdout(OutputStream.nullOutputStream())
                     .build();
             made.add(s);
             return s;
@@ -63,8 +65,7 @@ class SandboxPoolTest {
             for (int i = 0; i < 6; i++) {
                 try (Sandbox s = pool.checkout()) {
                     assertTrue(seen.add(s), "handed out twice: " + s);
-                    PythonException e = assertThrows(PythonException.class,
-                            () -> s.eval("left_behind"));
+                    PythonException e = assertThrows(PythonException.class, () -> s.eval("left_behind"));
                     assertEquals("NameError", e.getPythonType());
                     s.exec("left_behind = 1\nimport json\njson.dumps = None\n");
                 }
@@ -105,8 +106,8 @@ class SandboxPoolTest {
             assertEquals("no sandbox today", e.getMessage());
             assertFalse(pool.awaitFull(Duration.ofMillis(200)));
             failing.set(false);
-            assertTrue(pool.awaitFull(Duration.ofMillis(SandboxPool.MAX_RETRY_PAUSE_MILLIS)
-                    .plus(FILL_TIMEOUT)));
+            assertTrue(pool.awaitFull(
+                    Duration.ofMillis(SandboxPool.MAX_RETRY_PAUSE_MILLIS).plus(FILL_TIMEOUT)));
             try (Sandbox s = pool.checkout()) {
                 assertEquals(1L, s.eval("1"));
             }
@@ -154,7 +155,8 @@ class SandboxPoolTest {
     @Test
     void processModeSandboxesArePooledToo() throws Exception {
         try (SandboxPool pool = new SandboxPool(1, () -> {
-            Sandbox s = Sandbox.builder().stdout(OutputStream.nullOutputStream()).build();
+            Sandbox s =
+                    Sandbox.builder().stdout(OutputStream.nullOutputStream()).build();
             made.add(s);
             return s;
         })) {
@@ -170,8 +172,7 @@ class SandboxPoolTest {
     void manyThreadsGetDistinctSandboxes() throws Exception {
         int threads = 6;
         int each = 5;
-        Set<Sandbox> seen = Collections.synchronizedSet(
-                Collections.newSetFromMap(new IdentityHashMap<>()));
+        Set<Sandbox> seen = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
         ExecutorService executor = Executors.newFixedThreadPool(threads);
         try (SandboxPool pool = new SandboxPool(3, inProcess())) {
             List<Future<?>> done = new ArrayList<>();

@@ -41,14 +41,20 @@ class SetGuardTest {
                     results = [sorted(x for x in s if isinstance(x, int)), len(s), sorted(t),
                                sorted(u), sorted({x % 3 for x in range(9)})]
                     """);
-            assertEquals(List.of(List.of(3L, 4L, 5L, 6L, 7L, 10L), 7L, List.of(8L, 9L),
-                    List.of(1L, 4L, 5L), List.of(0L, 1L, 2L)), sandbox.get("results"));
+            assertEquals(
+                    List.of(
+                            List.of(3L, 4L, 5L, 6L, 7L, 10L),
+                            7L,
+                            List.of(8L, 9L),
+                            List.of(1L, 4L, 5L),
+                            List.of(0L, 1L, 2L)),
+                    sandbox.get("results"));
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"s.add(self)", "s.update([self])", "s.__init__([self])",
-        "s.symmetric_difference_update([1])"})
+    @ValueSource(
+            strings = {"s.add(self)", "s.update([self])", "s.__init__([self])", "s.symmetric_difference_update([1])"})
     void addingFromInsideAnAddIsRefused(String inner) {
         try (Sandbox sandbox = open(true)) {
             assertRaises(sandbox, "RuntimeError", """
@@ -101,8 +107,7 @@ class SetGuardTest {
                                isinstance(io.StringIO(), Closable), issubclass(Stream, io.IOBase),
                                issubclass(Stream, io.IOBase)]
                     """);
-            assertEquals(List.of(true, true, false, true, false, true, true, true, true),
-                    sandbox.get("results"));
+            assertEquals(List.of(true, true, false, true, false, true, true, true, true), sandbox.get("results"));
         }
     }
 }

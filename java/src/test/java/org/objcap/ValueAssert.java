@@ -11,8 +11,7 @@ import java.util.Set;
 
 /** Deep equality for decoded values, comparing byte[] by content. */
 final class ValueAssert {
-    private ValueAssert() {
-    }
+    private ValueAssert() {}
 
     static void assertValueEquals(Object expected, Object actual) {
         assertValueEquals(expected, actual, "value");
@@ -39,8 +38,7 @@ final class ValueAssert {
             // Same keys in the same order (maps keep insertion order both ways).
             assertEquals(new ArrayList<>(e.keySet()), new ArrayList<>(a.keySet()), path + " keys");
             for (Map.Entry<?, ?> entry : e.entrySet()) {
-                assertValueEquals(entry.getValue(), a.get(entry.getKey()),
-                        path + "[" + entry.getKey() + "]");
+                assertValueEquals(entry.getValue(), a.get(entry.getKey()), path + "[" + entry.getKey() + "]");
             }
         } else if (expected instanceof Set<?> e) {
             if (!(actual instanceof Set<?> a)) {
@@ -63,5 +61,4 @@ final class ValueAssert {
         String s = String.valueOf(o instanceof byte[] b ? "byte[" + b.length + "]" : o);
         return o.getClass().getName() + " " + (s.length() > 80 ? s.substring(0, 80) + "..." : s);
     }
-
 }

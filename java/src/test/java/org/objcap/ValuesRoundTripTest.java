@@ -83,11 +83,9 @@ class ValuesRoundTripTest {
                 arguments("reversed surrogates", "\uDC00\uD800", "\uDC00\uD800", "str"),
                 arguments("NUL inside a value", "a\0b", "a\0b", "str"),
                 arguments("Character", 'x', "x", "str"),
-                arguments("bytes", new byte[] {0, 1, (byte) 255, 10}, new byte[] {0, 1, (byte) 255, 10},
-                        "bytes"),
+                arguments("bytes", new byte[] {0, 1, (byte) 255, 10}, new byte[] {0, 1, (byte) 255, 10}, "bytes"),
                 arguments("empty bytes", new byte[0], new byte[0], "bytes"),
-                arguments("list", Arrays.asList(1L, "two", null, 3.0), Arrays.asList(1L, "two", null, 3.0),
-                        "list"),
+                arguments("list", Arrays.asList(1L, "two", null, 3.0), Arrays.asList(1L, "two", null, 3.0), "list"),
                 arguments("empty list", List.of(), List.of(), "list"),
                 arguments("int[]", new int[] {1, 2, 3}, List.of(1L, 2L, 3L), "list"),
                 arguments("double[]", new double[] {0.5, -1}, List.of(0.5, -1.0), "list"),
@@ -99,10 +97,11 @@ class ValuesRoundTripTest {
                 arguments("empty map", Map.of(), Map.of(), "dict"),
                 arguments("set", new LinkedHashSet<>(List.of(3, 1, 2)), Set.of(1L, 2L, 3L), "set"),
                 arguments("empty set", Set.of(), Set.of(), "set"),
-                arguments("nested", map("a", List.of(map("b", List.of(1, List.of(2, 3))), "x"),
-                                "c", map("d", new byte[] {7})),
-                        map("a", List.of(map("b", List.of(1L, List.of(2L, 3L))), "x"),
-                                "c", map("d", new byte[] {7})), "dict"));
+                arguments(
+                        "nested",
+                        map("a", List.of(map("b", List.of(1, List.of(2, 3))), "x"), "c", map("d", new byte[] {7})),
+                        map("a", List.of(map("b", List.of(1L, List.of(2L, 3L))), "x"), "c", map("d", new byte[] {7})),
+                        "dict"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -247,8 +246,7 @@ class ValuesRoundTripTest {
         Sandbox other = Sandbox.builder().build();
         try {
             other.exec("def ident(x):\n    return x\n");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> other.call("ident", ref));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.call("ident", ref));
             assertTrue(e.getMessage().contains("sandbox"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> other.set("x", List.of(ref)));
             PythonReference foreign = (PythonReference) other.eval("object()");

@@ -31,8 +31,7 @@ import org.objcap.internal.WorkerBinary;
  */
 @Isolated
 class WorkerBinaryTest {
-    private static final Set<PosixFilePermission> OWNER_WRITE =
-            PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_WRITE = PosixFilePermissions.fromString("rwx------");
 
     @TempDir
     Path dir;
@@ -45,12 +44,15 @@ class WorkerBinaryTest {
     void extractedPrivately() throws IOException {
         Path worker = worker();
         assertTrue(worker.isAbsolute());
-        assertEquals("r-x------", PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(worker, LinkOption.NOFOLLOW_LINKS)));
+        assertEquals(
+                "r-x------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(worker, LinkOption.NOFOLLOW_LINKS)));
         Path parent = worker.getParent();
-        assertEquals("rwx------", PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(parent, LinkOption.NOFOLLOW_LINKS)));
-        assertEquals(System.getProperty("user.name"),
+        assertEquals(
+                "rwx------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(parent, LinkOption.NOFOLLOW_LINKS)));
+        assertEquals(
+                System.getProperty("user.name"),
                 Files.getOwner(parent, LinkOption.NOFOLLOW_LINKS).getName());
         assertFalse(Files.isSymbolicLink(worker));
         assertFalse(Files.isSymbolicLink(parent));
@@ -66,8 +68,8 @@ class WorkerBinaryTest {
             Files.setPosixFilePermissions(worker, OWNER_WRITE);
             Files.write(worker, new byte[] {0}, StandardOpenOption.APPEND);
             Files.setPosixFilePermissions(worker, mode);
-            SandboxException e = assertThrows(SandboxException.class,
-                    () -> WorkerBinary.get().verifiedPath());
+            SandboxException e = assertThrows(
+                    SandboxException.class, () -> WorkerBinary.get().verifiedPath());
             assertTrue(e.getMessage().contains("modified"), e.getMessage());
             e = assertThrows(SandboxException.class, () -> Sandbox.builder().build());
             assertTrue(e.getMessage().contains("refusing to run it"), e.getMessage());
@@ -93,18 +95,15 @@ class WorkerBinaryTest {
         Path marker = dir.resolve("ran");
         Files.copy(worker, saved, StandardCopyOption.COPY_ATTRIBUTES);
         try {
-            Path fake = Files.writeString(worker.resolveSibling("fake.tmp"),
-                    "#!/bin/sh\ntouch '" + marker + "'\n");
+            Path fake = Files.writeString(worker.resolveSibling("fake.tmp"), "#!/bin/sh\ntouch '" + marker + "'\n");
             Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("r-x------"));
-            Files.move(fake, worker, StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-            SandboxException e = assertThrows(SandboxException.class,
-                    () -> Sandbox.builder().build());
+            Files.move(fake, worker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            SandboxException e =
+                    assertThrows(SandboxException.class, () -> Sandbox.builder().build());
             assertTrue(e.getMessage().contains("modified"), e.getMessage());
             assertFalse(Files.exists(marker), "the replaced worker was run");
         } finally {
-            Files.copy(saved, worker, StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(saved, worker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
         }
         assertEquals(worker.toString(), WorkerBinary.get().verifiedPath());
         try (Sandbox s = Sandbox.builder().build()) {

@@ -10,13 +10,16 @@ import java.util.stream.Collectors;
 public final class WorkerProcesses {
     private static final String NAME = "objcap-worker";
 
-    private WorkerProcesses() {
-    }
+    private WorkerProcesses() {}
 
     /** The pids of this JVM's children named objcap-worker, running or not yet reaped. */
     public static List<Long> pids() {
-        return ProcessHandle.current().children().map(ProcessHandle::pid)
-                .filter(WorkerProcesses::isWorker).sorted().collect(Collectors.toList());
+        return ProcessHandle.current()
+                .children()
+                .map(ProcessHandle::pid)
+                .filter(WorkerProcesses::isWorker)
+                .sorted()
+                .collect(Collectors.toList());
     }
 
     /**

@@ -18,6 +18,7 @@ import java.util.logging.Logger;
 final class CliLogging implements AutoCloseable {
     /** Held, because java.util.logging keeps loggers only weakly. */
     private final Logger logger = Logger.getLogger("org.objcap");
+
     private final Level level;
     private final boolean useParentHandlers;
     private Handler handler;
@@ -56,7 +57,8 @@ final class CliLogging implements AutoCloseable {
 
         @Override
         public void publish(LogRecord record) {
-            String message = record.getParameters() == null ? record.getMessage()
+            String message = record.getParameters() == null
+                    ? record.getMessage()
                     : MessageFormat.format(record.getMessage(), record.getParameters());
             err.println("objcap: " + message);
         }

@@ -9,8 +9,7 @@ import org.objcap.SandboxException;
 
 /** What the commands print when sandboxed code fails, and the status that follows. */
 final class Failures {
-    private Failures() {
-    }
+    private Failures() {}
 
     /**
      * Prints a failure as the commands show it: a Python traceback, or one
@@ -77,12 +76,31 @@ final class Failures {
         String name;
         String option;
         switch (limit) {
-            case TIME: name = "time limit"; option = "--timeout"; break;
-            case CPU: name = "CPU time limit"; option = "--cpu"; break;
-            case MEMORY: name = "memory limit"; option = "--memory"; break;
-            case OUTPUT: name = "output limit"; option = "--max-output"; break;
-            case RESULT: name = "result size limit"; option = "--max-result"; break;
-            case RECURSION: default: name = "recursion limit"; option = "--recursion"; break;
+            case TIME:
+                name = "time limit";
+                option = "--timeout";
+                break;
+            case CPU:
+                name = "CPU time limit";
+                option = "--cpu";
+                break;
+            case MEMORY:
+                name = "memory limit";
+                option = "--memory";
+                break;
+            case OUTPUT:
+                name = "output limit";
+                option = "--max-output";
+                break;
+            case RESULT:
+                name = "result size limit";
+                option = "--max-result";
+                break;
+            case RECURSION:
+            default:
+                name = "recursion limit";
+                option = "--recursion";
+                break;
         }
         // One line, however long the text a RecursionError carries.
         String message = e.getMessage().replace('\n', ' ');

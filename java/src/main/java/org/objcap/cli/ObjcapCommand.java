@@ -38,16 +38,19 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * 3 a limit was hit, 4 the sandbox crashed or the engine failed; a script's
  * {@code sys.exit(n)} exits with n, as in Python.
  */
-@Command(name = "objcap", mixinStandardHelpOptions = true,
+@Command(
+        name = "objcap",
+        mixinStandardHelpOptions = true,
         versionProvider = ObjcapCommand.Version.class,
-        description = "Runs Python code in an objcap sandbox: only the authority you grant, "
-                + "within limits.",
+        description = "Runs Python code in an objcap sandbox: only the authority you grant, " + "within limits.",
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nExamples:%n",
-        footer = {"  objcap run examples/hello.py",
+        footer = {
+            "  objcap run examples/hello.py",
             "  objcap run --timeout 2 --memory 64 script.py",
             "  objcap repl",
-            "  objcap run --help     (every option, with its default)"},
+            "  objcap run --help     (every option, with its default)"
+        },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
@@ -55,7 +58,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "2:usage or policy error",
             "3:a limit was hit",
             "4:the sandbox crashed or the engine failed",
-            "n:the script called sys.exit(n)"})
+            "n:the script called sys.exit(n)"
+        })
 public final class ObjcapCommand implements Callable<Integer> {
     /** Exit status: success. */
     public static final int OK = 0;
@@ -131,8 +135,7 @@ public final class ObjcapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        err.println("objcap: missing command (try: objcap run SCRIPT.py, objcap repl, or"
-                + " objcap --help)");
+        err.println("objcap: missing command (try: objcap run SCRIPT.py, objcap repl, or" + " objcap --help)");
         return USAGE;
     }
 
@@ -158,7 +161,8 @@ public final class ObjcapCommand implements Callable<Integer> {
         String help = ". See " + command + " --help.";
         if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
             String arg = u.getUnmatched().get(0);
-            String guess = u.getSuggestions().isEmpty() ? null
+            String guess = u.getSuggestions().isEmpty()
+                    ? null
                     : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
             if (arg.startsWith("-") && arg.length() > 1) {
                 return command + ": unknown option " + arg + (guess != null ? guess : help);
@@ -172,19 +176,15 @@ public final class ObjcapCommand implements Callable<Integer> {
         if (e instanceof MissingParameterException m && !m.getMissing().isEmpty()) {
             ArgSpec missing = m.getMissing().get(0);
             if (missing instanceof OptionSpec option) {
-                return command + ": " + option.longestName() + " needs a value ("
-                        + option.paramLabel() + ")" + help;
+                return command + ": " + option.longestName() + " needs a value (" + option.paramLabel() + ")" + help;
             }
             return command + ": which script? Give a .py file, or - for standard input" + help;
         }
-        if (e.getArgSpec() instanceof OptionSpec option
-                && e.getCause() instanceof TypeConversionException conversion) {
-            return command + ": " + option.longestName() + " " + e.getValue() + ": "
-                    + conversion.getMessage() + help;
+        if (e.getArgSpec() instanceof OptionSpec option && e.getCause() instanceof TypeConversionException conversion) {
+            return command + ": " + option.longestName() + " " + e.getValue() + ": " + conversion.getMessage() + help;
         }
         String message = e.getMessage();
-        return command + ": " + Character.toLowerCase(message.charAt(0)) + message.substring(1)
-                + help;
+        return command + ": " + Character.toLowerCase(message.charAt(0)) + message.substring(1) + help;
     }
 
     /** Reports the versions of the tool, of the embedded CPython and of Java. */
@@ -197,9 +197,11 @@ public final class ObjcapCommand implements Callable<Integer> {
             } catch (SandboxException e) {
                 engine = "unavailable: " + e.getMessage();
             }
-            return new String[] {"objcap " + engine,
-                "Java " + System.getProperty("java.version") + " on "
-                        + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+            return new String[] {
+                "objcap " + engine,
+                "Java " + System.getProperty("java.version") + " on " + System.getProperty("os.name") + " "
+                        + System.getProperty("os.arch")
+            };
         }
     }
 }

@@ -29,9 +29,11 @@ import org.objcap.internal.NativeEngine;
 final class Repl {
     /** The file name of the console's helper, whose frames the user never sees. */
     private static final String HELPERS_FILE = "<objcap>";
+
     private static final String HELPERS = readHelpers();
     /** push() results that are not exit statuses. */
     private static final int MORE = -2;
+
     private static final int DONE = -1;
 
     private final SandboxOptions options;
@@ -140,7 +142,8 @@ final class Repl {
 
     private String banner() {
         String where = sandbox.isolation().processIsolated()
-                ? "sandboxed in a worker process" : "sandboxed in this JVM (--in-process)";
+                ? "sandboxed in a worker process"
+                : "sandboxed in this JVM (--in-process)";
         String version;
         try {
             version = NativeEngine.version();
@@ -157,12 +160,14 @@ final class Repl {
      */
     private static PythonException clean(PythonException e, String source) {
         List<PythonFrame> frames = e.getPythonTraceback().stream()
-                .filter(f -> !HELPERS_FILE.equals(f.file())).collect(Collectors.toList());
+                .filter(f -> !HELPERS_FILE.equals(f.file()))
+                .collect(Collectors.toList());
         if (e instanceof PythonSyntaxException s) {
-            String text = s.getText() != null || s.getLine() < 1 ? s.getText()
+            String text = s.getText() != null || s.getLine() < 1
+                    ? s.getText()
                     : source.lines().skip(s.getLine() - 1L).findFirst().orElse(null);
-            return new PythonSyntaxException(s.getPythonType(), s.getPythonMessage(), frames,
-                    s.getFileName(), s.getLine(), s.getColumn(), text);
+            return new PythonSyntaxException(
+                    s.getPythonType(), s.getPythonMessage(), frames, s.getFileName(), s.getLine(), s.getColumn(), text);
         }
         return new PythonException(e.getPythonType(), e.getPythonMessage(), frames);
     }

@@ -12,20 +12,25 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code objcap repl [OPTIONS]}: an interactive console in a sandbox. */
-@Command(name = "repl", mixinStandardHelpOptions = true,
+@Command(
+        name = "repl",
+        mixinStandardHelpOptions = true,
         versionProvider = ObjcapCommand.Version.class,
-        description = {"Starts an interactive Python console in a sandbox.",
+        description = {
+            "Starts an interactive Python console in a sandbox.",
             "Expressions print their repr; errors, syntax errors and limits are reported and "
                     + "the console goes on (a sandbox that a limit or a crash closed is replaced "
-                    + "by a new, empty one). Ctrl-D exits with status 0, sys.exit(n) with n."},
+                    + "by a new, empty one). Ctrl-D exits with status 0, sys.exit(n) with n."
+        },
         footerHeading = "%nExamples:%n",
-        footer = {"  objcap repl",
-            "  objcap repl --in-process --timeout 5 --allow-module shlex"})
+        footer = {"  objcap repl", "  objcap repl --in-process --timeout 5 --allow-module shlex"})
 final class ReplCommand implements Callable<Integer> {
     @Mixin
     SandboxOptions options;
 
-    @Option(names = {"-q", "--quiet"}, description = "Do not print the banner.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Do not print the banner.")
     boolean quiet;
 
     private final InputStream in;

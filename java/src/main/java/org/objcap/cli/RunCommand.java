@@ -21,20 +21,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code objcap run [OPTIONS] SCRIPT.py|-}. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         versionProvider = ObjcapCommand.Version.class,
         description = "Runs a Python script in a sandbox.",
         footerHeading = "%nExamples:%n",
-        footer = {"  objcap run examples/hello.py",
+        footer = {
+            "  objcap run examples/hello.py",
             "  objcap run --timeout 2 --memory 64 --allow-module shlex script.py",
             "  objcap run @policy.txt script.py      (options read from policy.txt)",
-            "  echo 'print(6 * 7)' | objcap run -"})
+            "  echo 'print(6 * 7)' | objcap run -"
+        })
 final class RunCommand implements Callable<Integer> {
     @Mixin
     SandboxOptions options;
 
-    @Parameters(index = "0", paramLabel = "SCRIPT",
-            description = "The script to run (UTF-8), or - for standard input.")
+    @Parameters(index = "0", paramLabel = "SCRIPT", description = "The script to run (UTF-8), or - for standard input.")
     String script;
 
     private final InputStream in;
@@ -93,10 +96,12 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static String decode(byte[] bytes) throws CharacterCodingException {
-        String text = StandardCharsets.UTF_8.newDecoder()
+        String text = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(bytes)).toString();
+                .decode(ByteBuffer.wrap(bytes))
+                .toString();
         // Editors may save a byte order mark, which is not Python source.
         return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }

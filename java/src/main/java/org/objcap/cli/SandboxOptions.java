@@ -24,43 +24,59 @@ import picocli.CommandLine.TypeConversionException;
  */
 final class SandboxOptions {
     /** How the engine names a dangerous module it refused to whitelist. */
-    private static final Pattern DANGEROUS =
-            Pattern.compile("module '([^']+)' gives authority away");
+    private static final Pattern DANGEROUS = Pattern.compile("module '([^']+)' gives authority away");
 
-    @Option(names = "--in-process",
+    @Option(
+            names = "--in-process",
             description = "Run the interpreter inside this JVM instead of in a confined "
                     + "worker process (faster to start; a crash takes the JVM down, so "
                     + "only for code that is fallible, not malicious).")
     boolean inProcess;
 
-    @Option(names = "--allow-weaker-isolation",
-            description = "Run the worker process even if the kernel lacks seccomp or "
-                    + "Landlock (else that is refused).")
+    @Option(
+            names = "--allow-weaker-isolation",
+            description =
+                    "Run the worker process even if the kernel lacks seccomp or " + "Landlock (else that is refused).")
     boolean allowWeakerIsolation;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", converter = Seconds.class,
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            converter = Seconds.class,
             defaultValue = "" + Sandbox.DEFAULT_TIMEOUT_SECONDS,
             description = "Stop the code after this many seconds of wall-clock time "
                     + "(default: ${DEFAULT-VALUE}; 0: no limit).")
     double timeoutSeconds;
 
-    @Option(names = "--cpu", paramLabel = "SECONDS", converter = Seconds.class,
+    @Option(
+            names = "--cpu",
+            paramLabel = "SECONDS",
+            converter = Seconds.class,
             defaultValue = "" + Sandbox.DEFAULT_CPU_TIME_SECONDS,
-            description = "Stop the code after this many seconds of CPU time "
-                    + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+            description =
+                    "Stop the code after this many seconds of CPU time " + "(default: ${DEFAULT-VALUE}; 0: no limit).")
     double cpuSeconds;
 
-    @Option(names = "--memory", paramLabel = "MB", converter = Amount.class,
-            description = "Let the code hold at most this many MiB of memory "
-                    + "(default: ${DEFAULT-VALUE}; 0: no limit).")
+    @Option(
+            names = "--memory",
+            paramLabel = "MB",
+            converter = Amount.class,
+            description =
+                    "Let the code hold at most this many MiB of memory " + "(default: ${DEFAULT-VALUE}; 0: no limit).")
     long memoryMegabytes = Sandbox.DEFAULT_MEMORY_LIMIT >> 20;
 
-    @Option(names = "--max-output", paramLabel = "KB", converter = Amount.class,
+    @Option(
+            names = "--max-output",
+            paramLabel = "KB",
+            converter = Amount.class,
             description = "Cut the output (stdout and stderr together) after this many KiB "
                     + "and stop the code (default: ${DEFAULT-VALUE}; 0: no limit).")
     long maxOutputKilobytes = Sandbox.DEFAULT_MAX_OUTPUT >> 10;
 
-    @Option(names = "--max-result", paramLabel = "KB", converter = Amount.class,
+    @Option(
+            names = "--max-result",
+            paramLabel = "KB",
+            converter = Amount.class,
             description = "Refuse a value larger than this many KiB (encoded) out of the "
                     + "sandbox (default: ${DEFAULT-VALUE}; 0: no limit).")
     long maxResultKilobytes = Sandbox.DEFAULT_MAX_RESULT >> 10;
@@ -68,31 +84,42 @@ final class SandboxOptions {
     /** What the sandbox wrote in its current call, against --max-output (set by build). */
     private OutputMeter meter = new OutputMeter(0);
 
-    @Option(names = "--recursion", paramLabel = "N", converter = Recursion.class,
+    @Option(
+            names = "--recursion",
+            paramLabel = "N",
+            converter = Recursion.class,
             description = "Python's recursion limit, 50 to 100000 (default: ${DEFAULT-VALUE}).")
     int recursionLimit = Sandbox.DEFAULT_RECURSION_LIMIT;
 
-    @Option(names = "--allow-module", paramLabel = "NAME",
+    @Option(
+            names = "--allow-module",
+            paramLabel = "NAME",
             description = "Let the code import this module too (repeatable). Modules "
                     + "that give authority away wholesale (os, sys, ...) are refused.")
     List<String> allowModules = new ArrayList<>();
 
-    @Option(names = "--module-path", paramLabel = "DIR",
-            description = "Let the code import the .py modules and packages in this "
-                    + "directory (repeatable).")
+    @Option(
+            names = "--module-path",
+            paramLabel = "DIR",
+            description = "Let the code import the .py modules and packages in this " + "directory (repeatable).")
     List<String> modulePaths = new ArrayList<>();
 
-    @Option(names = "--read", paramLabel = "NAME=DIR",
+    @Option(
+            names = "--read",
+            paramLabel = "NAME=DIR",
             description = "Give the code the directory DIR, read-only, as the object NAME "
                     + "(NAME.open(path), NAME.listdir(), ...; repeatable).")
     List<String> readGrants = new ArrayList<>();
 
-    @Option(names = "--write", paramLabel = "NAME=DIR",
+    @Option(
+            names = "--write",
+            paramLabel = "NAME=DIR",
             description = "Give the code the directory DIR, read-write, as the object NAME "
                     + "(also NAME.open(path, 'w'), mkdir, remove, rename; repeatable).")
     List<String> writeGrants = new ArrayList<>();
 
-    @Option(names = {"-v", "--verbose"},
+    @Option(
+            names = {"-v", "--verbose"},
             description = "Log start-up, each refusal, limits and crashes to stderr.")
     boolean verbose;
 
@@ -108,10 +135,8 @@ final class SandboxOptions {
      * @throws org.objcap.SandboxException if the sandbox cannot be made
      */
     Sandbox build(OutputStream out, OutputStream err) throws UsageException {
-        meter = new OutputMeter(maxOutputKilobytes > Long.MAX_VALUE >> 10
-                ? Long.MAX_VALUE : maxOutputKilobytes << 10);
-        Sandbox.Builder builder = Sandbox.builder().stdout(meter.meter(out))
-                .stderr(meter.meter(err));
+        meter = new OutputMeter(maxOutputKilobytes > Long.MAX_VALUE >> 10 ? Long.MAX_VALUE : maxOutputKilobytes << 10);
+        Sandbox.Builder builder = Sandbox.builder().stdout(meter.meter(out)).stderr(meter.meter(err));
         if (inProcess) {
             builder.inProcess();
         }
@@ -144,20 +169,18 @@ final class SandboxOptions {
         if (memoryMegabytes == 0) {
             builder.unlimitedMemory();
         } else {
-            builder.memoryLimit(memoryMegabytes > Long.MAX_VALUE >> 20
-                    ? Long.MAX_VALUE : memoryMegabytes << 20);
+            builder.memoryLimit(memoryMegabytes > Long.MAX_VALUE >> 20 ? Long.MAX_VALUE : memoryMegabytes << 20);
         }
         if (maxOutputKilobytes == 0) {
             builder.unlimitedOutput();
         } else {
-            builder.maxOutput(maxOutputKilobytes > Long.MAX_VALUE >> 10
-                    ? Long.MAX_VALUE : maxOutputKilobytes << 10);
+            builder.maxOutput(maxOutputKilobytes > Long.MAX_VALUE >> 10 ? Long.MAX_VALUE : maxOutputKilobytes << 10);
         }
         if (maxResultKilobytes == 0) {
             builder.unlimitedResultSize();
         } else {
-            builder.maxResultSize(maxResultKilobytes > Long.MAX_VALUE >> 10
-                    ? Long.MAX_VALUE : maxResultKilobytes << 10);
+            builder.maxResultSize(
+                    maxResultKilobytes > Long.MAX_VALUE >> 10 ? Long.MAX_VALUE : maxResultKilobytes << 10);
         }
         builder.recursionLimit(recursionLimit);
     }
@@ -175,33 +198,30 @@ final class SandboxOptions {
             try {
                 builder.allowModule(name);
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--allow-module " + name + ": " + e.getMessage()
-                        + " (check the name)");
+                throw new UsageException("--allow-module " + name + ": " + e.getMessage() + " (check the name)");
             }
         }
     }
 
     /** Adds --read and --write: NAME=DIR, each a directory capability. */
-    private static void addGrants(Sandbox.Builder builder, String flag, List<String> grants,
-            Access access) throws UsageException {
+    private static void addGrants(Sandbox.Builder builder, String flag, List<String> grants, Access access)
+            throws UsageException {
         for (String grant : grants) {
             int eq = grant.indexOf('=');
             if (eq <= 0 || eq == grant.length() - 1) {
-                throw new UsageException(flag + " " + grant + ": expected NAME=DIR, e.g. "
-                        + flag + " data=./input");
+                throw new UsageException(flag + " " + grant + ": expected NAME=DIR, e.g. " + flag + " data=./input");
             }
             String name = grant.substring(0, eq);
             String dir = grant.substring(eq + 1);
             if (!name.matches("[A-Za-z_][A-Za-z0-9_]*") || name.startsWith("__")) {
-                throw new UsageException(flag + " " + grant + ": " + name
-                        + " is not a usable Python name (letters, digits, _)");
+                throw new UsageException(
+                        flag + " " + grant + ": " + name + " is not a usable Python name (letters, digits, _)");
             }
             Capability directory;
             try {
                 directory = Capabilities.directory(Path.of(dir), access);
             } catch (IllegalArgumentException e) { // also InvalidPathException
-                throw new UsageException(flag + " " + grant + ": " + dir
-                        + " is not an existing directory");
+                throw new UsageException(flag + " " + grant + ": " + dir + " is not an existing directory");
             }
             try {
                 builder.grant(name, directory);
@@ -230,8 +250,7 @@ final class SandboxOptions {
      * {@code value} parsed, if it parses and is accepted; else the hint,
      * which says what to give.
      */
-    private static <T> T parsed(String value, Function<String, T> parse, Predicate<T> accepted,
-            String hint) {
+    private static <T> T parsed(String value, Function<String, T> parse, Predicate<T> accepted, String hint) {
         try {
             T parsed = parse.apply(value);
             if (accepted.test(parsed)) {
@@ -247,7 +266,10 @@ final class SandboxOptions {
     static final class Seconds implements ITypeConverter<Double> {
         @Override
         public Double convert(String value) {
-            return parsed(value, Double::parseDouble, s -> s >= 0 && !s.isInfinite(), // NaN fails too
+            return parsed(
+                    value,
+                    Double::parseDouble,
+                    s -> s >= 0 && !s.isInfinite(), // NaN fails too
                     "give a number of seconds, 0 or more (0: no limit)");
         }
     }
@@ -256,8 +278,7 @@ final class SandboxOptions {
     static final class Amount implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            return parsed(value, Long::parseLong, a -> a >= 0,
-                    "give a whole number, 0 or more (0: no limit)");
+            return parsed(value, Long::parseLong, a -> a >= 0, "give a whole number, 0 or more (0: no limit)");
         }
     }
 
@@ -265,8 +286,8 @@ final class SandboxOptions {
     static final class Recursion implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            return parsed(value, Integer::parseInt, n -> n >= 50 && n <= 100_000,
-                    "give a whole number from 50 to 100000");
+            return parsed(
+                    value, Integer::parseInt, n -> n >= 50 && n <= 100_000, "give a whole number from 50 to 100000");
         }
     }
 }

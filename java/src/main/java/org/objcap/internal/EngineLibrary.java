@@ -25,8 +25,7 @@ import org.objcap.SandboxException;
  * carries it under {@code linux-x86-64/}).
  */
 public final class EngineLibrary {
-    private EngineLibrary() {
-    }
+    private EngineLibrary() {}
 
     /** The C functions, one to one. Public because JNA proxies it. */
     public interface Lib extends Library {
@@ -59,8 +58,13 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_sandbox_create(Pointer options, long optionsLen, OutputCallback onOutput,
-                Pointer user, LongByReference sandbox, PointerByReference out,
+        int objcap_sandbox_create(
+                Pointer options,
+                long optionsLen,
+                OutputCallback onOutput,
+                Pointer user,
+                LongByReference sandbox,
+                PointerByReference out,
                 LongByReference outLen);
 
         /**
@@ -83,8 +87,14 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_exec(long sandbox, Pointer source, long sourceLen, Pointer filename,
-                long filenameLen, PointerByReference out, LongByReference outLen);
+        int objcap_exec(
+                long sandbox,
+                Pointer source,
+                long sourceLen,
+                Pointer filename,
+                long filenameLen,
+                PointerByReference out,
+                LongByReference outLen);
 
         /**
          * {@code objcap_eval}.
@@ -96,8 +106,7 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_eval(long sandbox, Pointer expression, long len, PointerByReference out,
-                LongByReference outLen);
+        int objcap_eval(long sandbox, Pointer expression, long len, PointerByReference out, LongByReference outLen);
 
         /**
          * {@code objcap_call}.
@@ -111,8 +120,14 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_call(long sandbox, Pointer name, long nameLen, Pointer args, long argsLen,
-                PointerByReference out, LongByReference outLen);
+        int objcap_call(
+                long sandbox,
+                Pointer name,
+                long nameLen,
+                Pointer args,
+                long argsLen,
+                PointerByReference out,
+                LongByReference outLen);
 
         /**
          * {@code objcap_set}.
@@ -126,8 +141,14 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_set(long sandbox, Pointer name, long nameLen, Pointer value, long valueLen,
-                PointerByReference out, LongByReference outLen);
+        int objcap_set(
+                long sandbox,
+                Pointer name,
+                long nameLen,
+                Pointer value,
+                long valueLen,
+                PointerByReference out,
+                LongByReference outLen);
 
         /**
          * {@code objcap_get}.
@@ -139,8 +160,7 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_get(long sandbox, Pointer name, long nameLen, PointerByReference out,
-                LongByReference outLen);
+        int objcap_get(long sandbox, Pointer name, long nameLen, PointerByReference out, LongByReference outLen);
 
         /**
          * {@code objcap_release}.
@@ -222,8 +242,15 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_grant_directory(long sandbox, Pointer name, long nameLen, Pointer path,
-                long pathLen, int access, LongByReference grant, PointerByReference out,
+        int objcap_grant_directory(
+                long sandbox,
+                Pointer name,
+                long nameLen,
+                Pointer path,
+                long pathLen,
+                int access,
+                LongByReference grant,
+                PointerByReference out,
                 LongByReference outLen);
 
         /**
@@ -238,8 +265,14 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_grant_function(long sandbox, Pointer name, long nameLen, long function,
-                LongByReference grant, PointerByReference out, LongByReference outLen);
+        int objcap_grant_function(
+                long sandbox,
+                Pointer name,
+                long nameLen,
+                long function,
+                LongByReference grant,
+                PointerByReference out,
+                LongByReference outLen);
 
         /**
          * {@code objcap_grant_value}.
@@ -254,8 +287,14 @@ public final class EngineLibrary {
          * @param outLen its length
          * @return the status
          */
-        int objcap_grant_value(long sandbox, Pointer name, long nameLen, Pointer value,
-                long valueLen, LongByReference grant, PointerByReference out,
+        int objcap_grant_value(
+                long sandbox,
+                Pointer name,
+                long nameLen,
+                Pointer value,
+                long valueLen,
+                LongByReference grant,
+                PointerByReference out,
                 LongByReference outLen);
 
         /**
@@ -315,8 +354,8 @@ public final class EngineLibrary {
                 if (Holder.LIB != null) {
                     // The very library the interface mapping loaded (from the
                     // jar it may be an extracted copy): one engine, one registry.
-                    NativeLibrary loaded = ((Library.Handler) Proxy.getInvocationHandler(
-                            Holder.LIB)).getNativeLibrary();
+                    NativeLibrary loaded =
+                            ((Library.Handler) Proxy.getInvocationHandler(Holder.LIB)).getNativeLibrary();
                     Native.register(Direct.class, loaded);
                     ready = true;
                 }
@@ -326,11 +365,10 @@ public final class EngineLibrary {
             READY = ready;
         }
 
-        static native int objcap_call(long sandbox, byte[] name, long nameLen, byte[] args,
-                long argsLen, long[] out, long[] outLen);
+        static native int objcap_call(
+                long sandbox, byte[] name, long nameLen, byte[] args, long argsLen, long[] out, long[] outLen);
 
-        static native int objcap_eval(long sandbox, byte[] expression, long len, long[] out,
-                long[] outLen);
+        static native int objcap_eval(long sandbox, byte[] expression, long len, long[] out, long[] outLen);
 
         static native void objcap_free(long buffer);
 
@@ -341,8 +379,7 @@ public final class EngineLibrary {
             }
             try {
                 if (len < 0 || len > Integer.MAX_VALUE - 8) {
-                    throw new SandboxException("the engine returned a buffer of " + len
-                            + " bytes");
+                    throw new SandboxException("the engine returned a buffer of " + len + " bytes");
                 }
                 return new Pointer(address).getByteArray(0, (int) len);
             } finally {
@@ -373,8 +410,9 @@ public final class EngineLibrary {
 
     static Lib lib() {
         if (Holder.LIB == null) {
-            throw new SandboxException("cannot load the objcap native library (libobjcap.so): "
-                    + Holder.FAILURE.getMessage(), Holder.FAILURE);
+            throw new SandboxException(
+                    "cannot load the objcap native library (libobjcap.so): " + Holder.FAILURE.getMessage(),
+                    Holder.FAILURE);
         }
         return Holder.LIB;
     }

@@ -55,8 +55,7 @@ public final class ErrorDecoder {
     /** The Python exception that an uncaught recursion past the limit raises. */
     private static final String RECURSION_ERROR = "RecursionError";
 
-    private ErrorDecoder() {
-    }
+    private ErrorDecoder() {}
 
     /**
      * Builds the exception for a failed call.
@@ -84,8 +83,7 @@ public final class ErrorDecoder {
      *     unit, 0 if none or not known
      * @return the exception to throw
      */
-    public static RuntimeException toException(int status, byte[] data,
-            ToLongFunction<Limit> configured) {
+    public static RuntimeException toException(int status, byte[] data, ToLongFunction<Limit> configured) {
         Map<?, ?> error = decodeMap(data);
         String type = cut(string(error.get("type"), null), MAX_NAME);
         String message = cut(string(error.get("message"), ""), MAX_MESSAGE);
@@ -95,15 +93,13 @@ public final class ErrorDecoder {
             case VALUE:
                 return new IllegalArgumentException(orDefault(message, status));
             case STATE:
-                return new IllegalStateException(closed
-                        ? "sandbox is closed: " + orDefault(message, status)
-                        : orDefault(message, status));
+                return new IllegalStateException(
+                        closed ? "sandbox is closed: " + orDefault(message, status) : orDefault(message, status));
             case PYTHON:
                 PythonException python = pythonException(type, message, error);
-                if (RECURSION_ERROR.equals(python.getPythonType())
-                        && !(python instanceof PythonSyntaxException)) {
-                    return new LimitExceededException(Limit.RECURSION,
-                            configured.applyAsLong(Limit.RECURSION), false, null, python);
+                if (RECURSION_ERROR.equals(python.getPythonType()) && !(python instanceof PythonSyntaxException)) {
+                    return new LimitExceededException(
+                            Limit.RECURSION, configured.applyAsLong(Limit.RECURSION), false, null, python);
                 }
                 return python;
             case LIMIT:
@@ -111,8 +107,7 @@ public final class ErrorDecoder {
                 // Name a limit this version does not know, since getLimit() cannot.
                 String suffix = limit == null && type != null ? " (" + type + ")" : "";
                 long value = limit == null ? 0 : configured.applyAsLong(limit);
-                return new LimitExceededException(limit, value, closed,
-                        orDefault(message, status) + suffix, null);
+                return new LimitExceededException(limit, value, closed, orDefault(message, status) + suffix, null);
             case CRASHED:
                 return new SandboxCrashedException(orDefault(message, status));
             default:
@@ -141,16 +136,26 @@ public final class ErrorDecoder {
      */
     public static String describe(int status) {
         switch (status) {
-            case OK: return "ok";
-            case ARGUMENT: return "bad argument";
-            case STATE: return "bad sandbox state";
-            case PYTHON: return "Python raised an exception";
-            case VALUE: return "value cannot be converted";
-            case LIMIT: return "limit exceeded";
-            case CRASHED: return "sandbox crashed";
-            case RUNTIME: return "CPython runtime error";
-            case NOMEM: return "out of memory";
-            default: return "unknown engine status " + status;
+            case OK:
+                return "ok";
+            case ARGUMENT:
+                return "bad argument";
+            case STATE:
+                return "bad sandbox state";
+            case PYTHON:
+                return "Python raised an exception";
+            case VALUE:
+                return "value cannot be converted";
+            case LIMIT:
+                return "limit exceeded";
+            case CRASHED:
+                return "sandbox crashed";
+            case RUNTIME:
+                return "CPython runtime error";
+            case NOMEM:
+                return "out of memory";
+            default:
+                return "unknown engine status " + status;
         }
     }
 
@@ -176,8 +181,13 @@ public final class ErrorDecoder {
         List<PythonFrame> frames = frames(error.get("traceback"));
         Object syntax = error.get("syntax");
         if (syntax instanceof List<?> s) {
-            return new PythonSyntaxException(pythonType, message, frames,
-                    cut(string(at(s, 0), null), MAX_NAME), integer(at(s, 1)), integer(at(s, 2)),
+            return new PythonSyntaxException(
+                    pythonType,
+                    message,
+                    frames,
+                    cut(string(at(s, 0), null), MAX_NAME),
+                    integer(at(s, 1)),
+                    integer(at(s, 2)),
                     cut(string(at(s, 3), null), MAX_MESSAGE));
         }
         return new PythonException(pythonType, message, frames);
@@ -187,11 +197,12 @@ public final class ErrorDecoder {
         List<PythonFrame> frames = new ArrayList<>();
         if (traceback instanceof List<?> entries) {
             // The innermost frames, as the engine keeps them.
-            for (Object entry : entries.subList(Math.max(0, entries.size() - MAX_FRAMES),
-                    entries.size())) {
+            for (Object entry : entries.subList(Math.max(0, entries.size() - MAX_FRAMES), entries.size())) {
                 if (entry instanceof List<?> f) {
-                    frames.add(new PythonFrame(cut(string(at(f, 0), "?"), MAX_NAME),
-                            integer(at(f, 1)), cut(string(at(f, 2), "?"), MAX_NAME),
+                    frames.add(new PythonFrame(
+                            cut(string(at(f, 0), "?"), MAX_NAME),
+                            integer(at(f, 1)),
+                            cut(string(at(f, 2), "?"), MAX_NAME),
                             cut(string(at(f, 3), null), MAX_NAME)));
                 }
             }
@@ -205,9 +216,12 @@ public final class ErrorDecoder {
         }
         String t = type.toUpperCase(Locale.ROOT);
         switch (t) {
-            case "RECURSIONERROR": return Limit.RECURSION;
-            case "MEMORYERROR": return Limit.MEMORY;
-            case "TIMEOUTERROR": return Limit.TIME;
+            case "RECURSIONERROR":
+                return Limit.RECURSION;
+            case "MEMORYERROR":
+                return Limit.MEMORY;
+            case "TIMEOUTERROR":
+                return Limit.TIME;
             default:
                 for (Limit l : Limit.values()) {
                     if (l.name().equals(t)) {

@@ -60,14 +60,12 @@ public final class NativeEngine {
         // Daemon: an engine thread must not keep the JVM alive. No detach:
         // the engine thread calls back often, and attaching each time is
         // slow; JNA detaches it when the thread ends.
-        Native.setCallbackThreadInitializer(CALLBACK,
-                new CallbackThreadInitializer(true, false, "objcap-sandbox"));
+        Native.setCallbackThreadInitializer(CALLBACK, new CallbackThreadInitializer(true, false, "objcap-sandbox"));
     }
 
     private static Result runtime; // guarded by NativeEngine.class
 
-    private NativeEngine() {
-    }
+    private NativeEngine() {}
 
     /**
      * What a native call returned.
@@ -108,7 +106,8 @@ public final class NativeEngine {
                 if (sink == null) {
                     return;
                 }
-                byte[] bytes = data == null || len <= 0 ? new byte[0]
+                byte[] bytes = data == null || len <= 0
+                        ? new byte[0]
                         : data.getByteArray(0, (int) Math.min(len, Integer.MAX_VALUE));
                 sink.write(stream, bytes);
             } catch (RuntimeException e) {
@@ -139,8 +138,10 @@ public final class NativeEngine {
             LongByReference outLen = new LongByReference();
             int status = lib().objcap_runtime_start(null, out, outLen);
             runtime = new Result(status, take(out, outLen));
-            LOGGER.log(runtime.ok() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
-                    "embedded CPython {0}: objcap {1}", runtime.ok() ? "started" : "failed to start",
+            LOGGER.log(
+                    runtime.ok() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                    "embedded CPython {0}: objcap {1}",
+                    runtime.ok() ? "started" : "failed to start",
                     version());
         }
         return runtime;
@@ -170,9 +171,14 @@ public final class NativeEngine {
         LongByReference id = new LongByReference();
         boolean created = false;
         try (Memory opts = copy(options)) {
-            int status = lib().objcap_sandbox_create(opts, options.length,
-                    sink == null ? null : CALLBACK, sink == null ? null : new Pointer(sinkId), id,
-                    out, outLen);
+            int status = lib().objcap_sandbox_create(
+                            opts,
+                            options.length,
+                            sink == null ? null : CALLBACK,
+                            sink == null ? null : new Pointer(sinkId),
+                            id,
+                            out,
+                            outLen);
             Result result = new Result(status, take(out, outLen));
             if (status == ErrorDecoder.OK) {
                 handle[0] = id.getValue();
@@ -217,9 +223,9 @@ public final class NativeEngine {
     public static Result exec(long sandbox, byte[] source, byte[] fileName) {
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
-        try (Memory src = copy(source); Memory file = copy(fileName)) {
-            int status = lib().objcap_exec(sandbox, src, source.length, file, fileName.length,
-                    out, outLen);
+        try (Memory src = copy(source);
+                Memory file = copy(fileName)) {
+            int status = lib().objcap_exec(sandbox, src, source.length, file, fileName.length, out, outLen);
             return new Result(status, take(out, outLen));
         }
     }
@@ -258,13 +264,13 @@ public final class NativeEngine {
         if (Direct.READY) {
             long[] out = new long[1];
             long[] outLen = new long[1];
-            int status = Direct.objcap_call(sandbox, name, name.length, args, args.length, out,
-                    outLen);
+            int status = Direct.objcap_call(sandbox, name, name.length, args, args.length, out, outLen);
             return new Result(status, Direct.take(out[0], outLen[0]));
         }
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
-        try (Memory n = copy(name); Memory a = copy(args)) {
+        try (Memory n = copy(name);
+                Memory a = copy(args)) {
             int status = lib().objcap_call(sandbox, n, name.length, a, args.length, out, outLen);
             return new Result(status, take(out, outLen));
         }
@@ -281,7 +287,8 @@ public final class NativeEngine {
     public static Result set(long sandbox, byte[] name, byte[] value) {
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
-        try (Memory n = copy(name); Memory v = copy(value)) {
+        try (Memory n = copy(name);
+                Memory v = copy(value)) {
             int status = lib().objcap_set(sandbox, n, name.length, v, value.length, out, outLen);
             return new Result(status, take(out, outLen));
         }

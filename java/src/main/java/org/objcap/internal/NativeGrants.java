@@ -35,12 +35,11 @@ public final class NativeGrants {
 
     static {
         // As the output callback's (NativeEngine): a daemon, not detached.
-        Native.setCallbackThreadInitializer(HOST_CALLBACK,
-                new CallbackThreadInitializer(true, false, "objcap-sandbox"));
+        Native.setCallbackThreadInitializer(
+                HOST_CALLBACK, new CallbackThreadInitializer(true, false, "objcap-sandbox"));
     }
 
-    private NativeGrants() {
-    }
+    private NativeGrants() {}
 
     /** Serves one sandbox's host functions. */
     @FunctionalInterface
@@ -109,14 +108,14 @@ public final class NativeGrants {
      * @param grant receives the grant's id
      * @return the result
      */
-    public static Result grantDirectory(long sandbox, byte[] name, byte[] path, boolean writable,
-            long[] grant) {
+    public static Result grantDirectory(long sandbox, byte[] name, byte[] path, boolean writable, long[] grant) {
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
         LongByReference id = new LongByReference();
-        try (Memory n = copy(name); Memory p = copy(path)) {
-            int status = lib().objcap_grant_directory(sandbox, n, name.length, p, path.length,
-                    writable ? 1 : 0, id, out, outLen);
+        try (Memory n = copy(name);
+                Memory p = copy(path)) {
+            int status = lib().objcap_grant_directory(
+                            sandbox, n, name.length, p, path.length, writable ? 1 : 0, id, out, outLen);
             grant[0] = id.getValue();
             return new Result(status, take(out, outLen));
         }
@@ -136,8 +135,7 @@ public final class NativeGrants {
         LongByReference outLen = new LongByReference();
         LongByReference id = new LongByReference();
         try (Memory n = copy(name)) {
-            int status = lib().objcap_grant_function(sandbox, n, name.length, function, id, out,
-                    outLen);
+            int status = lib().objcap_grant_function(sandbox, n, name.length, function, id, out, outLen);
             grant[0] = id.getValue();
             return new Result(status, take(out, outLen));
         }
@@ -156,9 +154,9 @@ public final class NativeGrants {
         PointerByReference out = new PointerByReference();
         LongByReference outLen = new LongByReference();
         LongByReference id = new LongByReference();
-        try (Memory n = copy(name); Memory v = copy(value)) {
-            int status = lib().objcap_grant_value(sandbox, n, name.length, v, value.length, id,
-                    out, outLen);
+        try (Memory n = copy(name);
+                Memory v = copy(value)) {
+            int status = lib().objcap_grant_value(sandbox, n, name.length, v, value.length, id, out, outLen);
             grant[0] = id.getValue();
             return new Result(status, take(out, outLen));
         }

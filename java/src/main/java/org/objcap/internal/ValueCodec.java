@@ -54,8 +54,7 @@ import org.objcap.SandboxException;
  */
 public final class ValueCodec {
     /** Most values are small: buffers start at 256 bytes, not the default 8 KiB. */
-    private static final MessagePack.PackerConfig SMALL_FIRST =
-            new MessagePack.PackerConfig().withBufferSize(256);
+    private static final MessagePack.PackerConfig SMALL_FIRST = new MessagePack.PackerConfig().withBufferSize(256);
 
     /**
      * Deepest container nesting accepted, in either direction: the engine's
@@ -63,6 +62,7 @@ public final class ValueCodec {
      * collections; decoding, a deeper value is a hostile worker's.
      */
     public static final int MAX_DEPTH = 32;
+
     static final int MAX_DECODED_DEPTH = MAX_DEPTH;
     /** How many values are decoded between two looks at the clock. */
     private static final int DEADLINE_STRIDE = 1 << 12;
@@ -179,8 +179,7 @@ public final class ValueCodec {
         private static final long serialVersionUID = 1L;
 
         TooLargeException() {
-            super("the value would take more of the host's memory than the sandbox's result "
-                    + "size limit");
+            super("the value would take more of the host's memory than the sandbox's result " + "size limit");
         }
     }
 
@@ -191,14 +190,14 @@ public final class ValueCodec {
      * only a worker that is no longer ours sends more; keep them in step.
      */
     private static final long HEAP_SLOT = 8;
-    private static final long HEAP_BOX = 24;          // Long, Double, BigInteger's header
-    private static final long HEAP_BIG = 48;          // a BigInteger's magnitude array
-    private static final long HEAP_STRING = 48;       // String and its array, plus 2 per byte
-    private static final long HEAP_ARRAY = 24;        // byte[] header
-    private static final long HEAP_LIST = 48;         // ArrayList and its array
-    private static final long HEAP_MAP = 160;         // DecodedMap and its LinkedHashMap
-    private static final long HEAP_ENTRY = 80;        // an entry, its key wrapper, a bucket
-    private static final long HEAP_REFERENCE = 320;   // PythonReference, its table entry, cleaner
+    private static final long HEAP_BOX = 24; // Long, Double, BigInteger's header
+    private static final long HEAP_BIG = 48; // a BigInteger's magnitude array
+    private static final long HEAP_STRING = 48; // String and its array, plus 2 per byte
+    private static final long HEAP_ARRAY = 24; // byte[] header
+    private static final long HEAP_LIST = 48; // ArrayList and its array
+    private static final long HEAP_MAP = 160; // DecodedMap and its LinkedHashMap
+    private static final long HEAP_ENTRY = 80; // an entry, its key wrapper, a bucket
+    private static final long HEAP_REFERENCE = 320; // PythonReference, its table entry, cleaner
 
     /** Thrown when decoding a value runs past the call's deadline. */
     public static final class DeadlinePassedException extends RuntimeException {
@@ -214,8 +213,7 @@ public final class ValueCodec {
             p.packNil();
         } else if (v instanceof Boolean b) {
             p.packBoolean(b);
-        } else if (v instanceof Long || v instanceof Integer || v instanceof Short
-                || v instanceof Byte) {
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
             p.packLong(((Number) v).longValue());
         } else if (v instanceof BigInteger big) {
             packBigInteger(p, big);
@@ -241,15 +239,14 @@ public final class ValueCodec {
         } else if (v.getClass().isArray()) {
             packArray(p, boxPrimitives(v), enter(depth));
         } else {
-            throw new IllegalArgumentException("cannot convert a " + v.getClass().getName()
-                    + " to a Python value");
+            throw new IllegalArgumentException(
+                    "cannot convert a " + v.getClass().getName() + " to a Python value");
         }
     }
 
     private static int enter(int depth) {
         if (depth >= MAX_DEPTH) {
-            throw new IllegalArgumentException("value nests deeper than " + MAX_DEPTH
-                    + " levels (or is cyclic)");
+            throw new IllegalArgumentException("value nests deeper than " + MAX_DEPTH + " levels (or is cyclic)");
         }
         return depth + 1;
     }
@@ -300,15 +297,13 @@ public final class ValueCodec {
         }
     }
 
-    private void packExtArray(MessageBufferPacker p, byte type, Object[] items, int depth)
-            throws IOException {
+    private void packExtArray(MessageBufferPacker p, byte type, Object[] items, int depth) throws IOException {
         MessageBufferPacker payload = SMALL_FIRST.newBufferPacker();
         packArray(payload, items, depth);
         writeExt(p, type, payload);
     }
 
-    private static void writeExt(MessageBufferPacker p, byte type, MessageBufferPacker payload)
-            throws IOException {
+    private static void writeExt(MessageBufferPacker p, byte type, MessageBufferPacker payload) throws IOException {
         byte[] bytes = payload.toByteArray();
         p.packExtensionTypeHeader(type, bytes.length);
         p.writePayload(bytes);
@@ -391,8 +386,7 @@ public final class ValueCodec {
                 case EXTENSION:
                     return unpackExtension(u.unpackExtensionTypeHeader(), depth);
                 default:
-                    throw new SandboxException("the engine sent an unexpected value type: "
-                            + format);
+                    throw new SandboxException("the engine sent an unexpected value type: " + format);
             }
         }
 
@@ -440,8 +434,7 @@ public final class ValueCodec {
                     int inner = enterDecoded(depth);
                     Object value = h.getType() == EXT_TUPLE
                             ? Collections.unmodifiableList(unpackList(u.unpackArrayHeader(), inner))
-                            : h.getType() == EXT_SET ? unpackSet(inner)
-                            : Collections.unmodifiableSet(unpackSet(inner));
+                            : h.getType() == EXT_SET ? unpackSet(inner) : Collections.unmodifiableSet(unpackSet(inner));
                     if (u.getTotalReadBytes() - start != h.getLength()) {
                         throw new SandboxException("the engine sent a malformed extension");
                     }
@@ -454,16 +447,14 @@ public final class ValueCodec {
                     charge(HEAP_REFERENCE + HEAP_STRING + 2L * h.getLength());
                     return unpackReference(u.readPayload(h.getLength()));
                 default:
-                    throw new SandboxException("the engine sent an unknown extension type "
-                            + h.getType());
+                    throw new SandboxException("the engine sent an unknown extension type " + h.getType());
             }
         }
     }
 
     private static int enterDecoded(int depth) {
         if (depth >= MAX_DECODED_DEPTH) {
-            throw new SandboxException("the engine sent a value nesting deeper than "
-                    + MAX_DECODED_DEPTH);
+            throw new SandboxException("the engine sent a value nesting deeper than " + MAX_DECODED_DEPTH);
         }
         return depth + 1;
     }

@@ -14,7 +14,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Set;
-
 import org.objcap.SandboxException;
 
 /**
@@ -25,10 +24,8 @@ import org.objcap.SandboxException;
  */
 public final class WorkerBinary {
     private static final String RESOURCE = "/linux-x86-64/objcap-worker";
-    private static final Set<PosixFilePermission> PRIVATE_DIR =
-            PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> EXECUTABLE =
-            PosixFilePermissions.fromString("r-x------");
+    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("r-x------");
 
     private static volatile WorkerBinary instance;
 
@@ -75,8 +72,8 @@ public final class WorkerBinary {
             throw new SandboxException("cannot read the objcap worker at " + path, e);
         }
         if (!actual.equals(sha256)) {
-            throw new SandboxException("the objcap worker at " + path
-                    + " was modified after extraction; refusing to run it");
+            throw new SandboxException(
+                    "the objcap worker at " + path + " was modified after extraction; refusing to run it");
         }
         return path.toString();
     }
@@ -98,8 +95,7 @@ public final class WorkerBinary {
             Files.write(temp, binary);
             Files.setPosixFilePermissions(temp, EXECUTABLE);
             try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -120,7 +116,8 @@ public final class WorkerBinary {
             Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             if (Files.isSymbolicLink(dir)
-                    || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName()
+                    || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS)
+                            .getName()
                             .equals(System.getProperty("user.name"))) {
                 throw new SandboxException(dir + " is not a directory owned by this user");
             }
@@ -134,8 +131,8 @@ public final class WorkerBinary {
     private static byte[] readResourceBytes(String name) {
         try (InputStream in = WorkerBinary.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new SandboxException("the objcap worker (" + name
-                        + ") is not in the jar; process isolation is unavailable");
+                throw new SandboxException(
+                        "the objcap worker (" + name + ") is not in the jar; process isolation is unavailable");
             }
             return in.readAllBytes();
         } catch (IOException e) {

@@ -16,8 +16,7 @@ import java.nio.charset.StandardCharsets;
 public final class Wtf8 {
     private static final char REPLACEMENT = '\uFFFD';
 
-    private Wtf8() {
-    }
+    private Wtf8() {}
 
     /**
      * Encodes a string as WTF-8.
@@ -35,8 +34,7 @@ public final class Wtf8 {
         int n = s.length();
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < n
-                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
                 writeCodePoint(out, Character.toCodePoint(c, s.charAt(i + 1)));
                 i++;
             } else {

@@ -18,11 +18,13 @@ import java.nio.charset.StandardCharsets;
  * or the engine, or no unused sandbox would ever be collected.
  */
 final class ContextOutput extends OutputStream {
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
     /** The start of a character split across writes (at most 3 bytes). */
     private final ByteBuffer pending = ByteBuffer.allocate(8);
+
     private Writer target;
 
     ContextOutput(Writer target) {

@@ -16,28 +16,39 @@ import org.objcap.SandboxException;
 
 /** A Java interface whose methods call Python functions (or an object's methods). */
 final class InterfaceProxy implements InvocationHandler {
-    private static final Map<Class<?>, Class<?>> BOXES = Map.of(boolean.class, Boolean.class,
-            byte.class, Byte.class, short.class, Short.class, char.class, Character.class,
-            int.class, Integer.class, long.class, Long.class, float.class, Float.class,
-            double.class, Double.class);
+    private static final Map<Class<?>, Class<?>> BOXES = Map.of(
+            boolean.class,
+            Boolean.class,
+            byte.class,
+            Byte.class,
+            short.class,
+            Short.class,
+            char.class,
+            Character.class,
+            int.class,
+            Integer.class,
+            long.class,
+            Long.class,
+            float.class,
+            Float.class,
+            double.class,
+            Double.class);
 
     private final ObjcapScriptEngine engine;
     private final SandboxBindings bindings;
     private final PythonReference target;
     private final Class<?> type;
 
-    private InterfaceProxy(ObjcapScriptEngine engine, SandboxBindings bindings,
-            PythonReference target, Class<?> type) {
+    private InterfaceProxy(ObjcapScriptEngine engine, SandboxBindings bindings, PythonReference target, Class<?> type) {
         this.engine = engine;
         this.bindings = bindings;
         this.target = target;
         this.type = type;
     }
 
-    static <T> T create(ObjcapScriptEngine engine, SandboxBindings bindings,
-            PythonReference target, Class<T> type) {
-        Object proxy = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                new InterfaceProxy(engine, bindings, target, type));
+    static <T> T create(ObjcapScriptEngine engine, SandboxBindings bindings, PythonReference target, Class<T> type) {
+        Object proxy = Proxy.newProxyInstance(
+                type.getClassLoader(), new Class<?>[] {type}, new InterfaceProxy(engine, bindings, target, type));
         return type.cast(proxy);
     }
 
@@ -45,16 +56,22 @@ final class InterfaceProxy implements InvocationHandler {
     static List<String> abstractMethodNames(Class<?> type) {
         return Arrays.stream(type.getMethods())
                 .filter(m -> Modifier.isAbstract(m.getModifiers()))
-                .map(Method::getName).distinct().sorted().collect(Collectors.toList());
+                .map(Method::getName)
+                .distinct()
+                .sorted()
+                .collect(Collectors.toList());
     }
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         if (method.getDeclaringClass() == Object.class) {
             switch (method.getName()) {
-                case "equals": return proxy == args[0];
-                case "hashCode": return System.identityHashCode(proxy);
-                default: return "objcap implementation of " + type.getName();
+                case "equals":
+                    return proxy == args[0];
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                default:
+                    return "objcap implementation of " + type.getName();
             }
         }
         if (method.isDefault()) {
@@ -65,8 +82,7 @@ final class InterfaceProxy implements InvocationHandler {
             value = engine.call(bindings, target, method.getName(), args);
         } catch (SandboxException e) {
             if (e instanceof PythonException p && ScriptErrors.isNoSuchMethod(p)) {
-                throw new IllegalStateException("the script no longer defines "
-                        + method.getName() + "()", e);
+                throw new IllegalStateException("the script no longer defines " + method.getName() + "()", e);
             }
             if (Arrays.asList(method.getExceptionTypes()).contains(ScriptException.class)) {
                 throw ScriptErrors.toScriptException(e, null, null);
@@ -123,8 +139,8 @@ final class InterfaceProxy implements InvocationHandler {
                 return big.byteValueExact();
             }
         } catch (ArithmeticException e) {
-            throw new ArithmeticException(method.getName() + "() returned " + big
-                    + ", which does not fit in " + method.getReturnType().getSimpleName());
+            throw new ArithmeticException(method.getName() + "() returned " + big + ", which does not fit in "
+                    + method.getReturnType().getSimpleName());
         }
         if (wanted == Double.class) {
             return big.doubleValue();
@@ -136,7 +152,7 @@ final class InterfaceProxy implements InvocationHandler {
     }
 
     private static ClassCastException mismatch(Method method, String got) {
-        return new ClassCastException(method.getName() + "() returned " + got
-                + " where " + method.getReturnType().getName() + " was expected");
+        return new ClassCastException(method.getName() + "() returned " + got + " where "
+                + method.getReturnType().getName() + " was expected");
     }
 }

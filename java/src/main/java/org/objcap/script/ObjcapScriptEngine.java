@@ -83,8 +83,7 @@ import org.objcap.SandboxException;
  * <p>The engine is thread-safe: calls in one sandbox run one at a time,
  * calls in different bindings may run at once.
  */
-public final class ObjcapScriptEngine extends AbstractScriptEngine
-        implements Compilable, Invocable, AutoCloseable {
+public final class ObjcapScriptEngine extends AbstractScriptEngine implements Compilable, Invocable, AutoCloseable {
     private static final String DEFAULT_FILE_NAME = "<script>";
 
     private final ObjcapScriptEngineFactory factory;
@@ -139,8 +138,7 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
      */
     @Override
     public Bindings createBindings() {
-        SandboxBindings bindings = factory.newBindings(context.getWriter(),
-                context.getErrorWriter());
+        SandboxBindings bindings = factory.newBindings(context.getWriter(), context.getErrorWriter());
         made.add(bindings);
         return bindings;
     }
@@ -161,8 +159,7 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
     @Override
     public CompiledScript compile(String script) throws ScriptException {
         Objects.requireNonNull(script, "script");
-        ObjcapCompiledScript compiled = new ObjcapCompiledScript(this, script,
-                fileName(context));
+        ObjcapCompiledScript compiled = new ObjcapCompiledScript(this, script, fileName(context));
         Bindings scope = context.getBindings(ScriptContext.ENGINE_SCOPE);
         try {
             if (scope instanceof SandboxBindings bindings) {
@@ -201,8 +198,7 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
      *     the sandbox
      */
     @Override
-    public Object invokeFunction(String name, Object... args)
-            throws ScriptException, NoSuchMethodException {
+    public Object invokeFunction(String name, Object... args) throws ScriptException, NoSuchMethodException {
         Objects.requireNonNull(name, "name");
         return invoke(null, name, args);
     }
@@ -221,8 +217,7 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
      *     {@link PythonReference} of the engine's bindings' sandbox
      */
     @Override
-    public Object invokeMethod(Object thiz, String name, Object... args)
-            throws ScriptException, NoSuchMethodException {
+    public Object invokeMethod(Object thiz, String name, Object... args) throws ScriptException, NoSuchMethodException {
         Objects.requireNonNull(name, "name");
         return invoke(pythonObject(thiz), name, args);
     }
@@ -277,8 +272,8 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
     }
 
     /** Runs a script's source, or a compiled script, in the context's sandbox. */
-    Object execute(String source, String fileName, ObjcapCompiledScript compiled,
-            ScriptContext context) throws ScriptException {
+    Object execute(String source, String fileName, ObjcapCompiledScript compiled, ScriptContext context)
+            throws ScriptException {
         String stdin = stdin(context);
         Bindings scope = context.getBindings(ScriptContext.ENGINE_SCOPE);
         if (scope instanceof SandboxBindings bindings) {
@@ -290,27 +285,39 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
         return runInCopy(scope, source, fileName, compiled, stdin, context);
     }
 
-    private Object runIn(SandboxBindings bindings, String source, String fileName,
-            ObjcapCompiledScript compiled, String stdin, ScriptContext context)
+    private Object runIn(
+            SandboxBindings bindings,
+            String source,
+            String fileName,
+            ObjcapCompiledScript compiled,
+            String stdin,
+            ScriptContext context)
             throws ScriptException {
         try {
-            return bindings.run(context, s -> compiled != null
-                    ? bindings.runCompiled(s, compiled, stdin)
-                    : bindings.helper(s, "__objcap_eval__", source, fileName, stdin));
+            return bindings.run(
+                    context,
+                    s -> compiled != null
+                            ? bindings.runCompiled(s, compiled, stdin)
+                            : bindings.helper(s, "__objcap_eval__", source, fileName, stdin));
         } catch (SandboxException e) {
             throw ScriptErrors.toScriptException(e, source, fileName);
         } catch (IllegalArgumentException e) {
             // The bindings' values went in before; what fails now is the result.
-            ScriptException failure = new ScriptException(
-                    "the script's value cannot be copied to Java: " + e.getMessage());
+            ScriptException failure =
+                    new ScriptException("the script's value cannot be copied to Java: " + e.getMessage());
             failure.initCause(e);
             throw failure;
         }
     }
 
     /** Runs with other bindings: copies them into a sandbox made for this call, and back. */
-    private Object runInCopy(Bindings scope, String source, String fileName,
-            ObjcapCompiledScript compiled, String stdin, ScriptContext context)
+    private Object runInCopy(
+            Bindings scope,
+            String source,
+            String fileName,
+            ObjcapCompiledScript compiled,
+            String stdin,
+            ScriptContext context)
             throws ScriptException {
         Map<String, Object> copiedIn = new LinkedHashMap<>();
         scope.forEach((name, value) -> {
@@ -318,14 +325,13 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
                 copiedIn.put(name, value);
             }
         });
-        try (SandboxBindings copy = factory.newBindings(context.getWriter(),
-                context.getErrorWriter())) {
+        try (SandboxBindings copy = factory.newBindings(context.getWriter(), context.getErrorWriter())) {
             copiedIn.forEach((name, value) -> {
                 try {
                     copy.put(name, value);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("binding '" + name
-                            + "' cannot be copied to Python: " + e.getMessage(), e);
+                    throw new IllegalArgumentException(
+                            "binding '" + name + "' cannot be copied to Python: " + e.getMessage(), e);
                 }
             });
             try {
@@ -369,9 +375,10 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
             return call(bindings(), target, name, args);
         } catch (PythonException e) {
             if (ScriptErrors.isNoSuchMethod(e)) {
-                throw new NoSuchMethodException(target == null
-                        ? "the script defines no function '" + name + "'"
-                        : "the " + target.typeName() + " object has no method '" + name + "'");
+                throw new NoSuchMethodException(
+                        target == null
+                                ? "the script defines no function '" + name + "'"
+                                : "the " + target.typeName() + " object has no method '" + name + "'");
             }
             throw ScriptErrors.toScriptException(e, null, null);
         } catch (SandboxException e) {
@@ -386,8 +393,7 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
     Object call(SandboxBindings bindings, PythonReference target, String name, Object[] args) {
         List<Object> arguments = args == null ? List.of() : Arrays.asList(args);
         try {
-            return bindings.run(context, s -> bindings.helper(s, "__objcap_invoke__", target,
-                    name, arguments));
+            return bindings.run(context, s -> bindings.helper(s, "__objcap_invoke__", target, name, arguments));
         } catch (PythonException e) {
             throw ScriptErrors.withoutHelperFrames(e, null);
         }
@@ -402,8 +408,7 @@ public final class ObjcapScriptEngine extends AbstractScriptEngine
             return null; // plain bindings hold no functions
         }
         List<String> names = InterfaceProxy.abstractMethodNames(type);
-        Object implemented = bindings.run(context,
-                s -> bindings.helper(s, "__objcap_implements__", target, names));
+        Object implemented = bindings.run(context, s -> bindings.helper(s, "__objcap_implements__", target, names));
         if (!Boolean.TRUE.equals(implemented)) {
             return null;
         }

@@ -47,7 +47,7 @@ public final class ObjcapScriptEngineFactory implements ScriptEngineFactory {
      * comment). This is the one that {@code ScriptEngineManager} finds.
      */
     public ObjcapScriptEngineFactory() {
-        this.policy = builder -> { };
+        this.policy = builder -> {};
     }
 
     /**
@@ -123,13 +123,20 @@ public final class ObjcapScriptEngineFactory implements ScriptEngineFactory {
     @Override
     public Object getParameter(String key) {
         switch (Objects.requireNonNull(key, "key")) {
-            case ScriptEngine.ENGINE: return getEngineName();
-            case ScriptEngine.ENGINE_VERSION: return getEngineVersion();
-            case ScriptEngine.NAME: return getEngineName();
-            case ScriptEngine.LANGUAGE: return getLanguageName();
-            case ScriptEngine.LANGUAGE_VERSION: return getLanguageVersion();
-            case THREADING: return "MULTITHREADED";
-            default: return null;
+            case ScriptEngine.ENGINE:
+                return getEngineName();
+            case ScriptEngine.ENGINE_VERSION:
+                return getEngineVersion();
+            case ScriptEngine.NAME:
+                return getEngineName();
+            case ScriptEngine.LANGUAGE:
+                return getLanguageName();
+            case ScriptEngine.LANGUAGE_VERSION:
+                return getLanguageVersion();
+            case THREADING:
+                return "MULTITHREADED";
+            default:
+                return null;
         }
     }
 
@@ -178,11 +185,21 @@ public final class ObjcapScriptEngineFactory implements ScriptEngineFactory {
         StringBuilder literal = new StringBuilder("'");
         text.codePoints().forEach(c -> {
             switch (c) {
-                case '\\': literal.append("\\\\"); break;
-                case '\'': literal.append("\\'"); break;
-                case '\n': literal.append("\\n"); break;
-                case '\r': literal.append("\\r"); break;
-                case '\t': literal.append("\\t"); break;
+                case '\\':
+                    literal.append("\\\\");
+                    break;
+                case '\'':
+                    literal.append("\\'");
+                    break;
+                case '\n':
+                    literal.append("\\n");
+                    break;
+                case '\r':
+                    literal.append("\\r");
+                    break;
+                case '\t':
+                    literal.append("\\t");
+                    break;
                 default:
                     if (c < 0x20 || c == 0x7f) {
                         literal.append(String.format("\\x%02x", c));
@@ -206,8 +223,7 @@ public final class ObjcapScriptEngineFactory implements ScriptEngineFactory {
             String engine = "unknown";
             String python = "unknown";
             try {
-                Matcher m = Pattern.compile("^(\\S+) \\(CPython ([^)]+)\\)")
-                        .matcher(NativeEngine.version());
+                Matcher m = Pattern.compile("^(\\S+) \\(CPython ([^)]+)\\)").matcher(NativeEngine.version());
                 if (m.find()) {
                     engine = m.group(1);
                     python = m.group(2);

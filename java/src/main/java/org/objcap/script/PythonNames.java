@@ -9,14 +9,44 @@ final class PythonNames {
     static final String RESERVED_PREFIX = "javax.script.";
 
     /** Python 3's hard keywords: valid identifiers that no script can use as a name. */
-    private static final Set<String> KEYWORDS = Set.of("False", "None", "True", "and", "as",
-            "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
-            "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
-            "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-            "with", "yield");
+    private static final Set<String> KEYWORDS = Set.of(
+            "False",
+            "None",
+            "True",
+            "and",
+            "as",
+            "assert",
+            "async",
+            "await",
+            "break",
+            "class",
+            "continue",
+            "def",
+            "del",
+            "elif",
+            "else",
+            "except",
+            "finally",
+            "for",
+            "from",
+            "global",
+            "if",
+            "import",
+            "in",
+            "is",
+            "lambda",
+            "nonlocal",
+            "not",
+            "or",
+            "pass",
+            "raise",
+            "return",
+            "try",
+            "while",
+            "with",
+            "yield");
 
-    private PythonNames() {
-    }
+    private PythonNames() {}
 
     /** Whether the key is one of JSR-223's reserved keys, kept on the Java side. */
     static boolean isReserved(String key) {
@@ -29,16 +59,16 @@ final class PythonNames {
      * script's spelling would find another key).
      */
     static boolean isIdentifier(String name) {
-        if (name.isEmpty() || KEYWORDS.contains(name)
-                || !Normalizer.isNormalized(name, Normalizer.Form.NFKC)) {
+        if (name.isEmpty() || KEYWORDS.contains(name) || !Normalizer.isNormalized(name, Normalizer.Form.NFKC)) {
             return false;
         }
         int first = name.codePointAt(0);
         if (first != '_' && !Character.isUnicodeIdentifierStart(first)) {
             return false;
         }
-        return name.codePoints().skip(1).allMatch(
-                c -> Character.isUnicodeIdentifierPart(c) && !Character.isIdentifierIgnorable(c));
+        return name.codePoints()
+                .skip(1)
+                .allMatch(c -> Character.isUnicodeIdentifierPart(c) && !Character.isIdentifierIgnorable(c));
     }
 
     /**
@@ -55,8 +85,8 @@ final class PythonNames {
             throw new NullPointerException("key is null");
         }
         if (!(key instanceof String name)) {
-            throw new ClassCastException("bindings keys are strings, not "
-                    + key.getClass().getName());
+            throw new ClassCastException(
+                    "bindings keys are strings, not " + key.getClass().getName());
         }
         if (name.isEmpty()) {
             throw new IllegalArgumentException("key is empty");

@@ -50,8 +50,7 @@ import org.objcap.SandboxException;
  * may use the bindings; operations run one at a time. Unlike other maps,
  * bindings are equal only to themselves.
  */
-public final class SandboxBindings extends AbstractMap<String, Object>
-        implements Bindings, AutoCloseable {
+public final class SandboxBindings extends AbstractMap<String, Object> implements Bindings, AutoCloseable {
     private static final String HELPERS = readHelpers();
 
     private final ObjcapScriptEngineFactory factory;
@@ -147,7 +146,8 @@ public final class SandboxBindings extends AbstractMap<String, Object>
     @Override
     public boolean containsKey(Object key) {
         String name = PythonNames.checkKey(key);
-        return locked(() -> PythonNames.isReserved(name) ? reserved.containsKey(name)
+        return locked(() -> PythonNames.isReserved(name)
+                ? reserved.containsKey(name)
                 : Boolean.TRUE.equals(helper(open(), "__objcap_has__", name)));
     }
 
@@ -389,7 +389,8 @@ public final class SandboxBindings extends AbstractMap<String, Object>
 
     /** Whether a call failed because the global {@code name} does not exist. */
     private static boolean isUndefined(PythonException e, String name) {
-        return "NameError".equals(e.getPythonType()) && e.getPythonTraceback().isEmpty()
+        return "NameError".equals(e.getPythonType())
+                && e.getPythonTraceback().isEmpty()
                 && e.getPythonMessage().equals("name '" + name + "' is not defined");
     }
 

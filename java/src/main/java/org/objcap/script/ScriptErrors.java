@@ -14,8 +14,7 @@ final class ScriptErrors {
     /** The file name of the engine's own helpers, whose frames callers never see. */
     static final String HELPERS_FILE = "<objcap>";
 
-    private ScriptErrors() {
-    }
+    private ScriptErrors() {}
 
     /**
      * The {@link ScriptException} for a failure of a script: its message
@@ -27,17 +26,14 @@ final class ScriptErrors {
      * @param source the script's source, to show the line of a syntax error
      * @param fileName the script's file name, whose innermost line is reported
      */
-    static ScriptException toScriptException(SandboxException e, String source,
-            String fileName) {
+    static ScriptException toScriptException(SandboxException e, String source, String fileName) {
         ScriptException result;
         if (e instanceof PythonException p) {
             PythonException clean = withoutHelperFrames(p, source);
             result = located(clean.getMessage(), clean, fileName);
             result.initCause(clean);
-        } else if (e instanceof LimitExceededException limit
-                && limit.getPythonException() != null) {
-            result = located(limit.getMessage(),
-                    withoutHelperFrames(limit.getPythonException(), source), fileName);
+        } else if (e instanceof LimitExceededException limit && limit.getPythonException() != null) {
+            result = located(limit.getMessage(), withoutHelperFrames(limit.getPythonException(), source), fileName);
             result.initCause(limit);
         } else {
             result = new ScriptException(e.getMessage());
@@ -50,11 +46,9 @@ final class ScriptErrors {
      * A ScriptException that points at the innermost line of the script (or,
      * if the error came from elsewhere, of any code).
      */
-    private static ScriptException located(String message, PythonException p,
-            String fileName) {
+    private static ScriptException located(String message, PythonException p, String fileName) {
         if (p instanceof PythonSyntaxException s && s.getFileName() != null) {
-            return new ScriptException(message, s.getFileName(), s.getLine(),
-                    s.getColumn() > 0 ? s.getColumn() : -1);
+            return new ScriptException(message, s.getFileName(), s.getLine(), s.getColumn() > 0 ? s.getColumn() : -1);
         }
         List<PythonFrame> frames = p.getPythonTraceback();
         if (frames.isEmpty()) {
@@ -76,12 +70,13 @@ final class ScriptErrors {
      */
     static PythonException withoutHelperFrames(PythonException p, String source) {
         List<PythonFrame> frames = p.getPythonTraceback().stream()
-                .filter(f -> !HELPERS_FILE.equals(f.file())).collect(Collectors.toList());
+                .filter(f -> !HELPERS_FILE.equals(f.file()))
+                .collect(Collectors.toList());
         PythonException clean;
         if (p instanceof PythonSyntaxException s) {
             String text = s.getText() != null ? s.getText() : line(source, s.getLine());
-            clean = new PythonSyntaxException(s.getPythonType(), s.getPythonMessage(), frames,
-                    s.getFileName(), s.getLine(), s.getColumn(), text);
+            clean = new PythonSyntaxException(
+                    s.getPythonType(), s.getPythonMessage(), frames, s.getFileName(), s.getLine(), s.getColumn(), text);
         } else if (frames.size() == p.getPythonTraceback().size()) {
             return p;
         } else {

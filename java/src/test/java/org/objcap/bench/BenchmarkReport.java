@@ -23,15 +23,14 @@ import org.objcap.internal.NativeEngine;
  * </pre>
  */
 public final class BenchmarkReport {
-    private static final String OVERHEAD = "Interpreter overhead (CPU time ÷ plain CPython; "
-            + "÷ plain libpython in brackets)";
+    private static final String OVERHEAD =
+            "Interpreter overhead (CPU time ÷ plain CPython; " + "÷ plain libpython in brackets)";
     private static final String LATENCY = "Call latency (JMH, median round trip)";
     private static final String STARTUP = "Start-up (median)";
     private static final String MEMORY = "Memory added per live sandbox (RSS; PSS)";
     private static final String THROUGHPUT = "Throughput: short scripts per second, all threads";
 
-    private BenchmarkReport() {
-    }
+    private BenchmarkReport() {}
 
     /**
      * How much to measure.
@@ -44,14 +43,18 @@ public final class BenchmarkReport {
      * @param threads thread counts for throughput, starting with 1
      * @param throughputSeconds how long each thread count runs
      */
-    public record Plan(int overheadRuns, boolean smokeWorkloads, boolean quickLatency,
-            int startups, int[] memoryCounts, int[] threads, double throughputSeconds) {
+    public record Plan(
+            int overheadRuns,
+            boolean smokeWorkloads,
+            boolean quickLatency,
+            int startups,
+            int[] memoryCounts,
+            int[] threads,
+            double throughputSeconds) {
         /** What {@code scripts/bench} measures. */
-        public static final Plan FULL = new Plan(11, false, false, 30, new int[] {1, 10, 100},
-                new int[] {1, 2, 4}, 2);
+        public static final Plan FULL = new Plan(11, false, false, 30, new int[] {1, 10, 100}, new int[] {1, 2, 4}, 2);
         /** The smoke test: every benchmark body once, in seconds. */
-        public static final Plan QUICK = new Plan(1, true, true, 3, new int[] {1, 2},
-                new int[] {1, 2}, 0.2);
+        public static final Plan QUICK = new Plan(1, true, true, 3, new int[] {1, 2}, new int[] {1, 2}, 0.2);
     }
 
     /**
@@ -64,11 +67,13 @@ public final class BenchmarkReport {
      * @param throughput scripts per second
      * @param report the table made from them
      */
-    public record Results(List<OverheadBenchmark.Result> overhead,
-            List<CallLatencyBenchmark.Result> latency, StartupBenchmark.Result startup,
-            MemoryBenchmark.Result memory, ThroughputBenchmark.Result throughput,
-            Report report) {
-    }
+    public record Results(
+            List<OverheadBenchmark.Result> overhead,
+            List<CallLatencyBenchmark.Result> latency,
+            StartupBenchmark.Result startup,
+            MemoryBenchmark.Result memory,
+            ThroughputBenchmark.Result throughput,
+            Report report) {}
 
     /**
      * Runs the benchmarks and writes the table.
@@ -83,14 +88,12 @@ public final class BenchmarkReport {
             switch (args[i]) {
                 case "--quick" -> plan = Plan.QUICK;
                 case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("usage: BenchmarkReport "
-                        + "[--quick] [--out DIR]");
+                default -> throw new IllegalArgumentException("usage: BenchmarkReport " + "[--quick] [--out DIR]");
             }
         }
         Results r = run(plan, out);
         System.out.print(r.report().text());
-        System.out.println("written: " + out.resolve("results.md") + ", "
-                + out.resolve("results.svg"));
+        System.out.println("written: " + out.resolve("results.md") + ", " + out.resolve("results.svg"));
     }
 
     /**
@@ -104,8 +107,7 @@ public final class BenchmarkReport {
     public static Results run(Plan plan, Path out) throws Exception {
         String loadBefore = loadAverage();
         progress("interpreter overhead");
-        var overhead = OverheadBenchmark.run(Workload.all(), plan.overheadRuns(),
-                plan.smokeWorkloads());
+        var overhead = OverheadBenchmark.run(Workload.all(), plan.overheadRuns(), plan.smokeWorkloads());
         progress("call latency (JMH)");
         var latency = CallLatencyBenchmark.run(plan.quickLatency());
         progress("start-up");
@@ -123,19 +125,20 @@ public final class BenchmarkReport {
         Report report = new Report(title(plan), rows, notes(plan, loadBefore, loadAverage()));
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.md"), report.markdown(), StandardCharsets.UTF_8);
-        Files.writeString(out.resolve("results.svg"), SvgChart.render(report),
-                StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("results.svg"), SvgChart.render(report), StandardCharsets.UTF_8);
         return new Results(overhead, latency, startup, memory, throughput, report);
     }
 
-    private static void overheadRows(List<OverheadBenchmark.Result> results,
-            List<Report.Row> rows) {
+    private static void overheadRows(List<OverheadBenchmark.Result> results, List<Report.Row> rows) {
         String target = "≤ " + OverheadBenchmark.TARGET_RATIO + "×";
         for (OverheadBenchmark.Result r : results) {
-            rows.add(Report.Row.of(OVERHEAD, "overhead: " + r.workload(),
-                    ratio(r, Mode.IN_PROCESS), ratio(r, Mode.PROCESS),
-                    format("%.3f s (libpython %.3f×)", Sample.of(r.plain()).median(),
-                            r.libraryRatio()), target,
+            rows.add(Report.Row.of(
+                    OVERHEAD,
+                    "overhead: " + r.workload(),
+                    ratio(r, Mode.IN_PROCESS),
+                    ratio(r, Mode.PROCESS),
+                    format("%.3f s (libpython %.3f×)", Sample.of(r.plain()).median(), r.libraryRatio()),
+                    target,
                     r.ratio(Mode.IN_PROCESS) / OverheadBenchmark.TARGET_RATIO,
                     r.ratio(Mode.PROCESS) / OverheadBenchmark.TARGET_RATIO));
         }
@@ -145,28 +148,35 @@ public final class BenchmarkReport {
         return format("%.3f× (%.3f×)", r.ratio(m), r.libpythonRatio(m));
     }
 
-    private static void latencyRows(List<CallLatencyBenchmark.Result> results,
-            List<Report.Row> rows) {
-        String target = format("≤ %s µs / ≤ %s µs",
+    private static void latencyRows(List<CallLatencyBenchmark.Result> results, List<Report.Row> rows) {
+        String target = format(
+                "≤ %s µs / ≤ %s µs",
                 number(CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS),
                 number(CallLatencyBenchmark.PROCESS_TARGET_MICROS));
         for (String benchmark : List.of("call", "eval", "hostFunction")) {
             Sample in = latency(results, benchmark, Mode.IN_PROCESS);
             Sample proc = latency(results, benchmark, Mode.PROCESS);
-            String figure = benchmark.equals("call") ? "call(\"f\", 1)"
-                    : benchmark.equals("eval") ? "eval(\"1\")"
-                    : "host-function round trip (Python calls Java)";
-            rows.add(Report.Row.of(LATENCY, figure, micros(in), micros(proc), Report.NONE,
-                    target, in.median() / CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS,
+            String figure = benchmark.equals("call")
+                    ? "call(\"f\", 1)"
+                    : benchmark.equals("eval") ? "eval(\"1\")" : "host-function round trip (Python calls Java)";
+            rows.add(Report.Row.of(
+                    LATENCY,
+                    figure,
+                    micros(in),
+                    micros(proc),
+                    Report.NONE,
+                    target,
+                    in.median() / CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS,
                     proc.median() / CallLatencyBenchmark.PROCESS_TARGET_MICROS));
         }
     }
 
-    private static Sample latency(List<CallLatencyBenchmark.Result> results, String benchmark,
-            Mode m) {
-        return results.stream().filter(r -> r.benchmark().equals(benchmark) && r.mode() == m)
-                .findFirst().orElseThrow(() -> new IllegalStateException(
-                        "JMH did not report " + benchmark + " " + m)).micros();
+    private static Sample latency(List<CallLatencyBenchmark.Result> results, String benchmark, Mode m) {
+        return results.stream()
+                .filter(r -> r.benchmark().equals(benchmark) && r.mode() == m)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("JMH did not report " + benchmark + " " + m))
+                .micros();
     }
 
     private static String micros(Sample s) {
@@ -176,37 +186,61 @@ public final class BenchmarkReport {
     private static void startupRows(StartupBenchmark.Result r, List<Report.Row> rows) {
         Sample in = r.build().get(Mode.IN_PROCESS);
         Sample proc = r.build().get(Mode.PROCESS);
-        rows.add(Report.Row.of(STARTUP, "build() to first eval(\"1\")", millis(in), millis(proc),
-                r.plain() == null ? Report.NONE
-                        : millis(r.plain()) + " (python3.11 -I -S -c pass, a process)",
-                format("≤ %s ms / ≤ %s ms", number(StartupBenchmark.IN_PROCESS_TARGET_MILLIS),
+        rows.add(Report.Row.of(
+                STARTUP,
+                "build() to first eval(\"1\")",
+                millis(in),
+                millis(proc),
+                r.plain() == null ? Report.NONE : millis(r.plain()) + " (python3.11 -I -S -c pass, a process)",
+                format(
+                        "≤ %s ms / ≤ %s ms",
+                        number(StartupBenchmark.IN_PROCESS_TARGET_MILLIS),
                         number(StartupBenchmark.PROCESS_TARGET_MILLIS)),
                 in.median() / StartupBenchmark.IN_PROCESS_TARGET_MILLIS,
                 proc.median() / StartupBenchmark.PROCESS_TARGET_MILLIS));
         Sample inCheckout = r.checkout().get(Mode.IN_PROCESS);
         Sample procCheckout = r.checkout().get(Mode.PROCESS);
-        rows.add(Report.Row.of(STARTUP, "SandboxPool checkout() (pre-warmed)",
-                millis(inCheckout), millis(procCheckout), Report.NONE,
+        rows.add(Report.Row.of(
+                STARTUP,
+                "SandboxPool checkout() (pre-warmed)",
+                millis(inCheckout),
+                millis(procCheckout),
+                Report.NONE,
                 format("≤ %s ms", number(StartupBenchmark.CHECKOUT_TARGET_MILLIS)),
                 inCheckout.median() / StartupBenchmark.CHECKOUT_TARGET_MILLIS,
                 procCheckout.median() / StartupBenchmark.CHECKOUT_TARGET_MILLIS));
-        rows.add(Report.Row.of(STARTUP, "SandboxPool checkout() to first eval(\"1\")",
+        rows.add(Report.Row.of(
+                STARTUP,
+                "SandboxPool checkout() to first eval(\"1\")",
                 millis(r.checkoutToResult().get(Mode.IN_PROCESS)),
-                millis(r.checkoutToResult().get(Mode.PROCESS)), Report.NONE, Report.NONE,
-                Double.NaN, Double.NaN));
-        rows.add(Report.Row.of(STARTUP, "then the first import json",
+                millis(r.checkoutToResult().get(Mode.PROCESS)),
+                Report.NONE,
+                Report.NONE,
+                Double.NaN,
+                Double.NaN));
+        rows.add(Report.Row.of(
+                STARTUP,
+                "then the first import json",
                 millis(r.importJson().get(Mode.IN_PROCESS)),
                 millis(r.importJson().get(Mode.PROCESS)),
-                r.plainImportJson() == null ? Report.NONE
-                        : millis(r.plainImportJson()) + " (in a fresh process)",
-                Report.NONE, Double.NaN, Double.NaN));
-        rows.add(Report.Row.of(STARTUP, "close()", millis(r.close().get(Mode.IN_PROCESS)),
-                millis(r.close().get(Mode.PROCESS)), Report.NONE, Report.NONE, Double.NaN,
+                r.plainImportJson() == null ? Report.NONE : millis(r.plainImportJson()) + " (in a fresh process)",
+                Report.NONE,
+                Double.NaN,
+                Double.NaN));
+        rows.add(Report.Row.of(
+                STARTUP,
+                "close()",
+                millis(r.close().get(Mode.IN_PROCESS)),
+                millis(r.close().get(Mode.PROCESS)),
+                Report.NONE,
+                Report.NONE,
+                Double.NaN,
                 Double.NaN));
     }
 
     private static String millis(Sample s) {
-        return s.median() < 1 ? format("%.3f ms (p90 %.3f)", s.median(), s.p90())
+        return s.median() < 1
+                ? format("%.3f ms (p90 %.3f)", s.median(), s.p90())
                 : format("%.1f ms (p90 %.1f)", s.median(), s.p90());
     }
 
@@ -214,9 +248,15 @@ public final class BenchmarkReport {
         Map<Integer, MemoryBenchmark.Footprint> in = r.perSandbox().get(Mode.IN_PROCESS);
         Map<Integer, MemoryBenchmark.Footprint> proc = r.perSandbox().get(Mode.PROCESS);
         for (int n : in.keySet()) {
-            rows.add(Report.Row.of(MEMORY, n + " live", mib(in.get(n)), mib(proc.get(n)),
+            rows.add(Report.Row.of(
+                    MEMORY,
+                    n + " live",
+                    mib(in.get(n)),
+                    mib(proc.get(n)),
                     r.plain() == null ? Report.NONE : mib(r.plain()) + " (idle process)",
-                    Report.NONE, Double.NaN, Double.NaN));
+                    Report.NONE,
+                    Double.NaN,
+                    Double.NaN));
         }
     }
 
@@ -229,10 +269,17 @@ public final class BenchmarkReport {
         Map<Integer, Double> proc = r.perSecond().get(Mode.PROCESS);
         Map<Integer, Double> plain = r.plain();
         for (int n : in.keySet()) {
-            rows.add(Report.Row.of(THROUGHPUT, n + (n == 1 ? " thread" : " threads"),
-                    format("%.0f /s", in.get(n)), format("%.0f /s", proc.get(n)),
-                    plain.isEmpty() ? Report.NONE : format("%.0f /s (%d process%s)",
-                            plain.get(n), n, n == 1 ? "" : "es"), Report.NONE, Double.NaN, Double.NaN));
+            rows.add(Report.Row.of(
+                    THROUGHPUT,
+                    n + (n == 1 ? " thread" : " threads"),
+                    format("%.0f /s", in.get(n)),
+                    format("%.0f /s", proc.get(n)),
+                    plain.isEmpty()
+                            ? Report.NONE
+                            : format("%.0f /s (%d process%s)", plain.get(n), n, n == 1 ? "" : "es"),
+                    Report.NONE,
+                    Double.NaN,
+                    Double.NaN));
         }
         for (int n : in.keySet()) {
             if (n == 1) {
@@ -240,51 +287,66 @@ public final class BenchmarkReport {
             }
             double inUp = ThroughputBenchmark.Result.speedup(in, n);
             double procUp = ThroughputBenchmark.Result.speedup(proc, n);
-            double plainUp = plain.isEmpty() ? Double.NaN
-                    : ThroughputBenchmark.Result.speedup(plain, n);
-            rows.add(Report.Row.of(THROUGHPUT, "speed-up, " + n + " threads ÷ 1",
-                    format("%.2f× (one GIL: none expected)", inUp), format("%.2f×", procUp),
+            double plainUp = plain.isEmpty() ? Double.NaN : ThroughputBenchmark.Result.speedup(plain, n);
+            rows.add(Report.Row.of(
+                    THROUGHPUT,
+                    "speed-up, " + n + " threads ÷ 1",
+                    format("%.2f× (one GIL: none expected)", inUp),
+                    format("%.2f×", procUp),
                     plain.isEmpty() ? Report.NONE : format("%.2f×", plainUp),
                     format("process ≥ %s × plain's", number(ThroughputBenchmark.SCALING_TARGET)),
-                    Double.NaN, ThroughputBenchmark.SCALING_TARGET * plainUp / procUp));
+                    Double.NaN,
+                    ThroughputBenchmark.SCALING_TARGET * plainUp / procUp));
         }
     }
 
     private static String title(Plan plan) {
-        return format("objcap benchmarks, %s, %s, %s, %d cores, Java %s%s",
-                LocalDate.now(ZoneOffset.UTC), NativeEngine.version(), cpuModel(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                plan == Plan.QUICK ? " (quick run with tiny counts: a smoke test, not a measurement)"
-                        : "");
+        return format(
+                "objcap benchmarks, %s, %s, %s, %d cores, Java %s%s",
+                LocalDate.now(ZoneOffset.UTC),
+                NativeEngine.version(),
+                cpuModel(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"),
+                plan == Plan.QUICK ? " (quick run with tiny counts: a smoke test, not a measurement)" : "");
     }
 
     private static List<String> notes(Plan plan, String loadBefore, String loadAfter) {
         List<String> notes = new ArrayList<>();
-        notes.add(format("Load average (1, 5, 15 min) %s before the run, %s after: absolute "
-                + "times on a shared machine are noise; compare the columns of one run.",
+        notes.add(format(
+                "Load average (1, 5, 15 min) %s before the run, %s after: absolute "
+                        + "times on a shared machine are noise; compare the columns of one run.",
                 loadBefore, loadAfter));
-        notes.add(format("Overhead: each workload of bench/workloads times run(SIZE) inside the "
-                + "interpreter by time.thread_time() (CPU time: on a shared machine wall time "
-                + "measures the neighbours), after one untimed run(SMOKE). A run times it once in "
-                + "each of the four (a fresh interpreter each), back to back, in rotating order; "
-                + "a ratio is the median of %d runs' ratios. Plain CPython is %s -I -S "
-                + "reading the same program on stdin; plain libpython is the libpython3.11.so "
-                + "that objcap loads, in a host that does nothing else (%s): Debian links "
-                + "python3.11 statically, so the two differ. Sandboxes have the default limits.",
+        notes.add(format(
+                "Overhead: each workload of bench/workloads times run(SIZE) inside the "
+                        + "interpreter by time.thread_time() (CPU time: on a shared machine wall time "
+                        + "measures the neighbours), after one untimed run(SMOKE). A run times it once in "
+                        + "each of the four (a fresh interpreter each), back to back, in rotating order; "
+                        + "a ratio is the median of %d runs' ratios. Plain CPython is %s -I -S "
+                        + "reading the same program on stdin; plain libpython is the libpython3.11.so "
+                        + "that objcap loads, in a host that does nothing else (%s): Debian links "
+                        + "python3.11 statically, so the two differ. Sandboxes have the default limits.",
                 plan.overheadRuns(), PlainPython.path(), PlainPython.embedPath().getFileName()));
-        notes.add(plan.quickLatency() ? "Latency: JMH sample mode, one 100 ms iteration in this "
-                + "JVM (smoke run); p90 in brackets." : "Latency: JMH sample mode, one forked JVM, "
-                + "3 × 1 s warm-up, 5 × 1 s measurement; p90 in brackets.");
-        notes.add(format("Start-up: median of %d, the modes and plain CPython alternated; "
-                + "checkout from a pool of 2 that is full before each checkout.",
+        notes.add(
+                plan.quickLatency()
+                        ? "Latency: JMH sample mode, one 100 ms iteration in this "
+                                + "JVM (smoke run); p90 in brackets."
+                        : "Latency: JMH sample mode, one forked JVM, "
+                                + "3 × 1 s warm-up, 5 × 1 s measurement; p90 in brackets.");
+        notes.add(format(
+                "Start-up: median of %d, the modes and plain CPython alternated; "
+                        + "checkout from a pool of 2 that is full before each checkout.",
                 plan.startups()));
         notes.add("Memory: one JVM per count; a sandbox's share of what its JVM and (in process "
                 + "mode) its worker hold. RSS counts shared pages (libpython) in every worker, "
                 + "PSS divides them among the processes that share them.");
-        notes.add(format("Throughput: %s s per count, best of %d rounds in rotating order; the "
-                + "script is %d lines of loops and a dict comprehension, run with exec (compiled "
-                + "each time) in its thread's own sandbox; plain CPython runs the same exec loop "
-                + "in N processes.", number(plan.throughputSeconds()), ThroughputBenchmark.ROUNDS,
+        notes.add(format(
+                "Throughput: %s s per count, best of %d rounds in rotating order; the "
+                        + "script is %d lines of loops and a dict comprehension, run with exec (compiled "
+                        + "each time) in its thread's own sandbox; plain CPython runs the same exec loop "
+                        + "in N processes.",
+                number(plan.throughputSeconds()),
+                ThroughputBenchmark.ROUNDS,
                 ThroughputBenchmark.SCRIPT.split("\n").length));
         return notes;
     }
@@ -292,8 +354,10 @@ public final class BenchmarkReport {
     private static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse("unknown CPU");
         } catch (IOException e) {
             return "unknown CPU";
         }

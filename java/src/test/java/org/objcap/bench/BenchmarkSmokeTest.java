@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchmarkSmokeTest {
     @TempDir
     static Path out;
+
     private static BenchmarkReport.Results results;
 
     @BeforeAll
@@ -35,16 +36,27 @@ class BenchmarkSmokeTest {
 
     @Test
     void everyWorkloadRanInEveryInterpreterWithOneResult() {
-        Set<String> names = Workload.all().stream().map(Workload::name)
-                .collect(Collectors.toSet());
-        assertTrue(names.containsAll(List.of("nbody", "richards", "fannkuch", "float_ops",
-                "spectral_norm", "json_dumps", "json_loads", "regex", "churn", "generators")),
+        Set<String> names = Workload.all().stream().map(Workload::name).collect(Collectors.toSet());
+        assertTrue(
+                names.containsAll(List.of(
+                        "nbody",
+                        "richards",
+                        "fannkuch",
+                        "float_ops",
+                        "spectral_norm",
+                        "json_dumps",
+                        "json_loads",
+                        "regex",
+                        "churn",
+                        "generators")),
                 names.toString());
-        assertEquals(names, results.overhead().stream().map(OverheadBenchmark.Result::workload)
-                .collect(Collectors.toSet()));
+        assertEquals(
+                names,
+                results.overhead().stream()
+                        .map(OverheadBenchmark.Result::workload)
+                        .collect(Collectors.toSet()));
         for (OverheadBenchmark.Result r : results.overhead()) {
-            for (double[] seconds : List.of(r.inProcess(), r.process(), r.plain(),
-                    r.libpython())) {
+            for (double[] seconds : List.of(r.inProcess(), r.process(), r.plain(), r.libpython())) {
                 assertTrue(seconds.length == 1 && seconds[0] > 0, r.toString());
             }
             for (Mode m : Mode.values()) {
@@ -53,7 +65,9 @@ class BenchmarkSmokeTest {
             assertFalse(r.value().isBlank(), r.toString());
         }
         OverheadBenchmark.Result richards = results.overhead().stream()
-                .filter(r -> r.workload().equals("richards")).findFirst().orElseThrow();
+                .filter(r -> r.workload().equals("richards"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("(23246, 9297)", richards.value(), "Richards' own check");
     }
 
@@ -61,8 +75,7 @@ class BenchmarkSmokeTest {
     void jmhMeasuredCallEvalAndHostFunctionInBothModes() {
         assertEquals(6, results.latency().size(), results.latency().toString());
         for (CallLatencyBenchmark.Result r : results.latency()) {
-            assertTrue(Set.of("call", "eval", "hostFunction").contains(r.benchmark()),
-                    r.toString());
+            assertTrue(Set.of("call", "eval", "hostFunction").contains(r.benchmark()), r.toString());
             assertTrue(r.micros().median() > 0 && r.micros().count() > 0, r.toString());
         }
     }
@@ -86,14 +99,14 @@ class BenchmarkSmokeTest {
     @Test
     void startUpAndCheckoutWereTimedInBothModes() {
         StartupBenchmark.Result r = results.startup();
-        for (Map<Mode, Sample> figure : List.of(r.build(), r.importJson(), r.close(),
-                r.checkout(), r.checkoutToResult())) {
+        for (Map<Mode, Sample> figure :
+                List.of(r.build(), r.importJson(), r.close(), r.checkout(), r.checkoutToResult())) {
             assertEquals(Set.of(Mode.values()), figure.keySet());
             figure.values().forEach(s -> assertTrue(s.median() > 0 && s.count() == 3, s::toString));
         }
         assertTrue(r.plain() != null && r.plain().median() > 0, String.valueOf(r.plain()));
-        assertTrue(r.plainImportJson() != null && r.plainImportJson().median() > 0,
-                String.valueOf(r.plainImportJson()));
+        assertTrue(
+                r.plainImportJson() != null && r.plainImportJson().median() > 0, String.valueOf(r.plainImportJson()));
     }
 
     @Test
@@ -103,16 +116,15 @@ class BenchmarkSmokeTest {
             assertEquals(Set.of(1, 2), r.perSandbox().get(m).keySet());
         }
         // A worker is a whole process: it holds more than nothing.
-        r.perSandbox().get(Mode.PROCESS).values()
-                .forEach(f -> assertTrue(f.rss() > 1 && f.pss() > 1, f::toString));
+        r.perSandbox().get(Mode.PROCESS).values().forEach(f -> assertTrue(f.rss() > 1 && f.pss() > 1, f::toString));
         assertTrue(r.plain().rss() > 1, r.plain().toString());
     }
 
     @Test
     void throughputRanEveryThreadCountInBothModesAndPlain() {
         ThroughputBenchmark.Result r = results.throughput();
-        for (Map<Integer, Double> rates : List.of(r.perSecond().get(Mode.IN_PROCESS),
-                r.perSecond().get(Mode.PROCESS), r.plain())) {
+        for (Map<Integer, Double> rates :
+                List.of(r.perSecond().get(Mode.IN_PROCESS), r.perSecond().get(Mode.PROCESS), r.plain())) {
             assertEquals(Set.of(1, 2), rates.keySet());
             rates.values().forEach(v -> assertTrue(v > 0, rates::toString));
         }
@@ -123,23 +135,36 @@ class BenchmarkSmokeTest {
         Report report = results.report();
         String md = Files.readString(out.resolve("results.md"), StandardCharsets.UTF_8);
         assertEquals(report.markdown(), md);
-        assertTrue(md.startsWith("objcap benchmarks, ") && md.contains("not a measurement"),
+        assertTrue(
+                md.startsWith("objcap benchmarks, ") && md.contains("not a measurement"),
                 "a quick run says so in its title: " + report.title());
-        for (String row : List.of("overhead: nbody", "call(\"f\", 1)", "eval(\"1\")",
-                "host-function round trip", "build() to first eval(\"1\")",
-                "SandboxPool checkout()", "1 live", "2 threads", "speed-up, 2 threads")) {
+        for (String row : List.of(
+                "overhead: nbody",
+                "call(\"f\", 1)",
+                "eval(\"1\")",
+                "host-function round trip",
+                "build() to first eval(\"1\")",
+                "SandboxPool checkout()",
+                "1 live",
+                "2 threads",
+                "speed-up, 2 threads")) {
             assertTrue(md.contains(row), "no " + row + " in:\n" + md);
         }
         Report.Row host = report.rows().stream()
-                .filter(r -> r.figure().startsWith("host-function")).findFirst().orElseThrow();
+                .filter(r -> r.figure().startsWith("host-function"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(host.measured(), host.toString());
         for (Report.Row r : report.rows()) {
-            assertTrue(Set.of("pass", "miss (in-process)", "miss (process)", "miss (both)",
-                    Report.NONE).contains(r.verdict()), r.toString());
+            assertTrue(
+                    Set.of("pass", "miss (in-process)", "miss (process)", "miss (both)", Report.NONE)
+                            .contains(r.verdict()),
+                    r.toString());
         }
         // The chart is well-formed XML with a bar per measured figure.
         String svg = Files.readString(out.resolve("results.svg"), StandardCharsets.UTF_8);
-        DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
                 .parse(new java.io.ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
         assertTrue(svg.contains("overhead: nbody") && svg.contains("host-function"), svg);
     }

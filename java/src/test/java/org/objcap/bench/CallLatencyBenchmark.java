@@ -63,14 +63,15 @@ public class CallLatencyBenchmark {
      * @param mode where the sandbox ran
      * @param micros the call's round trip, in microseconds
      */
-    public record Result(String benchmark, Mode mode, Sample micros) {
-    }
+    public record Result(String benchmark, Mode mode, Sample micros) {}
 
     /** Builds the sandbox and the function to call, and checks both answer. */
     @Setup(Level.Trial)
     public void open() {
-        sandbox = modeNamed(mode).builder()
-                .grant("host", Capabilities.function(args -> args.get(0))).build();
+        sandbox = modeNamed(mode)
+                .builder()
+                .grant("host", Capabilities.function(args -> args.get(0)))
+                .build();
         sandbox.exec("def f(x):\n    return x\n"
                 + "def g(x):\n    for _ in range(" + HOST_CALLS + "):\n"
                 + "        x = host(x)\n    return x\n");
@@ -145,21 +146,24 @@ public class CallLatencyBenchmark {
         if (quick) {
             // Other builds on the machine may run JMH too: no lock file.
             System.setProperty("jmh.ignoreLock", "true");
-            options.forks(0).warmupIterations(0).measurementIterations(1)
-                    .measurementTime(TimeValue.milliseconds(100));
+            options.forks(0).warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.milliseconds(100));
         } else {
-            options.forks(1).jvmArgsAppend("-Djna.nosys=true", "-Xss32m")
-                    .warmupIterations(3).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(5).measurementTime(TimeValue.seconds(1));
+            options.forks(1)
+                    .jvmArgsAppend("-Djna.nosys=true", "-Xss32m")
+                    .warmupIterations(3)
+                    .warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(5)
+                    .measurementTime(TimeValue.seconds(1));
         }
         List<Result> results = new ArrayList<>();
         for (RunResult r : new Runner(options.build()).run()) {
             String method = r.getParams().getBenchmark();
             Statistics s = r.getPrimaryResult().getStatistics();
-            results.add(new Result(method.substring(method.lastIndexOf('.') + 1),
+            results.add(new Result(
+                    method.substring(method.lastIndexOf('.') + 1),
                     modeNamed(r.getParams().getParam("mode")),
-                    new Sample(s.getPercentile(50), s.getPercentile(90), s.getMin(), s.getMax(),
-                            (int) Math.min(Integer.MAX_VALUE, s.getN()))));
+                    new Sample(s.getPercentile(50), s.getPercentile(90), s.getMin(), s.getMax(), (int)
+                            Math.min(Integer.MAX_VALUE, s.getN()))));
         }
         return results;
     }

@@ -71,8 +71,7 @@ public final class LimitsBenchmark {
             + "        total += len(index) + len(big)\n"
             + "    return total\n";
 
-    private LimitsBenchmark() {
-    }
+    private LimitsBenchmark() {}
 
     /** Median, best and worst of one measurement, in milliseconds. */
     public record Figure(double medianMillis, double bestMillis, double worstMillis, int samples) {
@@ -101,8 +100,14 @@ public final class LimitsBenchmark {
      * @param control workload run time with the default memory limit again,
      *     in other sandboxes: how far two identical settings differ
      */
-    public record ModeResult(String mode, Figure timeOvershoot, Figure cpuOvershoot,
-            Figure killOvershoot, Figure withLimit, Figure withoutLimit, Figure control) {
+    public record ModeResult(
+            String mode,
+            Figure timeOvershoot,
+            Figure cpuOvershoot,
+            Figure killOvershoot,
+            Figure withLimit,
+            Figure withoutLimit,
+            Figure control) {
         /**
          * The throughput cost of the memory limit.
          *
@@ -138,8 +143,7 @@ public final class LimitsBenchmark {
      * @param modes by mode, in-process first
      * @param workloadRounds rounds of the workload per run
      */
-    public record Result(Map<String, ModeResult> modes, int workloadRounds) {
-    }
+    public record Result(Map<String, ModeResult> modes, int workloadRounds) {}
 
     /**
      * Runs the benchmark and prints its table.
@@ -169,8 +173,8 @@ public final class LimitsBenchmark {
      * @param out where the table goes
      * @return the figures
      */
-    public static Result run(int deadlineRuns, int killRuns, double workloadSeconds,
-            int workloadRuns, PrintStream out) {
+    public static Result run(
+            int deadlineRuns, int killRuns, double workloadSeconds, int workloadRuns, PrintStream out) {
         // Start CPython, extract the worker and load classes before timing.
         for (String mode : List.of(IN_PROCESS, PROCESS)) {
             try (Sandbox s = builder(mode).build()) {
@@ -184,8 +188,7 @@ public final class LimitsBenchmark {
             Figure cpu = overshoot(mode, Limit.CPU, deadlineRuns);
             Figure kill = PROCESS.equals(mode) ? killOvershoot(killRuns) : null;
             Figure[] workload = workload(mode, rounds, workloadRuns);
-            modes.put(mode, new ModeResult(mode, time, cpu, kill, workload[0], workload[1],
-                    workload[2]));
+            modes.put(mode, new ModeResult(mode, time, cpu, kill, workload[0], workload[1], workload[2]));
         }
         Result result = new Result(modes, rounds);
         print(result, out);
@@ -193,8 +196,8 @@ public final class LimitsBenchmark {
     }
 
     private static Sandbox.Builder builder(String mode) {
-        Sandbox.Builder b = Sandbox.builder().stdout(OutputStream.nullOutputStream())
-                .stderr(OutputStream.nullOutputStream());
+        Sandbox.Builder b =
+                Sandbox.builder().stdout(OutputStream.nullOutputStream()).stderr(OutputStream.nullOutputStream());
         return IN_PROCESS.equals(mode) ? b.inProcess() : b;
     }
 
@@ -221,7 +224,8 @@ public final class LimitsBenchmark {
     private static Figure killOvershoot(int runs) {
         double[] millis = new double[runs];
         for (int i = 0; i < runs; i++) {
-            try (Sandbox s = builder(PROCESS).timeout(Duration.ofMillis(DEADLINE_MS)).build()) {
+            try (Sandbox s =
+                    builder(PROCESS).timeout(Duration.ofMillis(DEADLINE_MS)).build()) {
                 s.eval("1");
                 millis[i] = stoppedAfter(s, "9**9**9", Limit.TIME) - DEADLINE_MS;
                 if (!s.isClosed()) {
@@ -294,39 +298,62 @@ public final class LimitsBenchmark {
     private static void print(Result r, PrintStream out) {
         ModeResult in = r.modes().get(IN_PROCESS);
         ModeResult proc = r.modes().get(PROCESS);
-        out.printf(Locale.ROOT, "objcap limits, %s, objcap %s, %d cores, Java %s%n",
-                LocalDate.now(ZoneOffset.UTC), NativeEngine.version(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        out.printf(
+                Locale.ROOT,
+                "objcap limits, %s, objcap %s, %d cores, Java %s%n",
+                LocalDate.now(ZoneOffset.UTC),
+                NativeEngine.version(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
         String format = "%-52s %19s %19s%n";
-        out.printf(Locale.ROOT, format, "past the deadline (ms: median / worst)", IN_PROCESS,
-                PROCESS);
+        out.printf(Locale.ROOT, format, "past the deadline (ms: median / worst)", IN_PROCESS, PROCESS);
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"while True: pass, timeout " + DEADLINE_MS + " ms (n="
-                + in.timeOvershoot().samples() + ")", cell(in.timeOvershoot()),
-                cell(proc.timeOvershoot())});
-        rows.add(new String[] {"while True: pass, cpuTime " + DEADLINE_MS + " ms (n="
-                + in.cpuOvershoot().samples() + ")", cell(in.cpuOvershoot()),
-                cell(proc.cpuOvershoot())});
-        rows.add(new String[] {"9**9**9, timeout " + DEADLINE_MS + " ms, worker killed (n="
-                + proc.killOvershoot().samples() + ")", "not stoppable",
-                cell(proc.killOvershoot())});
+        rows.add(new String[] {
+            "while True: pass, timeout " + DEADLINE_MS + " ms (n="
+                    + in.timeOvershoot().samples() + ")",
+            cell(in.timeOvershoot()),
+            cell(proc.timeOvershoot())
+        });
+        rows.add(new String[] {
+            "while True: pass, cpuTime " + DEADLINE_MS + " ms (n="
+                    + in.cpuOvershoot().samples() + ")",
+            cell(in.cpuOvershoot()),
+            cell(proc.cpuOvershoot())
+        });
+        rows.add(new String[] {
+            "9**9**9, timeout " + DEADLINE_MS + " ms, worker killed (n="
+                    + proc.killOvershoot().samples() + ")",
+            "not stoppable",
+            cell(proc.killOvershoot())
+        });
         for (String[] row : rows) {
             out.printf(Locale.ROOT, format, (Object[]) row);
         }
         out.printf(Locale.ROOT, format, "allocation-heavy workload (ms: median / best)", "", "");
-        out.printf(Locale.ROOT, format, "memoryLimit 512 MiB (default) (n="
-                + in.withLimit().samples() + ", " + r.workloadRounds() + " rounds)",
-                best(in.withLimit()), best(proc.withLimit()));
-        out.printf(Locale.ROOT, format, "unlimitedMemory() (n=" + in.withoutLimit().samples()
-                + ")", best(in.withoutLimit()), best(proc.withoutLimit()));
-        out.printf(Locale.ROOT, format, "memoryLimit 512 MiB again (control)",
-                best(in.control()), best(proc.control()));
-        out.printf(Locale.ROOT, format, "ratio: with limit / without (median / best)",
-                String.format(Locale.ROOT, "%.3fx / %.3fx", in.accountingRatio(),
-                        in.bestAccountingRatio()),
-                String.format(Locale.ROOT, "%.3fx / %.3fx", proc.accountingRatio(),
-                        proc.bestAccountingRatio()));
-        out.printf(Locale.ROOT, format, "noise: with limit / control (median)",
+        out.printf(
+                Locale.ROOT,
+                format,
+                "memoryLimit 512 MiB (default) (n=" + in.withLimit().samples() + ", " + r.workloadRounds() + " rounds)",
+                best(in.withLimit()),
+                best(proc.withLimit()));
+        out.printf(
+                Locale.ROOT,
+                format,
+                "unlimitedMemory() (n=" + in.withoutLimit().samples() + ")",
+                best(in.withoutLimit()),
+                best(proc.withoutLimit()));
+        out.printf(
+                Locale.ROOT, format, "memoryLimit 512 MiB again (control)", best(in.control()), best(proc.control()));
+        out.printf(
+                Locale.ROOT,
+                format,
+                "ratio: with limit / without (median / best)",
+                String.format(Locale.ROOT, "%.3fx / %.3fx", in.accountingRatio(), in.bestAccountingRatio()),
+                String.format(Locale.ROOT, "%.3fx / %.3fx", proc.accountingRatio(), proc.bestAccountingRatio()));
+        out.printf(
+                Locale.ROOT,
+                format,
+                "noise: with limit / control (median)",
                 String.format(Locale.ROOT, "%.3fx", in.controlRatio()),
                 String.format(Locale.ROOT, "%.3fx", proc.controlRatio()));
         out.println("past the deadline: from the call to its LimitExceededException, minus "

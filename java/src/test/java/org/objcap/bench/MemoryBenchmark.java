@@ -27,8 +27,7 @@ import org.objcap.Sandbox;
 public final class MemoryBenchmark {
     private static final long SETTLE_MILLIS = 300;
 
-    private MemoryBenchmark() {
-    }
+    private MemoryBenchmark() {}
 
     /**
      * Memory added by one sandbox, in MiB.
@@ -36,8 +35,7 @@ public final class MemoryBenchmark {
      * @param rss resident set size
      * @param pss proportional set size
      */
-    public record Footprint(double rss, double pss) {
-    }
+    public record Footprint(double rss, double pss) {}
 
     /**
      * The figures.
@@ -47,8 +45,7 @@ public final class MemoryBenchmark {
      * @param plain an idle plain CPython process, or {@code null} if it is not
      *     installed
      */
-    public record Result(Map<Mode, Map<Integer, Footprint>> perSandbox, Footprint plain) {
-    }
+    public record Result(Map<Mode, Map<Integer, Footprint>> perSandbox, Footprint plain) {}
 
     /**
      * Measures, one child JVM per mode and count.
@@ -70,14 +67,21 @@ public final class MemoryBenchmark {
         return new Result(all, PlainPython.available() ? plainPython() : null);
     }
 
-    private static Footprint inChildJvm(Mode m, int count)
-            throws IOException, InterruptedException {
+    private static Footprint inChildJvm(Mode m, int count) throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-Xms64m", "-Xmx64m",
-                "-XX:+AlwaysPreTouch", "-Djna.nosys=true",
-                "-cp", System.getProperty("java.class.path"),
-                Child.class.getName(), m.name(), Integer.toString(count))
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "-Xms64m",
+                        "-Xmx64m",
+                        "-XX:+AlwaysPreTouch",
+                        "-Djna.nosys=true",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Child.class.getName(),
+                        m.name(),
+                        Integer.toString(count))
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -93,8 +97,9 @@ public final class MemoryBenchmark {
 
     /** An idle {@code python3.11 -I -S}, waiting on its standard input. */
     private static Footprint plainPython() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(PlainPython.command("-c",
-                "import sys; print('ready', flush=True); sys.stdin.read()")).start();
+        Process p = new ProcessBuilder(
+                        PlainPython.command("-c", "import sys; print('ready', flush=True); sys.stdin.read()"))
+                .start();
         try {
             byte[] ready = p.getInputStream().readNBytes(6);
             if (!"ready\n".equals(new String(ready, StandardCharsets.UTF_8))) {
@@ -119,8 +124,7 @@ public final class MemoryBenchmark {
     static long[] residentKb(long pid) throws IOException {
         long rss = -1;
         long pss = -1;
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid),
-                "smaps_rollup"))) {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
             String[] f = line.trim().split("\\s+");
             if (f[0].equals("Rss:")) {
                 rss = Long.parseLong(f[1]);
@@ -139,8 +143,7 @@ public final class MemoryBenchmark {
      * added per sandbox as "RSS_MIB PSS_MIB".
      */
     static final class Child {
-        private Child() {
-        }
+        private Child() {}
 
         /**
          * Measures one mode and count.
@@ -174,7 +177,9 @@ public final class MemoryBenchmark {
             } finally {
                 live.forEach(Sandbox::close);
             }
-            System.out.printf(Locale.ROOT, "%.3f %.3f%n",
+            System.out.printf(
+                    Locale.ROOT,
+                    "%.3f %.3f%n",
                     (after[0] - before[0]) / 1024.0 / count,
                     (after[1] - before[1]) / 1024.0 / count);
         }

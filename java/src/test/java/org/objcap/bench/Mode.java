@@ -22,8 +22,8 @@ public enum Mode {
      * @return a new builder
      */
     public Sandbox.Builder builder() {
-        Sandbox.Builder b = Sandbox.builder().stdout(OutputStream.nullOutputStream())
-                .stderr(OutputStream.nullOutputStream());
+        Sandbox.Builder b =
+                Sandbox.builder().stdout(OutputStream.nullOutputStream()).stderr(OutputStream.nullOutputStream());
         return this == IN_PROCESS ? b.inProcess() : b;
     }
 

@@ -22,12 +22,14 @@ public final class OverheadBenchmark {
     /** The target: a sandboxed workload at most this many times slower. */
     public static final double TARGET_RATIO = 1.05;
 
-    private OverheadBenchmark() {
-    }
+    private OverheadBenchmark() {}
 
     /** The interpreters, in the order of a first run. */
     private enum Interpreter {
-        IN_PROCESS_SANDBOX, PROCESS_SANDBOX, PLAIN_PYTHON, PLAIN_LIBPYTHON
+        IN_PROCESS_SANDBOX,
+        PROCESS_SANDBOX,
+        PLAIN_PYTHON,
+        PLAIN_LIBPYTHON
     }
 
     /**
@@ -40,8 +42,8 @@ public final class OverheadBenchmark {
      * @param libpython in plain libpython (objcap's library, no objcap)
      * @param value what {@code run} returned (its repr), the same everywhere
      */
-    public record Result(String workload, double[] inProcess, double[] process, double[] plain,
-            double[] libpython, String value) {
+    public record Result(
+            String workload, double[] inProcess, double[] process, double[] plain, double[] libpython, String value) {
         /**
          * The overhead of a mode against plain CPython, the target's measure.
          *
@@ -104,8 +106,7 @@ public final class OverheadBenchmark {
         return results;
     }
 
-    private static Result measure(Workload w, int runs, boolean smoke)
-            throws IOException, InterruptedException {
+    private static Result measure(Workload w, int runs, boolean smoke) throws IOException, InterruptedException {
         String program = w.timed(smoke);
         Interpreter[] all = Interpreter.values();
         double[][] seconds = new double[all.length][runs];
@@ -115,8 +116,8 @@ public final class OverheadBenchmark {
                 Interpreter where = all[(i + k) % all.length];
                 Timed t = time(where, program, w);
                 if (value != null && !value.equals(t.value())) {
-                    throw new IllegalStateException(w.name() + " returned " + t.value()
-                            + " in " + where + " but " + value + " before");
+                    throw new IllegalStateException(
+                            w.name() + " returned " + t.value() + " in " + where + " but " + value + " before");
                 }
                 value = t.value();
                 seconds[where.ordinal()][i] = t.seconds();
@@ -125,11 +126,9 @@ public final class OverheadBenchmark {
         return new Result(w.name(), seconds[0], seconds[1], seconds[2], seconds[3], value);
     }
 
-    private record Timed(double seconds, String value) {
-    }
+    private record Timed(double seconds, String value) {}
 
-    private static Timed time(Interpreter where, String program, Workload w)
-            throws IOException, InterruptedException {
+    private static Timed time(Interpreter where, String program, Workload w) throws IOException, InterruptedException {
         switch (where) {
             case IN_PROCESS_SANDBOX:
                 return sandboxed(Mode.IN_PROCESS, program, w);
@@ -137,8 +136,8 @@ public final class OverheadBenchmark {
                 return sandboxed(Mode.PROCESS, program, w);
             default:
                 String report = program + "print(repr(_bench_seconds))\nprint(_bench_value)\n";
-                List<String> lines = where == Interpreter.PLAIN_PYTHON
-                        ? PlainPython.run(report) : PlainPython.runEmbedded(report);
+                List<String> lines =
+                        where == Interpreter.PLAIN_PYTHON ? PlainPython.run(report) : PlainPython.runEmbedded(report);
                 if (lines.size() != 2) {
                     throw new IOException(where + " printed " + lines);
                 }

@@ -23,10 +23,10 @@ public final class PlainPython {
     public static final Path DEFAULT = Path.of("/usr/bin/python3.11");
     /** The plain libpython host, as CMake builds it under Maven's target directory. */
     public static final Path DEFAULT_EMBED = Path.of("target/native/bench_plain_embed");
+
     private static final long TIMEOUT_SECONDS = 300;
 
-    private PlainPython() {
-    }
+    private PlainPython() {}
 
     /**
      * The interpreter to compare with.
@@ -90,8 +90,7 @@ public final class PlainPython {
      * @throws IOException if it cannot be run or fails
      * @throws InterruptedException if interrupted while waiting
      */
-    public static List<String> runEmbedded(String program)
-            throws IOException, InterruptedException {
+    public static List<String> runEmbedded(String program) throws IOException, InterruptedException {
         if (!Files.isExecutable(embedPath())) {
             throw new IOException("no " + embedPath().toAbsolutePath()
                     + ": build it with mvn package (CMake target bench_plain_embed)");
@@ -99,8 +98,7 @@ public final class PlainPython {
         return run(List.of(embedPath().toString()), program);
     }
 
-    private static List<String> run(List<String> command, String program)
-            throws IOException, InterruptedException {
+    private static List<String> run(List<String> command, String program) throws IOException, InterruptedException {
         // stderr joins stdout: a program that succeeds writes nothing there.
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         try (OutputStream in = p.getOutputStream()) {

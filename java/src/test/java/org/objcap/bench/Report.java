@@ -33,18 +33,31 @@ public record Report(String title, List<Row> rows, List<String> notes) {
      * @param processShare the same in process mode
      * @param measured false for a figure whose benchmark does not exist yet
      */
-    public record Row(String section, String figure, String inProcess, String process,
-            String plain, String target, double inProcessShare, double processShare,
+    public record Row(
+            String section,
+            String figure,
+            String inProcess,
+            String process,
+            String plain,
+            String target,
+            double inProcessShare,
+            double processShare,
             boolean measured) {
         /**
          * A row that has a figure in both modes.
          *
          * @return the row
          */
-        static Row of(String section, String figure, String inProcess, String process,
-                String plain, String target, double inProcessShare, double processShare) {
-            return new Row(section, figure, inProcess, process, plain, target, inProcessShare,
-                    processShare, true);
+        static Row of(
+                String section,
+                String figure,
+                String inProcess,
+                String process,
+                String plain,
+                String target,
+                double inProcessShare,
+                double processShare) {
+            return new Row(section, figure, inProcess, process, plain, target, inProcessShare, processShare, true);
         }
 
         /**
@@ -72,8 +85,9 @@ public record Report(String title, List<Row> rows, List<String> notes) {
         }
     }
 
-    private static final String[] HEADER = {"Figure", "objcap in-process", "objcap process",
-        "plain CPython", "Target", "Verdict"};
+    private static final String[] HEADER = {
+        "Figure", "objcap in-process", "objcap process", "plain CPython", "Target", "Verdict"
+    };
 
     /**
      * The table as Markdown, title and notes included.

@@ -25,11 +25,11 @@ public final class StartupBenchmark {
     public static final double PROCESS_TARGET_MILLIS = 60;
     /** Target of a pool checkout to first result, in milliseconds. */
     public static final double CHECKOUT_TARGET_MILLIS = 1;
+
     private static final int POOL_SIZE = 2;
     private static final Duration REFILL_TIMEOUT = Duration.ofSeconds(60);
 
-    private StartupBenchmark() {
-    }
+    private StartupBenchmark() {}
 
     /**
      * The figures, in milliseconds.
@@ -43,10 +43,14 @@ public final class StartupBenchmark {
      * @param plainImportJson {@code import json} in a fresh plain CPython, or
      *     {@code null}
      */
-    public record Result(Map<Mode, Sample> build, Map<Mode, Sample> importJson,
-            Map<Mode, Sample> close, Map<Mode, Sample> checkout,
-            Map<Mode, Sample> checkoutToResult, Sample plain, Sample plainImportJson) {
-    }
+    public record Result(
+            Map<Mode, Sample> build,
+            Map<Mode, Sample> importJson,
+            Map<Mode, Sample> close,
+            Map<Mode, Sample> checkout,
+            Map<Mode, Sample> checkoutToResult,
+            Sample plain,
+            Sample plainImportJson) {}
 
     /**
      * Measures.
@@ -106,8 +110,14 @@ public final class StartupBenchmark {
             checkouts.put(m, checkout[0]);
             checkoutsToResult.put(m, checkout[1]);
         }
-        return new Result(builds, imports, closes, checkouts, checkoutsToResult,
-                plainToo ? Sample.of(plain) : null, plainToo ? Sample.of(plainImportJson) : null);
+        return new Result(
+                builds,
+                imports,
+                closes,
+                checkouts,
+                checkoutsToResult,
+                plainToo ? Sample.of(plain) : null,
+                plainToo ? Sample.of(plainImportJson) : null);
     }
 
     /** Checkout alone [0] and to the first result [1], from a pool full each time. */
@@ -135,10 +145,8 @@ public final class StartupBenchmark {
 
     /** Milliseconds of the first {@code import json} in a fresh plain CPython. */
     private static double plainImportJson() throws IOException, InterruptedException {
-        List<String> out = PlainPython.run("import time\n"
-                + "t0 = time.perf_counter()\n"
-                + "import json\n"
-                + "print(time.perf_counter() - t0)\n");
+        List<String> out = PlainPython.run(
+                "import time\n" + "t0 = time.perf_counter()\n" + "import json\n" + "print(time.perf_counter() - t0)\n");
         return Double.parseDouble(out.get(0)) * 1e3;
     }
 
@@ -146,7 +154,8 @@ public final class StartupBenchmark {
     private static double plainStart() throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(PlainPython.command("-c", "pass"))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         p.getInputStream().readAllBytes();
         PlainPython.waitFor(p);

@@ -20,8 +20,7 @@ public final class SvgChart {
     private static final String IN_PROCESS_COLOR = "#4e79a7";
     private static final String PROCESS_COLOR = "#f28e2b";
 
-    private SvgChart() {
-    }
+    private SvgChart() {}
 
     /**
      * Draws the rows of a report that have a target.
@@ -31,29 +30,43 @@ public final class SvgChart {
      */
     public static String render(Report report) {
         List<Report.Row> rows = report.rows().stream()
-                .filter(r -> !Double.isNaN(r.inProcessShare()) || !Double.isNaN(r.processShare())
-                        || !r.measured())
+                .filter(r -> !Double.isNaN(r.inProcessShare()) || !Double.isNaN(r.processShare()) || !r.measured())
                 .toList();
         int height = TOP + rows.size() * ROW + 40;
         int width = LABEL_WIDTH + PLOT_WIDTH + 250;
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-                + "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-                + "font-family=\"sans-serif\" font-size=\"12\">%n", width, height, width, height));
-        b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n",
-                width, height));
-        text(b, 10, 20, "bold", "start", "objcap: each figure as a share of its target "
-                + "(left of the line: pass; log scale)");
+        b.append(String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                        + "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+                        + "font-family=\"sans-serif\" font-size=\"12\">%n",
+                width,
+                height,
+                width,
+                height));
+        b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, height));
+        text(
+                b,
+                10,
+                20,
+                "bold",
+                "start",
+                "objcap: each figure as a share of its target " + "(left of the line: pass; log scale)");
         legend(b, 10, 40, IN_PROCESS_COLOR, "objcap in-process");
         legend(b, 160, 40, PROCESS_COLOR, "objcap process mode");
         for (double tick = MIN_SHARE; tick <= MAX_SHARE; tick *= 2) {
             double x = x(tick);
             String tickLabel = tick < 1 ? "1/" + Math.round(1 / tick) : Long.toString(Math.round(tick));
-            b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-                    + "stroke=\"%s\" stroke-width=\"%s\"/>%n", x, TOP - 6, x,
-                    TOP + rows.size() * ROW, tick == 1 ? "#c00" : "#ddd", tick == 1 ? "2" : "1"));
-            text(b, x, TOP + rows.size() * ROW + 16, "normal", "middle",
-                    tick == 1 ? "target" : tickLabel + "×");
+            b.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" " + "stroke=\"%s\" stroke-width=\"%s\"/>%n",
+                    x,
+                    TOP - 6,
+                    x,
+                    TOP + rows.size() * ROW,
+                    tick == 1 ? "#c00" : "#ddd",
+                    tick == 1 ? "2" : "1"));
+            text(b, x, TOP + rows.size() * ROW + 16, "normal", "middle", tick == 1 ? "target" : tickLabel + "×");
         }
         int y = TOP;
         for (Report.Row r : rows) {
@@ -79,22 +92,36 @@ public final class SvgChart {
         }
         double end = x(share);
         label = label.replaceFirst(" \\(p90 .*\\)$", "");
-        b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
-                + "fill=\"%s\"/>%n", LABEL_WIDTH, y, Math.max(1, end - LABEL_WIDTH), BAR, color));
-        text(b, end + 4, y + BAR - 2, share > 1 ? "bold" : "normal", "start",
-                label + (share > 1 ? " (miss)" : ""));
+        b.append(String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" " + "fill=\"%s\"/>%n",
+                LABEL_WIDTH,
+                y,
+                Math.max(1, end - LABEL_WIDTH),
+                BAR,
+                color));
+        text(b, end + 4, y + BAR - 2, share > 1 ? "bold" : "normal", "start", label + (share > 1 ? " (miss)" : ""));
     }
 
     private static void legend(StringBuilder b, int x, int y, String color, String label) {
-        b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
-                + "fill=\"%s\"/>%n", x, y - 10, color));
+        b.append(String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" " + "fill=\"%s\"/>%n",
+                x,
+                y - 10,
+                color));
         text(b, x + 16, y, "normal", "start", label);
     }
 
-    private static void text(StringBuilder b, double x, double y, String weight, String anchor,
-            String s) {
-        b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"%s\" "
-                + "text-anchor=\"%s\">%s</text>%n", x, y, weight, anchor, escape(s)));
+    private static void text(StringBuilder b, double x, double y, String weight, String anchor, String s) {
+        b.append(String.format(
+                Locale.ROOT,
+                "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"%s\" " + "text-anchor=\"%s\">%s</text>%n",
+                x,
+                y,
+                weight,
+                anchor,
+                escape(s)));
     }
 
     private static String shorten(String s) {
@@ -102,7 +129,6 @@ public final class SvgChart {
     }
 
     private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace("\"", "&quot;");
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

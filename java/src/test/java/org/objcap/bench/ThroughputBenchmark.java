@@ -41,8 +41,7 @@ public final class ThroughputBenchmark {
     /** The target: process mode's speed-up at least this share of plain CPython's. */
     public static final double SCALING_TARGET = 0.9;
 
-    private ThroughputBenchmark() {
-    }
+    private ThroughputBenchmark() {}
 
     /**
      * The figures, in scripts per second.
@@ -140,8 +139,7 @@ public final class ThroughputBenchmark {
     }
 
     /** N plain CPython processes running the script in a loop at once. */
-    private static double plainProcesses(int n, double seconds)
-            throws IOException, InterruptedException {
+    private static double plainProcesses(int n, double seconds) throws IOException, InterruptedException {
         String loop = "import time\n"
                 + "code = compile(" + pythonString(SCRIPT) + ", '<script>', 'exec')\n"
                 + "g = {}\n"
@@ -159,7 +157,8 @@ public final class ThroughputBenchmark {
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ps.add(new ProcessBuilder(PlainPython.command("-c", loop))
-                    .redirectErrorStream(true).start());
+                    .redirectErrorStream(true)
+                    .start());
         }
         Thread.sleep(200); // all started and compiled
         for (Process p : ps) {

@@ -19,8 +19,7 @@ import java.util.stream.Stream;
  */
 public record Workload(String name, String source) {
     /** The workloads' directory, relative to the repository (Maven's working directory). */
-    public static final Path DIRECTORY = Path.of(
-            System.getProperty("objcap.bench.workloads", "bench/workloads"));
+    public static final Path DIRECTORY = Path.of(System.getProperty("objcap.bench.workloads", "bench/workloads"));
 
     /**
      * Reads every workload of {@link #DIRECTORY}, by name.
@@ -31,8 +30,10 @@ public record Workload(String name, String source) {
      */
     public static List<Workload> all() {
         try (Stream<Path> files = Files.list(DIRECTORY)) {
-            List<Workload> all = files.filter(f -> f.toString().endsWith(".py")).sorted()
-                    .map(Workload::read).toList();
+            List<Workload> all = files.filter(f -> f.toString().endsWith(".py"))
+                    .sorted()
+                    .map(Workload::read)
+                    .toList();
             if (all.isEmpty()) {
                 throw new IllegalStateException("no workload in " + DIRECTORY.toAbsolutePath());
             }

@@ -148,8 +148,8 @@ class ValueCodecTest {
 
     @Test
     void unconvertibleObjectNamesItsClass() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> codec.encode(List.of(new StringBuilder())));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> codec.encode(List.of(new StringBuilder())));
         assertTrue(e.getMessage().contains("java.lang.StringBuilder"), e.getMessage());
     }
 
@@ -205,11 +205,13 @@ class ValueCodecTest {
     @Test
     void keysThatCollideInJavaDoNotMakeDecodingQuadratic() throws IOException {
         int n = 100_000;
-        assertEquals(List.of(1L, 31L * (n - 1)).hashCode(), List.of(2L, 31L * (n - 2)).hashCode());
+        assertEquals(
+                List.of(1L, 31L * (n - 1)).hashCode(),
+                List.of(2L, 31L * (n - 2)).hashCode());
         // A HashMap takes minutes over these (every key in one bin, not
         // comparable); linear decoding takes well under a second.
-        Map<?, ?> map = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                () -> (Map<?, ?>) codec.decode(collidingTupleKeys(n)));
+        Map<?, ?> map = assertTimeoutPreemptively(
+                Duration.ofSeconds(20), () -> (Map<?, ?>) codec.decode(collidingTupleKeys(n)));
         assertEquals(n, map.size());
         assertEquals(7L, map.get(List.of(7L, 31L * (n - 7))));
         // Strings and numbers whose Java hashes collide, mixed in one map.
@@ -229,16 +231,21 @@ class ValueCodecTest {
             assertEquals(key.toString().hashCode(), Long.hashCode(sameHash));
             p.packLong(sameHash).packLong(-i);
         }
-        Map<?, ?> mixed = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                () -> (Map<?, ?>) codec.decode(p.toByteArray()));
+        Map<?, ?> mixed =
+                assertTimeoutPreemptively(Duration.ofSeconds(20), () -> (Map<?, ?>) codec.decode(p.toByteArray()));
         assertEquals(2 * m, mixed.size());
     }
 
     @Test
     void decodedMapsAndSetsBehaveAsJavaOnes() throws IOException {
         MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
-        p.packMapHeader(3).packString("b").packLong(1).packString("a").packLong(2)
-                .packLong(3).packNil();
+        p.packMapHeader(3)
+                .packString("b")
+                .packLong(1)
+                .packString("a")
+                .packLong(2)
+                .packLong(3)
+                .packNil();
         @SuppressWarnings("unchecked")
         Map<Object, Object> map = (Map<Object, Object>) codec.decode(p.toByteArray());
         Map<Object, Object> expected = new LinkedHashMap<>();
@@ -284,7 +291,8 @@ class ValueCodecTest {
     @Test
     void decodingGivesUpAtTheDeadline() throws IOException {
         byte[] big = collidingTupleKeys(50_000);
-        assertThrows(ValueCodec.DeadlinePassedException.class,
+        assertThrows(
+                ValueCodec.DeadlinePassedException.class,
                 () -> codec.decode(big, System.nanoTime() - 1, Long.MAX_VALUE));
     }
 
@@ -296,8 +304,7 @@ class ValueCodecTest {
             p.packMapHeader(0); // one byte each, a map on the heap
         }
         byte[] maps = p.toByteArray();
-        assertThrows(ValueCodec.TooLargeException.class,
-                () -> codec.decode(maps, Long.MAX_VALUE, 1 << 20));
+        assertThrows(ValueCodec.TooLargeException.class, () -> codec.decode(maps, Long.MAX_VALUE, 1 << 20));
         assertEquals(100_000, ((List<?>) codec.decode(maps, Long.MAX_VALUE, 64 << 20)).size());
     }
 }

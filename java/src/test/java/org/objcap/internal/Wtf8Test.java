@@ -76,8 +76,20 @@ class Wtf8Test {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "plain", "héllo", "😀", "\uD800", "a\uDC00b", "\uDC00\uD800",
-        "\uD83D", "x\uDE00\uD83D\uDE00y", "\0", "mixed 中文 \uDFFF 😀 \uD800"})
+    @ValueSource(
+            strings = {
+                "",
+                "plain",
+                "héllo",
+                "😀",
+                "\uD800",
+                "a\uDC00b",
+                "\uDC00\uD800",
+                "\uD83D",
+                "x\uDE00\uD83D\uDE00y",
+                "\0",
+                "mixed 中文 \uDFFF 😀 \uD800"
+            })
     void roundTrips(String s) {
         assertEquals(s, Wtf8.decode(Wtf8.encode(s)));
     }

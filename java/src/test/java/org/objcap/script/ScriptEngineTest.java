@@ -59,8 +59,10 @@ class ScriptEngineTest {
 
     @Test
     void foundByItsNamesExtensionAndMimeTypeButNotAsPython() {
-        for (ScriptEngine e : List.of(manager.getEngineByName("python-sandbox"),
-                manager.getEngineByExtension("py"), manager.getEngineByMimeType("text/x-python"))) {
+        for (ScriptEngine e : List.of(
+                manager.getEngineByName("python-sandbox"),
+                manager.getEngineByExtension("py"),
+                manager.getEngineByMimeType("text/x-python"))) {
             assertEquals("objcap", e.getFactory().getEngineName());
         }
         ScriptEngineFactory factory = engine.getFactory();
@@ -76,8 +78,8 @@ class ScriptEngineTest {
     @Test
     void evalReturnsTheValueOfTheLastExpressionStatement() throws ScriptException {
         assertEquals(42L, engine.eval("x = 2\nx * 21"));
-        assertEquals(List.of(1L, 4L), engine.eval("def sq(n):\n    return n * n\n\n"
-                + "[sq(1),\n sq(2)]  # two lines\n"));
+        assertEquals(
+                List.of(1L, 4L), engine.eval("def sq(n):\n    return n * n\n\n" + "[sq(1),\n sq(2)]  # two lines\n"));
         assertEquals("a;b", engine.eval("';'.join(['a', 'b']); "));
         assertNull(engine.eval("y = 3"));
         assertNull(engine.eval("7\ny = 4"), "the last statement is not an expression");
@@ -159,13 +161,12 @@ class ScriptEngineTest {
 
     @Test
     void otherBindingsAreCopiedInAndBack() throws ScriptException {
-        Bindings plain = new SimpleBindings(new HashMap<>(Map.of("x", 2L, "gone", 1L,
-                "javax.script.filename", "plain.py")));
+        Bindings plain =
+                new SimpleBindings(new HashMap<>(Map.of("x", 2L, "gone", 1L, "javax.script.filename", "plain.py")));
         assertEquals(2L, engine.eval("y = x * 2\ndef f():\n    pass\ndel gone\nx", plain));
         assertEquals(Map.of("x", 2L, "y", 4L, "javax.script.filename", "plain.py"), plain);
         assertNull(engine.get("y"), "the engine's own globals are untouched");
-        ScriptException e = assertThrows(ScriptException.class,
-                () -> engine.eval("z = 1\nundefined_name", plain));
+        ScriptException e = assertThrows(ScriptException.class, () -> engine.eval("z = 1\nundefined_name", plain));
         assertEquals("plain.py", e.getFileName());
         assertEquals(1L, plain.get("z"), "copied back after an error too");
     }
@@ -179,13 +180,14 @@ class ScriptEngineTest {
         context.setWriter(out);
         context.setErrorWriter(err);
         context.setReader(new StringReader("ada\ngrace\n"));
-        engine.eval("import sys\nfor line in sys.stdin:\n    print(line.strip().title())\n"
-                + "print('done', file=sys.stderr)\nprint('é😀')", context);
+        engine.eval(
+                "import sys\nfor line in sys.stdin:\n    print(line.strip().title())\n"
+                        + "print('done', file=sys.stderr)\nprint('é😀')",
+                context);
         assertEquals("Ada\nGrace\né😀\n", out.toString());
         assertEquals("done\n", err.toString());
         // The default context's reader is System.in: never read, never waited for.
-        assertNull(assertTimeoutPreemptively(Duration.ofSeconds(20),
-                () -> engine.eval("import sys\nsys.stdin")));
+        assertNull(assertTimeoutPreemptively(Duration.ofSeconds(20), () -> engine.eval("import sys\nsys.stdin")));
     }
 
     @Test
@@ -199,8 +201,8 @@ class ScriptEngineTest {
         assertEquals(101L, counter.eval(other));
         assertEquals(3L, counter.eval());
         assertSame(engine, counter.getEngine());
-        ScriptException e = assertThrows(ScriptException.class,
-                () -> ((Compilable) engine).compile("ok = 1\nbad = (1 +\n"));
+        ScriptException e =
+                assertThrows(ScriptException.class, () -> ((Compilable) engine).compile("ok = 1\nbad = (1 +\n"));
         assertEquals(2, e.getLineNumber());
     }
 
@@ -214,12 +216,9 @@ class ScriptEngineTest {
         assertEquals("hi ada", invocable.invokeMethod(engine.get("greeter"), "greet", "ada"));
         assertThrows(NoSuchMethodException.class, () -> invocable.invokeFunction("missing"));
         assertThrows(NoSuchMethodException.class, () -> invocable.invokeFunction("not_callable"));
-        assertThrows(NoSuchMethodException.class,
-                () -> invocable.invokeMethod(engine.get("greeter"), "wave"));
-        assertThrows(IllegalArgumentException.class,
-                () -> invocable.invokeMethod("a Java string", "upper"));
-        ScriptException e = assertThrows(ScriptException.class,
-                () -> invocable.invokeFunction("area", 3));
+        assertThrows(NoSuchMethodException.class, () -> invocable.invokeMethod(engine.get("greeter"), "wave"));
+        assertThrows(IllegalArgumentException.class, () -> invocable.invokeMethod("a Java string", "upper"));
+        ScriptException e = assertThrows(ScriptException.class, () -> invocable.invokeFunction("area", 3));
         assertTrue(e.getMessage().startsWith("TypeError: "), e.getMessage());
     }
 
@@ -258,16 +257,16 @@ class ScriptEngineTest {
     @Test
     void errorsAreScriptExceptionsWithFileLineAndColumn() {
         engine.put(ScriptEngine.FILENAME, "rules.py");
-        ScriptException syntax = assertThrows(ScriptException.class,
-                () -> engine.eval("x = 1\ny = (1,\n"));
+        ScriptException syntax = assertThrows(ScriptException.class, () -> engine.eval("x = 1\ny = (1,\n"));
         assertEquals("rules.py", syntax.getFileName());
         assertEquals(2, syntax.getLineNumber());
         assertEquals(5, syntax.getColumnNumber());
-        assertEquals("SyntaxError: '(' was never closed in rules.py at line number 2"
-                + " at column number 5", syntax.getMessage());
+        assertEquals(
+                "SyntaxError: '(' was never closed in rules.py at line number 2" + " at column number 5",
+                syntax.getMessage());
 
-        ScriptException raised = assertThrows(ScriptException.class,
-                () -> engine.eval("def f(n):\n    return 10 / n\n\nf(0)\n"));
+        ScriptException raised =
+                assertThrows(ScriptException.class, () -> engine.eval("def f(n):\n    return 10 / n\n\nf(0)\n"));
         assertEquals("rules.py", raised.getFileName());
         assertEquals(2, raised.getLineNumber());
         assertEquals(-1, raised.getColumnNumber());
@@ -302,27 +301,28 @@ class ScriptEngineTest {
 
     @Test
     void safeByDefaultAndAPolicyThroughTheFactory() throws Exception {
-        ScriptException open = assertThrows(ScriptException.class,
-                () -> engine.eval("open('/etc/passwd').read()"));
+        ScriptException open = assertThrows(ScriptException.class, () -> engine.eval("open('/etc/passwd').read()"));
         assertTrue(open.getMessage().startsWith("PermissionError"), open.getMessage());
         ScriptException os = assertThrows(ScriptException.class, () -> engine.eval("import os"));
         assertTrue(os.getMessage().startsWith("ModuleNotFoundError"), os.getMessage());
         assertThrows(ScriptException.class, () -> engine.eval("import shlex"));
 
-        ScriptEngine limited = new ObjcapScriptEngineFactory(sandbox -> sandbox
-                .inProcess().timeout(Duration.ofSeconds(3)).allowModule("shlex"))
+        ScriptEngine limited = new ObjcapScriptEngineFactory(sandbox ->
+                        sandbox.inProcess().timeout(Duration.ofSeconds(3)).allowModule("shlex"))
                 .getScriptEngine();
         try {
             assertEquals(List.of("a", "b c"), limited.eval("import shlex\nshlex.split('a \"b c\"')"));
-            ScriptException slow = assertThrows(ScriptException.class,
-                    () -> limited.eval("while True:\n    pass\n"));
+            ScriptException slow = assertThrows(ScriptException.class, () -> limited.eval("while True:\n    pass\n"));
             assertTrue(slow.getMessage().contains("time limit"), slow.getMessage());
-            assertEquals("org.objcap.LimitExceededException", slow.getCause().getClass().getName());
+            assertEquals(
+                    "org.objcap.LimitExceededException",
+                    slow.getCause().getClass().getName());
             assertEquals(1L, limited.eval("1"), "the sandbox stays usable");
         } finally {
             ((AutoCloseable) limited).close();
         }
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new ObjcapScriptEngineFactory(sandbox -> sandbox.allowModule("no_such_mod")));
     }
 
@@ -332,7 +332,8 @@ class ScriptEngineTest {
         StringWriter out = new StringWriter();
         engine.getContext().setWriter(out);
         String text = "it's \"quoted\"\n\\ tab\t é \u0001";
-        engine.eval(factory.getProgram("s = 'abc'",
+        engine.eval(factory.getProgram(
+                "s = 'abc'",
                 factory.getOutputStatement(text),
                 factory.getOutputStatement(factory.getMethodCallSyntax("s", "upper"))));
         assertEquals(text + "\ns.upper()\n", out.toString());
@@ -342,11 +343,13 @@ class ScriptEngineTest {
     @Test
     void aCrashIsAScriptExceptionAndLeavesTheBindingsClosed() throws ScriptException {
         engine.eval("x = 1");
-        ScriptException crash = assertThrows(ScriptException.class, () -> engine.eval(
-                "y = [1]\nfor i in range(1000000):\n    y = map(abs, y)\nnext(y)\n"));
-        assertEquals("org.objcap.SandboxCrashedException", crash.getCause().getClass().getName());
-        IllegalStateException gone = assertThrows(IllegalStateException.class,
-                () -> engine.eval("x"));
+        ScriptException crash = assertThrows(
+                ScriptException.class,
+                () -> engine.eval("y = [1]\nfor i in range(1000000):\n    y = map(abs, y)\nnext(y)\n"));
+        assertEquals(
+                "org.objcap.SandboxCrashedException",
+                crash.getCause().getClass().getName());
+        IllegalStateException gone = assertThrows(IllegalStateException.class, () -> engine.eval("x"));
         assertTrue(gone.getMessage().contains("createBindings()"), gone.getMessage());
         assertEquals(2L, engine.eval("1 + 1", engine.createBindings()), "new bindings work");
         assertInstanceOf(AutoCloseable.class, engine.createBindings());

@@ -20,13 +20,12 @@ public final class ScriptEngineExample {
         String greet(String name);
     }
 
-    private ScriptEngineExample() {
-    }
+    private ScriptEngineExample() {}
 
     public static void main(String[] args) throws Exception {
         ScriptEngine engine = new ScriptEngineManager().getEngineByName("objcap");
         try {
-            engine.put("prices", List.of(3.5, 12.0, 7.25));           // copied into Python
+            engine.put("prices", List.of(3.5, 12.0, 7.25)); // copied into Python
             System.out.println("total: " + engine.eval("sum(prices)")); // the last expression
 
             engine.eval("def tax(amount, rate=0.2):\n"

@@ -20,8 +20,7 @@ import org.objcap.Sandbox;
  * {@code mvn -q compile exec:java -Dexec.args=my-rule.py}.
  */
 public final class RuleApp {
-    private RuleApp() {
-    }
+    private RuleApp() {}
 
     public static void main(String[] args) throws IOException {
         Path ruleFile = Path.of(args.length > 0 ? args[0] : "rules/shipping.py");
@@ -32,19 +31,22 @@ public final class RuleApp {
                 Map.of("id", 3, "country", "US", "total", 45.5, "items", 1));
 
         try (Sandbox sandbox = Sandbox.builder()
-                .timeout(Duration.ofSeconds(2))   // a rule that loops is stopped
-                .memoryLimit(64L << 20)            // and so is one that hoards memory
+                .timeout(Duration.ofSeconds(2)) // a rule that loops is stopped
+                .memoryLimit(64L << 20) // and so is one that hoards memory
                 .build()) {
             sandbox.exec(rule, ruleFile.toString()); // defines shipping_fee(order)
             for (Map<String, Object> order : orders) {
                 try {
                     Number fee = (Number) sandbox.call("shipping_fee", order);
-                    System.out.printf(Locale.ROOT, "order %s to %s, %.2f EUR: shipping %.2f EUR%n",
-                            order.get("id"), order.get("country"), order.get("total"),
+                    System.out.printf(
+                            Locale.ROOT,
+                            "order %s to %s, %.2f EUR: shipping %.2f EUR%n",
+                            order.get("id"),
+                            order.get("country"),
+                            order.get("total"),
                             fee.doubleValue());
                 } catch (PythonException e) { // the rule raised for this order
-                    System.out.println("order " + order.get("id") + ": the rule failed: "
-                            + e.getMessage());
+                    System.out.println("order " + order.get("id") + ": the rule failed: " + e.getMessage());
                 }
             }
         } catch (PythonException e) { // the rule does not compile, or fails as it loads

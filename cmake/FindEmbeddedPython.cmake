@@ -2,15 +2,25 @@
 # standard library are, so that a rebuilt CPython works the same way.
 execute_process(
   COMMAND "${OBJCAP_PYTHON}" -I -S -c [=[
-import sysconfig as s, os
+import os, sys, sysconfig as s
 v = s.get_config_var
-libdir = v('LIBDIR')
+# sysconfig keeps the paths of the machine a relocated CPython was built
+# on (the org.bytedeco:cpython jar's is one): ask the files, not only it.
+def first(*paths):
+    for p in paths:
+        if p and os.path.exists(p):
+            return p
+    return paths[0]
+so = v('INSTSONAME') or v('LDLIBRARY')
+stdlib = s.get_path('stdlib')
 print(s.get_path('include'))
-print(os.path.join(libdir, v('LDLIBRARY')))
-print(s.get_path('stdlib'))
+print(first(*[os.path.join(d, so) for d in
+              (v('LIBDIR'), os.path.join(sys.base_prefix, 'lib'),
+               sys.base_prefix) if d]))
+print(stdlib)
 print(s.get_path('platstdlib'))
-print(v('DESTSHARED') or os.path.join(s.get_path('platstdlib'), 'lib-dynload'))
-print(v('INSTSONAME') or v('LDLIBRARY'))
+print(first(v('DESTSHARED'), os.path.join(s.get_path('platstdlib'), 'lib-dynload')))
+print(so)
 print(v('VERSION'))
 ]=]
   OUTPUT_VARIABLE _objcap_py_out
@@ -33,7 +43,7 @@ endif()
 if(NOT EXISTS "${OBJCAP_PYTHON_LIBRARY}")
   message(FATAL_ERROR "no shared libpython at ${OBJCAP_PYTHON_LIBRARY}")
 endif()
-if(OBJCAP_PYTHON_VERSION VERSION_LESS 3.11 OR OBJCAP_PYTHON_VERSION VERSION_GREATER 3.13)
-  message(FATAL_ERROR "objcap supports CPython 3.11 to 3.13, not ${OBJCAP_PYTHON_VERSION}")
+if(OBJCAP_PYTHON_VERSION VERSION_LESS 3.11 OR OBJCAP_PYTHON_VERSION VERSION_GREATER 3.14)
+  message(FATAL_ERROR "objcap supports CPython 3.11 to 3.14, not ${OBJCAP_PYTHON_VERSION}")
 endif()
 message(STATUS "objcap: CPython ${OBJCAP_PYTHON_VERSION} from ${OBJCAP_PYTHON_LIBRARY}")

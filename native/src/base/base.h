@@ -43,8 +43,10 @@ typedef struct ocap_trust_pass {
     size_t len;
     int no_arguments;  /* or an empty argument tuple */
     int constants_too; /* a dump: also its constants, until ended */
+    int times;         /* more events of the same kind still let through */
 } ocap_trust_pass;
 ocap_trust_pass ocap_trust_expect(const char *event, PyObject *first_arg);
+ocap_trust_pass ocap_trust_expect_times(const char *event, int times);
 ocap_trust_pass ocap_trust_expect_bytes(const char *event, const void *data,
                                         size_t len);
 ocap_trust_pass ocap_trust_expect_dump(PyObject *code);

@@ -232,6 +232,7 @@ struct ocap_sandbox {
     PyObject *sources;        /* {filename: source} for traceback lines */
     int compiling_host_text;  /* calls.c: the host's text is being compiled */
     PyObject *time_limit_exc; /* raised into the thread at the deadline */
+    int trace_installed;      /* timeout.c: its trace is set (GIL held) */
 
     ocap_importer importer;
 

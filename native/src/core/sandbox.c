@@ -185,6 +185,17 @@ engine_main(void *arg)
     }
     sb->tstate = sub;
     if (setup_interpreter(sb) < 0) {
+        /* No script exists yet: the exception is objcap's or CPython's. */
+        char why[200] = "";
+        PyObject *exc = PyErr_GetRaisedException_compat();
+        PyObject *text = exc ? PyObject_Str(exc) : NULL;
+        const char *utf8 = text ? PyUnicode_AsUTF8(text) : NULL;
+        if (exc != NULL) {
+            snprintf(why, sizeof why, ": %s: %s", Py_TYPE(exc)->tp_name,
+                     utf8 ? utf8 : "");
+        }
+        Py_XDECREF(text);
+        Py_XDECREF(exc);
         PyErr_Clear();
         teardown_interpreter(sb);
         Py_EndInterpreter(sub);
@@ -194,7 +205,7 @@ engine_main(void *arg)
         PyThreadState_Clear(boot);
         PyThreadState_DeleteCurrent();
         snprintf(sb->start_error, sizeof sb->start_error,
-                 "cannot set up the sandbox's interpreter");
+                 "cannot set up the sandbox's interpreter%s", why);
         report_started(sb, -1);
         return NULL;
     }

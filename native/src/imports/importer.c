@@ -102,6 +102,32 @@ is_builtin_name(PyObject *name)
     return 0;
 }
 
+/* Submodules that CPython makes by storing another module under their
+   name in sys.modules (3.14's collections.abc is _collections_abc, and
+   there is no collections/abc.py).  objcap never reads a name back from
+   the stand-in sys.modules, where the script writes too: the same module
+   is loaded and registered under the name here.  NULL without an error
+   when `name` is no such submodule. */
+static PyObject *
+load_alias(ocap_sandbox *sb, const char *name)
+{
+    static const char *const aliases[][2] = {
+        {"collections.abc", "_collections_abc"},
+        {NULL, NULL},
+    };
+    for (int i = 0; aliases[i][0] != NULL; i++) {
+        if (strcmp(aliases[i][0], name) == 0) {
+            PyObject *module = ocap_importer_load_support(sb, aliases[i][1]);
+            if (module != NULL &&
+                ocap_importer_register(sb, name, module) == NULL) {
+                Py_CLEAR(module);
+            }
+            return module;
+        }
+    }
+    return NULL;
+}
+
 /* Loads one module (its parent is loaded already), choosing its kind. */
 static PyObject *
 load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
@@ -160,6 +186,10 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
         }
         if (!allowed) {
             return not_allowed(name);
+        }
+        PyObject *alias = parent_support ? load_alias(sb, cname) : NULL;
+        if (alias != NULL || PyErr_Occurred()) {
+            return alias;
         }
     }
     else if (kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support) &&
@@ -583,6 +613,16 @@ ocap_importer_install(ocap_sandbox *sb)
         return -1;
     }
     im->namespace_type = Py_NewRef((PyObject *)Py_TYPE(implementation));
+#if PY_VERSION_HEX >= 0x030E0000
+    /* 3.14 starts an interpreter without io (and abc), which 3.11 loaded
+       at start-up: the io stand-in is made from it, so load it the same
+       way, with CPython's own machinery, before any script exists. */
+    PyObject *io = PyImport_ImportModule("io");
+    if (io == NULL) {
+        return -1;
+    }
+    Py_DECREF(io);
+#endif
     im->extension_suffixes = PyObject_CallMethod(im->imp, "extension_suffixes",
                                                  NULL);
     if (im->extension_suffixes == NULL ||

@@ -46,6 +46,7 @@ int ocap_support_code_contains(ocap_sandbox *sb, PyObject *code);
 int ocap_support_requester(ocap_sandbox *sb, PyObject *name, PyObject *full,
                            PyObject *globals, PyObject *fromlist, int level);
 int ocap_support_stdlib_probe(ocap_sandbox *sb, const char *attribute);
+int ocap_support_caller(ocap_sandbox *sb);
 
 /* code_cache.c: compiled module code shared by the process's sandboxes */
 struct stat;

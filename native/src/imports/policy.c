@@ -57,6 +57,17 @@ static const char *const default_support[OCAP_KIND_COUNT][48] = {
                           "warnings", "weakref", NULL},
 };
 
+/* What the whitelisted modules import internally on newer CPythons only:
+   each name is a module those versions added or split out. */
+#if PY_VERSION_HEX >= 0x030E0000
+static const char *const support_since_314[OCAP_KIND_COUNT][16] = {
+    [OCAP_KIND_BUILTIN] = {"errno", "_tokenize", NULL},
+    [OCAP_KIND_SOURCE] = {"annotationlib", "_opcode_metadata", NULL},
+};
+#else
+static const char *const support_since_314[OCAP_KIND_COUNT][16] = {{NULL}};
+#endif
+
 /* The CJK codecs of encodings.*, support modules of both C kinds, which
    their C code also imports itself (_codecs_*.getcodec() imports
    _multibytecodec and the other codecs' mapping tables). */
@@ -293,6 +304,7 @@ ocap_policy_build(ocap_sandbox *sb)
         if (im->user[k] == NULL || im->support[k] == NULL ||
             add_all(im->user[k], default_user[k]) < 0 ||
             add_all(im->support[k], default_support[k]) < 0 ||
+            add_all(im->support[k], support_since_314[k]) < 0 ||
             ((k == OCAP_KIND_BUILTIN || k == OCAP_KIND_EXTENSION) &&
              add_all(im->support[k], cjk_codecs) < 0) ||
             add_all(im->user[k],

@@ -186,6 +186,39 @@ static const char *const sys_functions[] = {"intern",
                                             "exit",
                                             NULL};
 
+#if PY_VERSION_HEX >= 0x030D0000
+/* _collections_abc (3.13+) takes the FrameLocalsProxy type from
+   type(sys._getframe().f_locals), called in a function of its own.  The
+   stand-in answers that and nothing more: to support code asking for its
+   own frame, an object holding only that frame's f_locals; never a frame,
+   and to the script, an error. */
+static PyObject *
+getframe_locals_only(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ocap_sandbox *sb = ocap_trust_sandbox();
+    if (nargs != 0 || sb == NULL || !ocap_support_caller(sb)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "frames are not available in this sandbox");
+        return NULL;
+    }
+    PyObject *locals = PyEval_GetFrameLocals();
+    PyObject *none = locals ? PyTuple_New(0) : NULL;
+    PyObject *kwargs = none ? Py_BuildValue("{s:O}", "f_locals", locals)
+                            : NULL;
+    PyObject *result = kwargs
+        ? PyObject_Call(sb->importer.namespace_type, none, kwargs)
+        : NULL;
+    Py_XDECREF(kwargs);
+    Py_XDECREF(none);
+    Py_XDECREF(locals);
+    return result;
+}
+
+static PyMethodDef getframe_def = {
+    "_getframe", (PyCFunction)(void (*)(void))getframe_locals_only,
+    METH_FASTCALL, NULL};
+#endif
+
 static PyObject *
 build_sys(ocap_sandbox *sb)
 {
@@ -204,6 +237,15 @@ build_sys(ocap_sandbox *sb)
             goto error;
         }
     }
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *getframe = PyCFunction_New(&getframe_def, NULL);
+    int added = getframe != NULL &&
+        PyObject_SetAttrString(module, "_getframe", getframe) == 0;
+    Py_XDECREF(getframe);
+    if (!added) {
+        goto error;
+    }
+#endif
     if (PyObject_SetAttrString(module, "modules",
                                sb->importer.visible_modules) < 0 ||
         run_in(sb, module,

@@ -107,6 +107,26 @@ const_at(PyCodeObject *co, const unsigned char *code, Py_ssize_t size,
         : NULL;
 }
 
+/* The int pushed at `at`, by LOAD_CONST or (3.14+) LOAD_SMALL_INT, into
+   *value; 0 when it is neither. */
+static int
+int_at(PyCodeObject *co, const unsigned char *code, Py_ssize_t size,
+       Py_ssize_t at, long *value)
+{
+#ifdef LOAD_SMALL_INT
+    if (at >= 0 && code[at] == LOAD_SMALL_INT) {
+        *value = oparg_at(code, size, at);
+        return *value >= 0;
+    }
+#endif
+    PyObject *c = const_at(co, code, size, at);
+    if (c == NULL || !PyLong_CheckExact(c)) {
+        return 0;
+    }
+    *value = PyLong_AsLong(c);
+    return !(*value == -1 && PyErr_Occurred());
+}
+
 /*
  * The frame executes an import statement and this request is exactly
  * that statement's: IMPORT_NAME at the frame's instruction with this name,
@@ -130,8 +150,9 @@ is_import_statement(PyFrameObject *frame, PyObject *name, PyObject *fromlist,
         long i = code[lasti] == IMPORT_NAME ? oparg_at(code, size, lasti) : -1;
         PyObject *names = co->co_names;
         Py_ssize_t fromlist_at = before(code, lasti);
-        PyObject *level_const = const_at(co, code, size,
-                                         before(code, fromlist_at));
+        long level_pushed = -1;
+        int has_level = int_at(co, code, size, before(code, fromlist_at),
+                               &level_pushed);
         PyObject *fromlist_const = const_at(co, code, size, fromlist_at);
         same = i >= 0 && i < PyTuple_GET_SIZE(names) &&
             PyUnicode_Check(name) &&
@@ -139,8 +160,7 @@ is_import_statement(PyFrameObject *frame, PyObject *name, PyObject *fromlist,
             fromlist_const != NULL &&
             (fromlist == fromlist_const ||
              (fromlist == NULL && fromlist_const == Py_None)) &&
-            level_const != NULL && PyLong_CheckExact(level_const) &&
-            PyLong_AsLong(level_const) == level;
+            has_level && level_pushed == level;
     }
     if (bytes == NULL || PyErr_Occurred()) {
         PyErr_Clear();
@@ -224,4 +244,11 @@ int
 ocap_support_code_mark(ocap_sandbox *sb, PyObject *code, PyObject *dict)
 {
     return mark(sb, code, dict, 0);
+}
+
+/* The innermost frame runs support code in its own module's dict. */
+int
+ocap_support_caller(ocap_sandbox *sb)
+{
+    return support_module_dict(sb, PyEval_GetFrame()) != NULL;
 }

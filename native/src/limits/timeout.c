@@ -48,8 +48,26 @@ raise_on_every_event(PyObject *exc, PyFrameObject *frame, int what,
 }
 
 /* Installs or removes a C trace function.  CPython raises sys.settrace
-   for it, which the audit hook refuses a sandbox: this one event, with
-   its empty arguments, is let through (nothing runs in between). */
+   for it, which the audit hook refuses a sandbox: this event, with its
+   empty arguments, is let through (nothing runs in between). */
+#if PY_VERSION_HEX >= 0x030D0000
+/* 3.13 no longer exports the per-thread setter: every thread of the
+   sandbox's interpreter (the GIL holder's) gets it, one event each. */
+static void
+set_trace(PyThreadState *ts, Py_tracefunc func, PyObject *arg)
+{
+    int threads = 0;
+    for (PyThreadState *t = PyInterpreterState_ThreadHead(ts->interp);
+         t != NULL; t = PyThreadState_Next(t)) {
+        threads++;
+    }
+    ocap_trust_pass outer = ocap_trust_expect_times("sys.settrace", threads);
+    if (PyEval_SetTraceAllThreads(func, arg), PyErr_Occurred()) {
+        PyErr_Clear();
+    }
+    ocap_trust_end(outer);
+}
+#else
 static void
 set_trace(PyThreadState *ts, Py_tracefunc func, PyObject *arg)
 {
@@ -59,12 +77,14 @@ set_trace(PyThreadState *ts, Py_tracefunc func, PyObject *arg)
     }
     ocap_trust_end(outer);
 }
+#endif
 
 /* On the sandbox's own thread (the output cap): stop the call from here. */
 void
 ocap_limit_stop_here(ocap_sandbox *sb, ocap_limit why)
 {
     atomic_store(&sb->limit_hit, why);
+    sb->trace_installed = 1;
     set_trace(PyThreadState_Get(), raise_on_every_event, sb->time_limit_exc);
     PyErr_SetString(sb->time_limit_exc, ocap_limit_name(why));
 }
@@ -83,6 +103,7 @@ ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
     if (sb->running != NULL) {
         /* Both are cleared when the next job starts. */
         PyThreadState_SetAsyncExc(sb->running_ident, sb->time_limit_exc);
+        sb->trace_installed = 1;
         set_trace(sb->running, raise_on_every_event, sb->time_limit_exc);
         int none = OCAP_LIMIT_NONE;
         atomic_compare_exchange_strong(&sb->limit_hit, &none, (int)why);
@@ -95,5 +116,15 @@ void
 ocap_timeout_reset(ocap_sandbox *sb)
 {
     PyThreadState_SetAsyncExc(sb->running_ident, NULL);
+#if PY_VERSION_HEX >= 0x030D0000
+    /* Every thread at once, so only after a limit was hit. */
+    if (sb->trace_installed) {
+        sb->trace_installed = 0;
+        set_trace(sb->running, NULL, NULL);
+    }
+#else
+    /* This thread's own: a call may run on another thread than the one
+       that hit the limit, and each thread state keeps its trace. */
     set_trace(sb->running, NULL, NULL);
+#endif
 }

@@ -107,11 +107,42 @@ find(const char *name)
     return NULL;
 }
 
+/* The next of a class whose __next__ is None: CPython's
+   _PyObject_NextNotImplemented, no longer exported from 3.13, so taken
+   from such a class when the runtime starts. */
+#if PY_VERSION_HEX >= 0x030D0000
+static iternextfunc next_not_implemented;
+
+static int
+find_next_not_implemented(void)
+{
+    PyObject *dict = Py_BuildValue("{s:O}", "__next__", Py_None);
+    PyObject *cls = dict ? PyObject_CallFunction((PyObject *)&PyType_Type,
+                                                 "s()O", "no_next", dict)
+                         : NULL;
+    Py_XDECREF(dict);
+    if (cls == NULL) {
+        return -1;
+    }
+    next_not_implemented = ((PyTypeObject *)cls)->tp_iternext;
+    Py_DECREF(cls);
+    return 0;
+}
+#else
+static const iternextfunc next_not_implemented = _PyObject_NextNotImplemented;
+
+static int
+find_next_not_implemented(void)
+{
+    return 0;
+}
+#endif
+
 static int
 guard_type(PyTypeObject *type)
 {
     iternextfunc next = type->tp_iternext;
-    if (next == NULL || next == &_PyObject_NextNotImplemented) {
+    if (next == NULL || next == next_not_implemented) {
         return 0;
     }
     guarded_type *g = find(type->tp_name);
@@ -166,6 +197,9 @@ ocap_iterator_guard_builtins(void)
 int
 ocap_iterator_guard_start(void)
 {
+    if (find_next_not_implemented() < 0) {
+        return -1;
+    }
     PyObject *itertools = PyImport_ImportModule("itertools");
     if (itertools == NULL) {
         return -1;

@@ -62,6 +62,17 @@ setup_interpreter(ocap_sandbox *sb)
         return -1;
     }
     Py_SetRecursionLimit(sb->recursion_limit); /* this interpreter's */
+#if PY_VERSION_HEX >= 0x030E0000
+    /* 3.14 starts an interpreter without io (and abc), which 3.11 loaded
+       at start-up: load them the same way, with CPython's own machinery,
+       before objcap hardens the types (set_guard.c wraps abc's) and before
+       any script exists.  The io stand-in is made from this io. */
+    PyObject *io = PyImport_ImportModule("io");
+    if (io == NULL) {
+        return -1;
+    }
+    Py_DECREF(io);
+#endif
     if (ocap_output_install(sb) < 0 || ocap_timeout_install(sb) < 0 ||
         ocap_bare_patch_types() < 0 || ocap_importer_install(sb) < 0) {
         return -1;
@@ -72,7 +83,8 @@ setup_interpreter(ocap_sandbox *sb)
        may not; objcap loads it while it builds the interpreter, before
        any code of the script exists in it. */
     PyObject *types = ocap_importer_load_support(sb, "types");
-    if (types == NULL || ocap_importer_own_codec_search(sb) < 0) {
+    if (types == NULL || ocap_importer_own_codec_search(sb) < 0 ||
+        ocap_standin_preload(sb) < 0) {
         Py_XDECREF(types);
         return -1;
     }

@@ -613,16 +613,6 @@ ocap_importer_install(ocap_sandbox *sb)
         return -1;
     }
     im->namespace_type = Py_NewRef((PyObject *)Py_TYPE(implementation));
-#if PY_VERSION_HEX >= 0x030E0000
-    /* 3.14 starts an interpreter without io (and abc), which 3.11 loaded
-       at start-up: the io stand-in is made from it, so load it the same
-       way, with CPython's own machinery, before any script exists. */
-    PyObject *io = PyImport_ImportModule("io");
-    if (io == NULL) {
-        return -1;
-    }
-    Py_DECREF(io);
-#endif
     im->extension_suffixes = PyObject_CallMethod(im->imp, "extension_suffixes",
                                                  NULL);
     if (im->extension_suffixes == NULL ||

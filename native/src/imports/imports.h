@@ -56,6 +56,7 @@ void ocap_code_cache_put(const char *path, const struct stat *st,
 
 /* standins.c */
 PyObject *ocap_standin_build(ocap_sandbox *sb, const char *name);
+int ocap_standin_preload(ocap_sandbox *sb);
 int ocap_standin_known(const char *name);
 int ocap_standin_for_scripts(const char *name);
 

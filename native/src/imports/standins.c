@@ -188,10 +188,12 @@ static const char *const sys_functions[] = {"intern",
 
 #if PY_VERSION_HEX >= 0x030D0000
 /* _collections_abc (3.13+) takes the FrameLocalsProxy type from
-   type(sys._getframe().f_locals), called in a function of its own.  The
-   stand-in answers that and nothing more: to support code asking for its
-   own frame, an object holding only that frame's f_locals; never a frame,
-   and to the script, an error. */
+   type(sys._getframe().f_locals), called in a function of its own, once,
+   as it is imported.  This answers that and nothing more: to support code
+   asking for its own frame, an object holding only that frame's f_locals;
+   never a frame, and to anyone else an error.  It is on the stand-in sys
+   only while objcap imports _collections_abc, before any script exists
+   (ocap_standin_preload). */
 static PyObject *
 getframe_locals_only(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -237,15 +239,6 @@ build_sys(ocap_sandbox *sb)
             goto error;
         }
     }
-#if PY_VERSION_HEX >= 0x030D0000
-    PyObject *getframe = PyCFunction_New(&getframe_def, NULL);
-    int added = getframe != NULL &&
-        PyObject_SetAttrString(module, "_getframe", getframe) == 0;
-    Py_XDECREF(getframe);
-    if (!added) {
-        goto error;
-    }
-#endif
     if (PyObject_SetAttrString(module, "modules",
                                sb->importer.visible_modules) < 0 ||
         run_in(sb, module,
@@ -771,4 +764,37 @@ ocap_standin_build(ocap_sandbox *sb, const char *name)
     }
     PyErr_Format(PyExc_ImportError, "no stand-in for %s", name);
     return NULL;
+}
+
+int
+ocap_standin_preload(ocap_sandbox *sb)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *sys = sb->importer.load_support(sb, "sys");
+    PyObject *getframe = sys ? PyCFunction_New(&getframe_def, NULL) : NULL;
+    int rc = getframe != NULL &&
+            PyObject_SetAttrString(sys, "_getframe", getframe) == 0
+        ? 0
+        : -1;
+    PyObject *abcs = rc == 0
+        ? sb->importer.load_support(sb, "_collections_abc")
+        : NULL;
+    if (abcs == NULL) {
+        rc = -1;
+    }
+    PyObject *exc = PyErr_GetRaisedException_compat();
+    if (sys != NULL && PyObject_HasAttrString(sys, "_getframe") &&
+        PyObject_DelAttrString(sys, "_getframe") < 0) {
+        rc = -1; /* must not stay: fail the sandbox */
+    }
+    if (exc != NULL) {
+        PyErr_SetRaisedException_compat(exc);
+    }
+    Py_XDECREF(abcs);
+    Py_XDECREF(getframe);
+    Py_XDECREF(sys);
+    return rc;
+#else
+    return 0;
+#endif
 }

@@ -244,7 +244,7 @@ class BytearrayGuardTest {
     void guardedMethodsLookUnchanged(boolean inProcess) {
         try (Sandbox sandbox = open(inProcess)) {
             PythonException e = assertRaises(sandbox, "TypeError", "bytearray(b'a').find()");
-            assertEquals("find() takes at least 1 argument (0 given)", e.getPythonMessage());
+            assertEquals(PlainCPython.message("bytearray(b'a').find()"), e.getPythonMessage());
             e = assertRaises(sandbox, "TypeError", "bytearray(b'a')[0] = 'x'");
             assertEquals("'str' object cannot be interpreted as an integer", e.getPythonMessage());
             e = assertRaises(sandbox, "ValueError", "bytearray(b'a')[0] = 256");

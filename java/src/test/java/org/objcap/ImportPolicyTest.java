@@ -296,8 +296,15 @@ class ImportPolicyTest {
         return USES.stream()
                 .map(use -> dynamicTest(use.module(), () -> {
                     try (Sandbox s = Sandbox.builder().build()) {
-                        s.exec("import " + use.module() + "\n" + use.setup(), "use_" + use.module() + ".py");
-                        assertEquals(use.expected(), s.eval("repr(" + use.expression() + ")"));
+                        String program = "import " + use.module() + "\n" + use.setup();
+                        s.exec(program, "use_" + use.module() + ".py");
+                        String got = (String) s.eval("repr(" + use.expression() + ")");
+                        // The same version's plain CPython is the oracle; the value
+                        // written here is what Debian's 3.11 prints.
+                        assertEquals(PlainCPython.repr(program, use.expression()), got);
+                        if (PlainCPython.path().endsWith("python3.11")) {
+                            assertEquals(use.expected(), got);
+                        }
                     }
                 }));
     }
@@ -357,7 +364,9 @@ class ImportPolicyTest {
         sandbox.exec("import enum, typing, json");
         assertRaises(sandbox, "AttributeError", "enum.sys._getframe");
         assertRaises(sandbox, "KeyError", "typing.sys.modules['posix']");
-        assertEquals(List.of(3L, 11L), sandbox.eval("list(enum.sys.version_info[:2])"));
+        assertEquals(
+                PlainCPython.repr("import sys", "list(sys.version_info[:2])"),
+                sandbox.eval("repr(list(enum.sys.version_info[:2]))"));
         assertEquals(true, sandbox.eval("typing.sys.modules['json'] is json"));
     }
 

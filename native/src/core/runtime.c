@@ -5,6 +5,7 @@
  * main interpreter only hosts sub-interpreters; it never runs sandboxed
  * code.
  */
+#define _GNU_SOURCE /* dladdr */
 #include "base/base.h"
 #include "bare/guards/guards.h"
 #include "bare/bare.h"
@@ -140,14 +141,21 @@ ocap_runtime_main_interpreter(void)
 
 /* objcap_version(): the library, its CPython and which cpython-patches that
    CPython carries (bare.c skips the surgery they make unnecessary). */
-static char version[256];
+static char version[4352]; /* the library path may take 4 KiB */
 static pthread_once_t version_once = PTHREAD_ONCE_INIT;
 
 static void
 fill_version(void)
 {
-    snprintf(version, sizeof version, "%s (CPython %s; cpython-patches: %s)",
-             OBJCAP_VERSION, PY_VERSION, ocap_bare_cpython_patches());
+    /* Where the interpreter came from: the libpython this process uses. */
+    Dl_info info;
+    const char *origin = dladdr((void *)Py_Initialize, &info) != 0 &&
+            info.dli_fname != NULL
+        ? info.dli_fname
+        : "an unknown library";
+    snprintf(version, sizeof version,
+             "%s (CPython %s from %s; cpython-patches: %s)", OBJCAP_VERSION,
+             PY_VERSION, origin, ocap_bare_cpython_patches());
 }
 
 const char *

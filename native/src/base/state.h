@@ -230,6 +230,8 @@ struct ocap_sandbox {
     PyObject *references;  /* {int: object} handed out as references */
     uint64_t next_reference;
     PyObject *sources;        /* {filename: source} for traceback lines */
+    PyObject *compiled;       /* calls.c: {(start, filename, source): code} */
+    size_t compiled_chars;    /* the cached sources' length, bounded */
     int compiling_host_text;  /* calls.c: the host's text is being compiled */
     PyObject *time_limit_exc; /* raised into the thread at the deadline */
     int trace_installed;      /* timeout.c: its trace is set (GIL held) */

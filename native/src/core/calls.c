@@ -40,6 +40,34 @@ reply(ocap_sandbox *sb, ocap_job *job, PyObject *value)
     return st == OBJCAP_OK ? OBJCAP_OK : fail_value(st, sb, job, &err);
 }
 
+/* Repeated exec and eval of the same text reuse its code object, as
+   CPython's own callers of compile() would: code is immutable, and the
+   sandbox's own code objects never leave it.  Bounded: past either limit
+   the cache starts over. */
+#define COMPILED_MAX_ENTRIES 256
+#define COMPILED_MAX_CHARS (1u << 20)
+
+static void
+remember_compiled(ocap_sandbox *sb, PyObject *key, PyObject *source,
+                  PyObject *code)
+{
+    size_t chars = (size_t)PyUnicode_GET_LENGTH(source);
+    if (chars > COMPILED_MAX_CHARS) {
+        return;
+    }
+    if (sb->compiled == NULL ||
+        PyDict_GET_SIZE(sb->compiled) >= COMPILED_MAX_ENTRIES ||
+        sb->compiled_chars + chars > COMPILED_MAX_CHARS) {
+        Py_XSETREF(sb->compiled, PyDict_New());
+        sb->compiled_chars = 0;
+    }
+    if (sb->compiled == NULL || PyDict_SetItem(sb->compiled, key, code) < 0) {
+        PyErr_Clear(); /* only a cache */
+        return;
+    }
+    sb->compiled_chars += chars;
+}
+
 /* Compiles UTF-8 text, remembering it for traceback lines. */
 static PyObject *
 compile_text(ocap_sandbox *sb, const char *text, size_t len,
@@ -49,17 +77,27 @@ compile_text(ocap_sandbox *sb, const char *text, size_t len,
     if (source == NULL) {
         return NULL;
     }
-    const char *utf8 = PyUnicode_AsUTF8(source); /* NUL-terminated */
-    PyCompilerFlags flags = _PyCompilerFlags_INIT;
-    /* The text is UTF-8 already: a coding cookie must not re-decode it. */
-    flags.cf_flags = PyCF_IGNORE_COOKIE | PyCF_SOURCE_IS_UTF8;
-    /* On a SyntaxError CPython opens `filename` for the line; the audit
-       hook refuses, and the line comes from the text. */
-    sb->compiling_host_text = 1;
-    PyObject *code = utf8
-        ? Py_CompileStringObject(utf8, filename, start, &flags, -1)
+    PyObject *key = Py_BuildValue("(iOO)", start, filename, source);
+    PyObject *code = key && sb->compiled
+        ? Py_XNewRef(PyDict_GetItemWithError(sb->compiled, key))
         : NULL;
-    sb->compiling_host_text = 0;
+    if (code == NULL && !PyErr_Occurred()) {
+        const char *utf8 = PyUnicode_AsUTF8(source); /* NUL-terminated */
+        PyCompilerFlags flags = _PyCompilerFlags_INIT;
+        /* The text is UTF-8 already: a coding cookie must not re-decode
+           it. */
+        flags.cf_flags = PyCF_IGNORE_COOKIE | PyCF_SOURCE_IS_UTF8;
+        /* On a SyntaxError CPython opens `filename` for the line; the
+           audit hook refuses, and the line comes from the text. */
+        sb->compiling_host_text = 1;
+        code = utf8 ? Py_CompileStringObject(utf8, filename, start, &flags, -1)
+                    : NULL;
+        sb->compiling_host_text = 0;
+        if (code != NULL && key != NULL) {
+            remember_compiled(sb, key, source, code);
+        }
+    }
+    Py_XDECREF(key);
     if (PyDict_SetItem(sb->sources, filename, source) < 0) {
         Py_CLEAR(code);
     }

@@ -157,6 +157,7 @@ teardown_interpreter(ocap_sandbox *sb)
     Py_CLEAR(sb->globals);
     Py_CLEAR(sb->references);
     Py_CLEAR(sb->sources);
+    Py_CLEAR(sb->compiled);
     Py_CLEAR(sb->time_limit_exc);
     ocap_cap_types_clear(sb); /* last: finalizers above may use them */
 }

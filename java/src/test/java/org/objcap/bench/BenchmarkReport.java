@@ -191,7 +191,9 @@ public final class BenchmarkReport {
                 "build() to first eval(\"1\")",
                 millis(in),
                 millis(proc),
-                r.plain() == null ? Report.NONE : millis(r.plain()) + " (python3.11 -I -S -c pass, a process)",
+                r.plain() == null
+                        ? Report.NONE
+                        : millis(r.plain()) + " (" + PlainPython.path().getFileName() + " -I -S -c pass, a process)",
                 format(
                         "≤ %s ms / ≤ %s ms",
                         number(StartupBenchmark.IN_PROCESS_TARGET_MILLIS),
@@ -323,9 +325,9 @@ public final class BenchmarkReport {
                         + "measures the neighbours), after one untimed run(SMOKE). A run times it once in "
                         + "each of the four (a fresh interpreter each), back to back, in rotating order; "
                         + "a ratio is the median of %d runs' ratios. Plain CPython is %s -I -S "
-                        + "reading the same program on stdin; plain libpython is the libpython3.11.so "
+                        + "reading the same program on stdin; plain libpython is the libpython "
                         + "that objcap loads, in a host that does nothing else (%s): Debian links "
-                        + "python3.11 statically, so the two differ. Sandboxes have the default limits.",
+                        + "python3.11 statically, so the two may differ. Sandboxes have the default limits.",
                 plan.overheadRuns(), PlainPython.path(), PlainPython.embedPath().getFileName()));
         notes.add(
                 plan.quickLatency()
@@ -342,9 +344,9 @@ public final class BenchmarkReport {
                 + "PSS divides them among the processes that share them.");
         notes.add(format(
                 "Throughput: %s s per count, best of %d rounds in rotating order; the "
-                        + "script is %d lines of loops and a dict comprehension, run with exec (compiled "
-                        + "each time) in its thread's own sandbox; plain CPython runs the same exec loop "
-                        + "in N processes.",
+                        + "script is %d lines of loops and a dict comprehension, run with exec (objcap "
+                        + "compiles the same text once per sandbox) in its thread's own sandbox; plain "
+                        + "CPython execs one compiled code object in a loop in N processes.",
                 number(plan.throughputSeconds()),
                 ThroughputBenchmark.ROUNDS,
                 ThroughputBenchmark.SCRIPT.split("\n").length));

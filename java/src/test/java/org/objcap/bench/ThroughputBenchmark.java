@@ -17,10 +17,11 @@ import org.objcap.Sandbox;
 
 /**
  * Throughput under concurrency: N Java threads, each with a sandbox of its
- * own, each running a short script ({@link #SCRIPT}, compiled and run by
- * {@code exec}) over and over for a fixed time; scripts per second, all
- * threads together. Next to it, N plain CPython processes doing the same
- * loop ({@code exec} of the same source): how far the machine lets N
+ * own, each running a short script ({@link #SCRIPT}, run by {@code exec},
+ * which compiles it once per sandbox) over and over for a fixed time;
+ * scripts per second, all threads together. Next to it, N plain CPython
+ * processes doing the same loop ({@code exec} of one compiled code object):
+ * how far the machine lets N
  * interpreters scale. Each count is measured {@value #ROUNDS} times, the
  * three in rotating order, and the best rate kept (the neighbours on a
  * shared machine can only lower it). In-process sandboxes share CPython
@@ -148,7 +149,7 @@ public final class ThroughputBenchmark {
                 + "count = 0\n"
                 + "t0 = time.perf_counter()\n"
                 + "while True:\n"
-                + "    exec(compile(" + pythonString(SCRIPT) + ", '<script>', 'exec'), g)\n"
+                + "    exec(code, g)\n" // objcap reuses its compiled code too
                 + "    count += 1\n"
                 + "    elapsed = time.perf_counter() - t0\n"
                 + "    if elapsed >= " + seconds + ":\n"

@@ -53,4 +53,40 @@ class ExamplesIT {
                                 + " grant a directory capability instead in <script> at line number 1"),
                 printed("jsr223"));
     }
+
+    /**
+     * The Swing formula editor, run headless under xvfb-run: it typed three
+     * formulas, pressed Run for each, and wrote down what its window showed,
+     * with a screenshot of the window at the end.
+     */
+    @Test
+    void theFormulaEditorShowsEachOutcomeInItsWindow() throws IOException {
+        Path demo = BUILDS.resolve("formula-editor").resolve("target").resolve("demo");
+        List<String> shown = Files.readAllLines(demo.resolve("window.txt"));
+        assertEquals(
+                "open('/etc/passwd').read() -> error: PermissionError: open() is not available in this"
+                        + " sandbox; the host can grant a directory capability instead",
+                shown.get(0));
+        assertTrue(
+                shown.get(1).startsWith("sum(range(10**12)) -> stopped: the call ran longer than its time limit"),
+                shown.get(1));
+        assertEquals("price * quantity * (1 - discount) -> = 45.0", shown.get(2));
+
+        // The screenshot is the window, and the result label holds drawn text.
+        java.awt.image.BufferedImage shot =
+                javax.imageio.ImageIO.read(demo.resolve("window.png").toFile());
+        String[] label = shown.get(3).replace("result label at ", "").split(" ");
+        int x = Integer.parseInt(label[0]), y = Integer.parseInt(label[1]);
+        int w = Integer.parseInt(label[2]), h = Integer.parseInt(label[3]);
+        assertTrue(shot.getWidth() >= x + w && shot.getHeight() >= y + h, shown.toString());
+        int dark = 0;
+        for (int i = x; i < x + w; i++) {
+            for (int j = y; j < y + h; j++) {
+                int rgb = shot.getRGB(i, j);
+                int luminance = ((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff);
+                dark += luminance < 3 * 96 ? 1 : 0;
+            }
+        }
+        assertTrue(dark > 50, "no text in the result label of the screenshot: " + dark + " dark pixels");
+    }
 }

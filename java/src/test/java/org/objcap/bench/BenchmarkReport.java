@@ -124,8 +124,12 @@ public final class BenchmarkReport {
         throughputRows(throughput, rows);
         Report report = new Report(title(plan), rows, notes(plan, loadBefore, loadAverage()));
         Files.createDirectories(out);
-        Files.writeString(out.resolve("results.md"), report.markdown(), StandardCharsets.UTF_8);
-        Files.writeString(out.resolve("results.svg"), SvgChart.render(report), StandardCharsets.UTF_8);
+        // Paths inside the checkout are written relative to it: the table is committed.
+        String checkout = Path.of("").toAbsolutePath() + "/";
+        Files.writeString(
+                out.resolve("results.md"), report.markdown().replace(checkout, ""), StandardCharsets.UTF_8);
+        Files.writeString(
+                out.resolve("results.svg"), SvgChart.render(report).replace(checkout, ""), StandardCharsets.UTF_8);
         return new Results(overhead, latency, startup, memory, throughput, report);
     }
 

@@ -126,8 +126,7 @@ public final class BenchmarkReport {
         Files.createDirectories(out);
         // Paths inside the checkout are written relative to it: the table is committed.
         String checkout = Path.of("").toAbsolutePath() + "/";
-        Files.writeString(
-                out.resolve("results.md"), report.markdown().replace(checkout, ""), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("results.md"), report.markdown().replace(checkout, ""), StandardCharsets.UTF_8);
         Files.writeString(
                 out.resolve("results.svg"), SvgChart.render(report).replace(checkout, ""), StandardCharsets.UTF_8);
         return new Results(overhead, latency, startup, memory, throughput, report);

@@ -12,6 +12,12 @@
 #include "base/base.h"
 #include "limits/limits.h"
 
+#include <limits.h>
+
+static void set_trace(PyThreadState *ts, Py_tracefunc func, PyObject *arg);
+static int raise_on_every_event(PyObject *exc, PyFrameObject *frame, int what,
+                                PyObject *arg);
+
 int
 ocap_timeout_install(ocap_sandbox *sb)
 {
@@ -19,7 +25,16 @@ ocap_timeout_install(ocap_sandbox *sb)
         "objcap.LimitExceeded",
         "The call ran past a limit of its sandbox (time, CPU, output).",
         PyExc_BaseException, NULL);
-    return sb->time_limit_exc == NULL ? -1 : 0;
+    if (sb->time_limit_exc == NULL) {
+        return -1;
+    }
+    /* CPython 3.12+ sets up an interpreter's tracing the first time a
+       trace goes on, allocating, and 3.13 keeps a failed setup for good:
+       done here, before any script exists, it never happens under the
+       script's memory limit. */
+    set_trace(PyThreadState_Get(), raise_on_every_event, sb->time_limit_exc);
+    set_trace(PyThreadState_Get(), NULL, NULL);
+    return PyErr_Occurred() ? -1 : 0;
 }
 
 const char *
@@ -52,16 +67,14 @@ raise_on_every_event(PyObject *exc, PyFrameObject *frame, int what,
    empty arguments, is let through (nothing runs in between). */
 #if PY_VERSION_HEX >= 0x030D0000
 /* 3.13 no longer exports the per-thread setter: every thread of the
-   sandbox's interpreter (the GIL holder's) gets it, one event each. */
+   sandbox's interpreter (the GIL holder's) gets it, one event each.  The
+   pass covers them all, however many (a host thread may add a thread state
+   without the GIL meanwhile); only C code runs until it ends, and CPython
+   3.12+ collects garbage only at the evaluation loop's breaker. */
 static void
 set_trace(PyThreadState *ts, Py_tracefunc func, PyObject *arg)
 {
-    int threads = 0;
-    for (PyThreadState *t = PyInterpreterState_ThreadHead(ts->interp);
-         t != NULL; t = PyThreadState_Next(t)) {
-        threads++;
-    }
-    ocap_trust_pass outer = ocap_trust_expect_times("sys.settrace", threads);
+    ocap_trust_pass outer = ocap_trust_expect_times("sys.settrace", INT_MAX);
     if (PyEval_SetTraceAllThreads(func, arg), PyErr_Occurred()) {
         PyErr_Clear();
     }
@@ -84,8 +97,17 @@ void
 ocap_limit_stop_here(ocap_sandbox *sb, ocap_limit why)
 {
     atomic_store(&sb->limit_hit, why);
-    sb->trace_installed = 1;
-    set_trace(PyThreadState_Get(), raise_on_every_event, sb->time_limit_exc);
+    /* CPython reports a trace it could not set as unraisable, on
+       sys.stderr: this very output, past its cap, which comes back here
+       (on 3.14 each level set one trace per thread: a storm in C that never
+       released the GIL, so no time limit could end it). */
+    if (!sb->stopping) {
+        sb->stopping = 1;
+        sb->trace_installed = 1;
+        set_trace(PyThreadState_Get(), raise_on_every_event,
+                  sb->time_limit_exc);
+        sb->stopping = 0;
+    }
     PyErr_SetString(sb->time_limit_exc, ocap_limit_name(why));
 }
 

@@ -290,6 +290,44 @@ class LimitsTest {
         assertUsable(s);
     }
 
+    /**
+     * Reaching the output cap installs the limit's trace from the script's
+     * own thread. On 3.14 a trace CPython could not set (its memory taken by
+     * the script) was reported on sys.stderr, past the cap, which installed
+     * it again, once per thread at every level: a storm in C that never let
+     * the time limit in (found by review). The trace is set up when the
+     * sandbox is built, and the stop does not come back into itself.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void theOutputCapStopCannotBeTurnedIntoAStorm(Mode mode) {
+        Sandbox s = open(builder(mode).maxOutput(2048).memoryLimit(64L << 20).timeout(Duration.ofSeconds(2)));
+        long start = System.nanoTime();
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> s.exec("""
+                import typing
+                w = typing.sys.stdout.write
+                w('p' * 2048)                 # the cap reached, not passed
+                keep = []
+                for size in range(1, 480, 8):  # holes in most small size classes
+                    keep.append([bytes(size) for _ in range(250)])
+                for row in keep:
+                    for j in range(0, 250, 2):
+                        row[j] = None
+                store = [None] * 3_000_000
+                k = 0
+                held = None
+                try:
+                    while True:               # memory full, and kept full
+                        store[k] = k * 0.5
+                        k += 1
+                except MemoryError as e:
+                    held = e
+                w('x')                        # allocates nothing before the stop
+                """));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 10_000, "took " + millis + " ms: " + e);
+    }
+
     /** Whether _hashlib links the system's libcrypto, whose allocator objcap routes. */
     private static boolean hashlibSharesTheSystemOpenSsl() throws Exception {
         String file = PlainCPython.repr("import _hashlib", "_hashlib.__file__");

@@ -203,7 +203,10 @@ getframe_locals_only(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                         "frames are not available in this sandbox");
         return NULL;
     }
-    PyObject *locals = PyEval_GetFrameLocals();
+    /* The frame's own f_locals: a FrameLocalsProxy in a function
+       (PyEval_GetFrameLocals would give a dict snapshot). */
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+    PyObject *locals = frame ? PyFrame_GetLocals(frame) : NULL;
     PyObject *none = locals ? PyTuple_New(0) : NULL;
     PyObject *kwargs = none ? Py_BuildValue("{s:O}", "f_locals", locals)
                             : NULL;

@@ -124,11 +124,11 @@ public final class BenchmarkReport {
         throughputRows(throughput, rows);
         Report report = new Report(title(plan), rows, notes(plan, loadBefore, loadAverage()));
         Files.createDirectories(out);
-        // Paths inside the checkout are written relative to it: the table is committed.
-        String checkout = Path.of("").toAbsolutePath() + "/";
-        Files.writeString(out.resolve("results.md"), report.markdown().replace(checkout, ""), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("results.md"), report.markdown(), StandardCharsets.UTF_8);
         Files.writeString(
-                out.resolve("results.svg"), SvgChart.render(report).replace(checkout, ""), StandardCharsets.UTF_8);
+                out.resolve("results.svg"),
+                SvgChart.render(report).replace(Path.of("").toAbsolutePath() + "/", ""),
+                StandardCharsets.UTF_8);
         return new Results(overhead, latency, startup, memory, throughput, report);
     }
 

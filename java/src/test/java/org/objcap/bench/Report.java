@@ -1,5 +1,6 @@
 package org.objcap.bench;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -118,7 +119,8 @@ public record Report(String title, List<Row> rows, List<String> notes) {
         for (String note : notes) {
             b.append("- ").append(note).append('\n');
         }
-        return b.toString();
+        // Paths inside the checkout are written relative to it: the table is committed.
+        return b.toString().replace(Path.of("").toAbsolutePath() + "/", "");
     }
 
     /**

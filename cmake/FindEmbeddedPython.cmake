@@ -22,6 +22,7 @@ print(s.get_path('platstdlib'))
 print(first(v('DESTSHARED'), os.path.join(s.get_path('platstdlib'), 'lib-dynload')))
 print(so)
 print(v('VERSION'))
+print(sys.version.split()[0])
 ]=]
   OUTPUT_VARIABLE _objcap_py_out
   RESULT_VARIABLE _objcap_py_rc
@@ -37,6 +38,7 @@ list(GET _objcap_py_lines 3 OBJCAP_PYTHON_PLATSTDLIB)
 list(GET _objcap_py_lines 4 OBJCAP_PYTHON_DYNLOAD)
 list(GET _objcap_py_lines 5 OBJCAP_PYTHON_SONAME)
 list(GET _objcap_py_lines 6 OBJCAP_PYTHON_VERSION)
+list(GET _objcap_py_lines 7 OBJCAP_PYTHON_FULL_VERSION)
 if(NOT EXISTS "${OBJCAP_PYTHON_INCLUDE}/Python.h")
   message(FATAL_ERROR "no Python.h for ${OBJCAP_PYTHON}: apt-get install libpython${OBJCAP_PYTHON_VERSION}-dev")
 endif()

@@ -100,7 +100,7 @@ main(int argc, char **argv)
     int runs = argc > 2 ? atoi(argv[2]) : 7;
     uint8_t *out = NULL;
     size_t out_len = 0;
-    if (objcap_runtime_start(NULL, &out, &out_len) != OBJCAP_OK) {
+    if (objcap_runtime_start(NULL, NULL, &out, &out_len) != OBJCAP_OK) {
         return 1;
     }
     double *sandboxed = calloc(runs, sizeof *sandboxed);

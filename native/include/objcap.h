@@ -113,9 +113,13 @@ OBJCAP_API const char *objcap_version(void);
 
 /*
  * Starts CPython once per process; later calls return the first result.
- * stdlib_dir: NULL for the CPython objcap was built against.
+ * stdlib_dir and dynload_dir: both NULL for the paths of the CPython objcap
+ * was built against, or both the absolute paths of the standard library
+ * and of its extension modules (lib-dynload) of the libpython this process
+ * loaded, a copy of the same CPython version.
  */
 OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
+                                              const char *dynload_dir,
                                               uint8_t **out, size_t *out_len);
 
 /*
@@ -142,6 +146,10 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  *   "source_paths"    array of directories of the host's pure-Python modules
  *   "worker"          path of objcap-worker: run the interpreter in a
  *                     confined process of its own (see objcap_isolation)
+ *   "worker_python"   with "worker": an array of three absolute paths, the
+ *                     directory of the worker's libpython, its standard
+ *                     library and its lib-dynload; without it the worker
+ *                     uses the CPython it was built against
  *   "allow_dangerous" array of module names (sys, posix, ...) that the host
  *                     accepts giving away; any such name in an allow_* list
  *                     must be here too, or creation fails

@@ -93,12 +93,66 @@ on_output(void *user, int stream, const char *data, size_t len)
     }
 }
 
+/* Creation with {"worker": worker, "worker_python": [a, b, c]} (either
+   left out when NULL) must fail with `message`. */
+static void
+check_worker_refused(const char *worker, const char *const *python,
+                     const char *message)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init(&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, (worker != NULL) + (python != NULL));
+    if (worker != NULL) {
+        msgpack_pack_str_with_body(&pk, "worker", 6);
+        msgpack_pack_str_with_body(&pk, worker, strlen(worker));
+    }
+    if (python != NULL) {
+        msgpack_pack_str_with_body(&pk, "worker_python", 13);
+        size_t n = 0;
+        while (python[n] != NULL) {
+            n++;
+        }
+        msgpack_pack_array(&pk, n);
+        for (size_t i = 0; i < n; i++) {
+            msgpack_pack_str_with_body(&pk, python[i], strlen(python[i]));
+        }
+    }
+    objcap_sandbox sb = 0;
+    drop();
+    CHECK(objcap_sandbox_create((const uint8_t *)sbuf.data, sbuf.size, NULL,
+                                NULL, &sb, &out,
+                                &out_len) == OBJCAP_ERR_ARGUMENT);
+    CHECK(sb == 0);
+    CHECK(error_has("message", message));
+    drop();
+    msgpack_sbuffer_destroy(&sbuf);
+}
+
+static void
+test_worker_options(void)
+{
+    const char *const three[] = {"/lib", "/lib/python3", "/lib/dyn", NULL};
+    const char *const relative[] = {"/lib", "lib/python3", "/lib/dyn", NULL};
+    const char *const two[] = {"/lib", "/lib/python3", NULL};
+    check_worker_refused("objcap-worker", NULL, "absolute path");
+    check_worker_refused("", NULL, "absolute path");
+    check_worker_refused(NULL, three, "worker_python needs worker");
+    check_worker_refused("/bin/true", relative, "three absolute paths");
+    check_worker_refused("/bin/true", two, "three absolute paths");
+}
+
 static void
 test_arguments(void)
 {
-    CHECK(objcap_runtime_start(NULL, NULL, NULL) == OBJCAP_ERR_ARGUMENT);
-    CHECK(objcap_runtime_start(NULL, &out, &out_len) == OBJCAP_OK);
-    CHECK(objcap_runtime_start(NULL, &out, &out_len) == OBJCAP_OK);
+    CHECK(objcap_runtime_start(NULL, NULL, NULL, NULL) == OBJCAP_ERR_ARGUMENT);
+    CHECK(objcap_runtime_start("/usr/lib", NULL, &out, &out_len) ==
+          OBJCAP_ERR_ARGUMENT);
+    CHECK(error_has("message", "go together"));
+    drop();
+    CHECK(objcap_runtime_start(NULL, NULL, &out, &out_len) == OBJCAP_OK);
+    CHECK(objcap_runtime_start(NULL, NULL, &out, &out_len) == OBJCAP_OK);
     CHECK(objcap_sandbox_create(NULL, 0, NULL, NULL, NULL, &out, &out_len) ==
           OBJCAP_ERR_ARGUMENT);
     drop();
@@ -276,6 +330,7 @@ main(void)
 {
     printf("objcap %s\n", objcap_version());
     test_arguments();
+    test_worker_options();
     test_values_and_errors();
     test_timeout();
     test_policy();

@@ -131,7 +131,7 @@ main(void)
     alarm(60); /* a hang is a failure, not a stuck CI */
     uint8_t *m = NULL;
     size_t ml = 0;
-    CHECK(objcap_runtime_start(NULL, &m, &ml) == OBJCAP_OK);
+    CHECK(objcap_runtime_start(NULL, NULL, &m, &ml) == OBJCAP_OK);
     objcap_free(m);
     on_big_stack(module_kind_after_a_call);
     limit_inside_a_host_function(); /* from the main thread: hand-offs */

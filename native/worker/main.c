@@ -361,6 +361,17 @@ main(int argc, char **argv)
         return ocap_worker_self_test(argc >= 3 ? argv[2] : NULL);
     }
     ocap_worker_side = 1;
+    /* --parent PID [--stdlib DIR --dynload DIR]: the host's copy of this
+       CPython, whose libpython LD_LIBRARY_PATH already found. */
+    const char *stdlib_dir = NULL, *dynload_dir = NULL;
+    if (argc == 7 && strcmp(argv[3], "--stdlib") == 0 &&
+        strcmp(argv[5], "--dynload") == 0) {
+        stdlib_dir = argv[4];
+        dynload_dir = argv[6];
+    }
+    else if (argc != 3) {
+        return 2;
+    }
 
     ocap_frame frame;
     if (ocap_frame_read(IN, &frame, -1) != 1 ||
@@ -379,7 +390,8 @@ main(int argc, char **argv)
        the thread that installs them and to threads it creates later, so
        the sandbox's interpreter thread must not exist yet (an independent
        attack found it unconfined when it was created first). */
-    objcap_status st = objcap_runtime_start(NULL, &out, &out_len);
+    objcap_status st = objcap_runtime_start(stdlib_dir, dynload_dir, &out,
+                                            &out_len);
     if (st != OBJCAP_OK) {
         reply(st, out, out_len);
         return 2;

@@ -15,7 +15,8 @@ int ocap_utf8_valid(const char *s, size_t len);
 
 
 /* paths.c: where the standard library is */
-int ocap_paths_set_stdlib(const char *dir);
+int ocap_paths_set(const char *stdlib_dir, const char *dynload_dir);
+int ocap_paths_given(void);
 const char *ocap_stdlib_dir(void);
 const char *ocap_dynload_dir(void);
 

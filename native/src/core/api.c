@@ -82,13 +82,19 @@ objcap_version(void)
 }
 
 objcap_status
-objcap_runtime_start(const char *stdlib_dir, uint8_t **out, size_t *out_len)
+objcap_runtime_start(const char *stdlib_dir, const char *dynload_dir,
+                     uint8_t **out, size_t *out_len)
 {
     if (!out_ok(out, out_len)) {
         return OBJCAP_ERR_ARGUMENT;
     }
+    if ((stdlib_dir == NULL) != (dynload_dir == NULL)) {
+        return bad_argument("stdlib_dir and dynload_dir go together", out,
+                            out_len);
+    }
     char msg[256] = "";
-    objcap_status st = ocap_runtime_start(stdlib_dir, msg, sizeof msg);
+    objcap_status st = ocap_runtime_start(stdlib_dir, dynload_dir, msg,
+                                          sizeof msg);
     if (st != OBJCAP_OK) {
         return ocap_error_plain(st, "RuntimeError", msg, out, out_len);
     }
@@ -115,12 +121,46 @@ read_count(const msgpack_object *v, int64_t *into, const char *problem)
     return NULL;
 }
 
+/* One absolute path, copied NUL-terminated into `into`. */
+static int
+read_path(const msgpack_object *v, char *into, size_t size)
+{
+    if (v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 ||
+        v->via.str.size >= size || v->via.str.ptr[0] != '/' ||
+        memchr(v->via.str.ptr, '\0', v->via.str.size)) {
+        return -1;
+    }
+    memcpy(into, v->via.str.ptr, v->via.str.size);
+    into[v->via.str.size] = '\0';
+    return 0;
+}
+
+/* "worker_python": [library_dir, stdlib, dynload] */
+static const char *
+read_worker_python(const msgpack_object *v, ocap_worker_spec *worker)
+{
+    const char *problem = "worker_python must be three absolute paths";
+    if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size != 3) {
+        return problem;
+    }
+    char *into[3] = {worker->library_dir, worker->stdlib, worker->dynload};
+    for (int i = 0; i < 3; i++) {
+        if (read_path(&v->via.array.ptr[i], into[i], sizeof worker->stdlib) <
+            0) {
+            worker->library_dir[0] = '\0';
+            return problem;
+        }
+    }
+    return NULL;
+}
+
 static const char *
 read_options(const uint8_t *options, size_t len, ocap_limits *limits,
-             ocap_policy *policy, char *buffer, size_t size, char *worker,
-             size_t worker_size)
+             ocap_policy *policy, char *buffer, size_t size,
+             ocap_worker_spec *worker)
 {
-    worker[0] = '\0';
+    worker->path[0] = '\0';
+    worker->library_dir[0] = '\0';
     memset(limits, 0, sizeof *limits);
     limits->recursion_limit = DEFAULT_RECURSION_LIMIT;
     int *recursion_limit = &limits->recursion_limit;
@@ -146,15 +186,18 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
         }
         else if (key_is(k, "worker")) {
             /* In the worker itself the key is spent: it serves, not spawns. */
-            if (v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 ||
-                v->via.str.size >= worker_size ||
-                memchr(v->via.str.ptr, '\0', v->via.str.size)) {
-                problem = "worker must be the path of objcap-worker";
+            char path[sizeof worker->path];
+            if (read_path(v, path, sizeof path) < 0) {
+                problem = "worker must be the absolute path of objcap-worker";
             }
             else if (!ocap_worker_side) {
-                memcpy(worker, v->via.str.ptr, v->via.str.size);
-                worker[v->via.str.size] = '\0';
+                memcpy(worker->path, path, sizeof path);
             }
+        }
+        else if (key_is(k, "worker_python")) {
+            ocap_worker_spec spent;
+            problem = read_worker_python(v,
+                                         ocap_worker_side ? &spent : worker);
         }
         else if (key_is(k, "allow_builtin")) {
             problem =
@@ -219,6 +262,10 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
         }
     }
     msgpack_unpacked_destroy(&u);
+    if (problem == NULL && worker->library_dir[0] != '\0' &&
+        worker->path[0] == '\0') {
+        problem = "worker_python needs worker";
+    }
     if (problem == NULL) {
         problem = ocap_policy_validate(policy, buffer, size);
     }
@@ -226,10 +273,10 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
 }
 
 static objcap_status
-create_remote(const char *worker, const uint8_t *options, size_t options_len,
-              const ocap_limits *limits, objcap_output_fn on_output,
-              void *user, objcap_sandbox *sandbox, uint8_t **out,
-              size_t *out_len)
+create_remote(const ocap_worker_spec *worker, const uint8_t *options,
+              size_t options_len, const ocap_limits *limits,
+              objcap_output_fn on_output, void *user, objcap_sandbox *sandbox,
+              uint8_t **out, size_t *out_len)
 {
     ocap_remote *remote = NULL;
     objcap_status st = ocap_remote_create(worker, options, options_len, limits,
@@ -272,19 +319,25 @@ objcap_sandbox_create(const uint8_t *options, size_t options_len,
     ocap_limits limits;
     ocap_policy policy = {0};
     char why[256];
-    char worker[4096];
+    /* 16 KiB: static, not on the caller's stack, would need a lock. */
+    ocap_worker_spec *worker = malloc(sizeof *worker);
+    if (worker == NULL) {
+        return ocap_error_plain(OBJCAP_ERR_NOMEM, "MemoryError",
+                                "out of memory", out, out_len);
+    }
     const char *problem = read_options(options, options_len, &limits, &policy,
-                                       why, sizeof why, worker, sizeof worker);
-    if (problem != NULL) {
+                                       why, sizeof why, worker);
+    if (problem != NULL || worker->path[0] != '\0') {
         ocap_policy_clear(&policy);
-        return bad_argument(problem, out, out_len);
+        objcap_status st = problem != NULL
+            ? bad_argument(problem, out, out_len)
+            : create_remote(worker, options, options_len, &limits, on_output,
+                            user, sandbox, out, out_len);
+        free(worker);
+        return st;
     }
-    if (worker[0] != '\0') {
-        ocap_policy_clear(&policy);
-        return create_remote(worker, options, options_len, &limits, on_output,
-                             user, sandbox, out, out_len);
-    }
-    objcap_status st = objcap_runtime_start(NULL, out, out_len);
+    free(worker);
+    objcap_status st = objcap_runtime_start(NULL, NULL, out, out_len);
     if (st != OBJCAP_OK) {
         ocap_policy_clear(&policy);
         return st;
@@ -649,10 +702,11 @@ int
 ocap_options_for_worker(const uint8_t *options, size_t len,
                         ocap_limits *limits, ocap_policy *policy)
 {
-    char why[256], worker[4096];
+    char why[256];
+    ocap_worker_spec unused; /* the worker's main thread: 8 MiB of stack */
     memset(policy, 0, sizeof *policy);
-    return read_options(options, len, limits, policy, why, sizeof why, worker,
-                        sizeof worker) == NULL
+    return read_options(options, len, limits, policy, why, sizeof why,
+                        &unused) == NULL
         ? 0
         : -1;
 }

@@ -16,7 +16,8 @@ void ocap_registry_release(ocap_sandbox *sb);
 ocap_sandbox *ocap_registry_take(objcap_sandbox handle, int *reentrant);
 
 /* runtime.c */
-objcap_status ocap_runtime_start(const char *stdlib_dir, char *msg,
+objcap_status ocap_runtime_start(const char *stdlib_dir,
+                                 const char *dynload_dir, char *msg,
                                  size_t msg_size);
 PyInterpreterState *ocap_runtime_main_interpreter(void);
 const char *ocap_runtime_version(void);

@@ -103,7 +103,7 @@ objcap_module_kind(const char *name, size_t len, int *kind)
     if (name[0] == '.') {
         return OBJCAP_OK;
     }
-    objcap_status st = ocap_runtime_start(NULL, NULL, 0);
+    objcap_status st = ocap_runtime_start(NULL, NULL, NULL, 0);
     if (st != OBJCAP_OK) {
         return st;
     }

@@ -35,7 +35,7 @@ append_path(PyConfig *config, const char *path)
 }
 
 static int
-start_locked(const char *stdlib_dir)
+start_locked(const char *stdlib_dir, const char *dynload_dir)
 {
     /* Extension modules resolve CPython's symbols globally; the JVM loaded
        us with RTLD_LOCAL, so promote the already-loaded libpython. */
@@ -74,19 +74,20 @@ start_locked(const char *stdlib_dir)
     config.parse_argv = 0;
     config.pathconfig_warnings = 0;
     config.module_search_paths_set = 1;
-    if (stdlib_dir != NULL && ocap_paths_set_stdlib(stdlib_dir) < 0) {
+    if (stdlib_dir != NULL && ocap_paths_set(stdlib_dir, dynload_dir) < 0) {
         snprintf(runtime_error, sizeof runtime_error,
-                 "the standard library's path is too long");
+                 "the standard library's paths must be absolute and "
+                 "shorter than 4 KiB");
         return -1;
     }
-    const char *stdlib = ocap_stdlib_dir();
-    int failed = append_path(&config, stdlib) < 0;
-    if (!failed && stdlib_dir == NULL &&
+    int failed = append_path(&config, ocap_stdlib_dir()) < 0;
+    /* The build's CPython may keep its platform modules apart. */
+    if (!failed && !ocap_paths_given() &&
         strcmp(OBJCAP_PLATSTDLIB_DIR, OBJCAP_STDLIB_DIR) != 0) {
         failed = append_path(&config, OBJCAP_PLATSTDLIB_DIR) < 0;
     }
-    if (!failed && stdlib_dir == NULL) {
-        failed = append_path(&config, OBJCAP_DYNLOAD_DIR) < 0;
+    if (!failed) {
+        failed = append_path(&config, ocap_dynload_dir()) < 0;
     }
     if (failed) {
         PyConfig_Clear(&config);
@@ -119,11 +120,12 @@ start_locked(const char *stdlib_dir)
 }
 
 objcap_status
-ocap_runtime_start(const char *stdlib_dir, char *msg, size_t msg_size)
+ocap_runtime_start(const char *stdlib_dir, const char *dynload_dir, char *msg,
+                   size_t msg_size)
 {
     pthread_mutex_lock(&runtime_mu);
     if (runtime_state == 0) {
-        runtime_state = start_locked(stdlib_dir) == 0 ? 1 : -1;
+        runtime_state = start_locked(stdlib_dir, dynload_dir) == 0 ? 1 : -1;
     }
     int state = runtime_state;
     if (state < 0 && msg != NULL) {

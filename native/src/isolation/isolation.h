@@ -11,7 +11,18 @@
 
 /* worker_client.c */
 struct ocap_field;
-objcap_status ocap_remote_create(const char *worker_path,
+
+/* Which objcap-worker to spawn and the CPython it runs: the directory of
+   its libpython, its standard library and lib-dynload, all absolute, or
+   all empty for the CPython the worker was built against. */
+typedef struct ocap_worker_spec {
+    char path[4096];
+    char library_dir[4096];
+    char stdlib[4096];
+    char dynload[4096];
+} ocap_worker_spec;
+
+objcap_status ocap_remote_create(const ocap_worker_spec *worker,
                                  const uint8_t *options, size_t options_len,
                                  const ocap_limits *limits,
                                  objcap_output_fn on_output, void *user,

@@ -53,7 +53,7 @@ struct ocap_remote {
    exits; host threads come and go, so one thread of ours spawns them all. */
 
 typedef struct spawn_request {
-    const char *path;
+    const ocap_worker_spec *worker;
     int child_fd;
     int child_control_fd;
     const char *workdir;
@@ -93,9 +93,22 @@ spawn_now(spawn_request *req)
                                  POSIX_SPAWN_SETSIGDEF);
     char parent[32];
     snprintf(parent, sizeof parent, "%d", (int)getpid());
-    char *argv[] = {(char *)req->path, "--parent", parent, NULL};
-    char *envp[] = {NULL};
-    int rc = posix_spawn(&req->pid, req->path, &fa, &attr, argv, envp);
+    const ocap_worker_spec *w = req->worker;
+    char *argv[8] = {(char *)w->path, "--parent", parent, NULL};
+    char *envp[2] = {NULL};
+    /* Another copy of the worker's CPython: its libpython is found first
+       (before the RUNPATH of the build), its stdlib given to it. */
+    char library_path[sizeof w->library_dir + 32];
+    if (w->library_dir[0] != '\0') {
+        snprintf(library_path, sizeof library_path, "LD_LIBRARY_PATH=%s",
+                 w->library_dir);
+        envp[0] = library_path;
+        argv[3] = "--stdlib";
+        argv[4] = (char *)w->stdlib;
+        argv[5] = "--dynload";
+        argv[6] = (char *)w->dynload;
+    }
+    int rc = posix_spawn(&req->pid, w->path, &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     return rc;
@@ -122,10 +135,10 @@ spawner_main(void *unused)
 }
 
 static int
-spawn_worker(const char *path, int child_fd, int child_control_fd,
-             const char *workdir, pid_t *pid)
+spawn_worker(const ocap_worker_spec *worker, int child_fd,
+             int child_control_fd, const char *workdir, pid_t *pid)
 {
-    spawn_request req = {.path = path,
+    spawn_request req = {.worker = worker,
                          .child_fd = child_fd,
                          .child_control_fd = child_control_fd,
                          .workdir = workdir};
@@ -405,7 +418,7 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
 }
 
 objcap_status
-ocap_remote_create(const char *worker_path, const uint8_t *options,
+ocap_remote_create(const ocap_worker_spec *worker, const uint8_t *options,
                    size_t options_len, const ocap_limits *limits,
                    objcap_output_fn on_output, void *user,
                    ocap_remote **result, uint8_t **out, size_t *out_len)
@@ -447,15 +460,15 @@ ocap_remote_create(const char *worker_path, const uint8_t *options,
                                 "cannot create the worker's socket", out,
                                 out_len);
     }
-    int rc = spawn_worker(worker_path, sv[1], control[1], r->workdir, &r->pid);
+    int rc = spawn_worker(worker, sv[1], control[1], r->workdir, &r->pid);
     close(sv[1]);
     close(control[1]);
     r->fd = sv[0];
     r->control_fd = control[0];
     if (rc != 0) {
         char msg[300];
-        snprintf(msg, sizeof msg, "cannot start the worker %s: %s",
-                 worker_path, strerror(rc));
+        snprintf(msg, sizeof msg, "cannot start the worker %.200s: %s",
+                 worker->path, strerror(rc));
         close(r->fd);
         close(r->control_fd);
         rmdir(r->workdir);

@@ -1,6 +1,7 @@
 package org.objcap;
 
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,9 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.objcap.internal.CPythonInstall;
+import org.objcap.internal.Interpreters;
+import org.objcap.internal.JarBinary;
 import org.objcap.internal.NativeEngine;
 import org.objcap.internal.ValueCodec;
-import org.objcap.internal.WorkerBinary;
 
 // This file runs past 600 lines, most of them javadoc, because it is the
 // whole public face of a sandbox: Sandbox's public methods and its Builder,
@@ -354,6 +357,7 @@ public final class Sandbox implements AutoCloseable {
         private static final long MIN_MEMORY_LIMIT = 1L << 20;
 
         private Mode mode = Mode.PROCESS;
+        private Path python;
         private boolean allowWeakerIsolation;
         private OutputStream stdout;
         private OutputStream stderr;
@@ -413,6 +417,33 @@ public final class Sandbox implements AutoCloseable {
          */
         public Builder processIsolated() {
             mode = Mode.PROCESS;
+            return this;
+        }
+
+        /**
+         * Runs the sandbox on an installed CPython 3.11 to 3.14 instead of
+         * the default: the CPython that objcap bundles through Maven
+         * ({@code org.bytedeco:cpython}), or the interpreter that the system
+         * property {@code objcap.python} names. objcap runs the interpreter
+         * once ({@code -I -S}) to find its shared {@code libpython} and
+         * standard library, and uses its engine for that minor version.
+         *
+         * <p>A process holds one CPython: in-process sandboxes all use the
+         * CPython of the first sandbox this JVM built, and one on another
+         * CPython must be process-isolated (the default).
+         *
+         * @param executable the interpreter, e.g. {@code /usr/bin/python3.11}
+         * @return this builder
+         * @throws NullPointerException if {@code executable} is null
+         * @throws IllegalArgumentException if it is not an executable file
+         */
+        public Builder python(Path executable) {
+            Objects.requireNonNull(executable, "executable");
+            Path absolute = executable.toAbsolutePath().normalize();
+            if (!Files.isRegularFile(absolute) || !Files.isExecutable(absolute)) {
+                throw new IllegalArgumentException("not an executable file: " + absolute);
+            }
+            python = absolute;
             return this;
         }
 
@@ -752,6 +783,10 @@ public final class Sandbox implements AutoCloseable {
          * {@link #allowFrozenModule(String)},
          * {@link #allowExtensionModule(String)} or
          * {@link #allowSourceModule(String)}. Starts CPython if needed.
+         * The kind is looked up on the CPython this JVM runs, which is this
+         * builder's {@link #python(Path)} if it is the first to load one;
+         * for a process-isolated sandbox on another CPython, name the kind
+         * where it differs between versions.
          *
          * @param name the module's name
          * @return this builder
@@ -761,6 +796,9 @@ public final class Sandbox implements AutoCloseable {
          * @throws SandboxException if CPython cannot be started
          */
         public Builder allowModule(String name) {
+            // Asked of this JVM's CPython: the builder's, if none is loaded
+            // yet (so call python(...) first).
+            NativeEngine.prepare(Interpreters.resolve(python), false);
             policy.allow(ModulePolicy.kindOf(name), name);
             return this;
         }
@@ -782,16 +820,31 @@ public final class Sandbox implements AutoCloseable {
             Object token = new Object();
             NativeEngine.OutputSink sink =
                     new OutputWriter(token, stdout != null ? stdout : System.out, stderr != null ? stderr : System.err);
+            CPythonInstall install = Interpreters.resolve(python);
+            NativeEngine.prepare(install, mode == Mode.IN_PROCESS);
             // Checked right before the spawn: a replaced file never runs.
-            String worker = mode == Mode.PROCESS ? WorkerBinary.get().verifiedPath() : null;
+            String worker =
+                    mode == Mode.PROCESS ? JarBinary.worker(install.abiTag()).verifiedPath() : null;
             return SandboxLifecycle.create(
-                    options(worker), sink, token, mode == Mode.PROCESS, allowWeakerIsolation, limits(), grants);
+                    options(worker, install),
+                    sink,
+                    token,
+                    mode == Mode.PROCESS,
+                    allowWeakerIsolation,
+                    limits(),
+                    grants);
         }
 
-        private byte[] options(String worker) {
+        private byte[] options(String worker, CPythonInstall install) {
             Map<String, Object> options = new LinkedHashMap<>();
             if (worker != null) {
                 options.put("worker", worker);
+                options.put(
+                        "worker_python",
+                        List.of(
+                                install.libpython().getParent().toString(),
+                                install.stdlib().toString(),
+                                install.dynload().toString()));
             }
             options.putAll(limitOptions());
             policy.addTo(options);

@@ -3,6 +3,7 @@ package org.objcap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -418,9 +419,24 @@ class CliTest {
     }
 
     @Test
-    void versionNamesTheEmbeddedCPython() {
+    void versionNamesTheEmbeddedCPythonAndItsOrigin() {
         assertEquals(0, run("--version"));
-        assertTrue(out().matches("objcap \\S+ \\(CPython 3\\.\\d+\\.\\d+[^)]*\\)\nJava .*\n"), out());
+        assertTrue(
+                out().matches("objcap \\S+ \\(CPython 3\\.\\d+\\.\\d+[^)]*\\)\nCPython from \\S.*\nJava .*\n"), out());
+        String named = System.getProperty("objcap.python", "");
+        String origin = named.isBlank() ? "CPython from org.bytedeco:cpython:" : "CPython from " + named;
+        assertTrue(out().contains("\n" + origin), out());
+    }
+
+    @Test
+    void pythonPicksAnInstalledCPython() throws IOException {
+        Path p = script("version.py", "import sys\nprint(sys.version_info[:2])\n");
+        Path python = Path.of("/usr/bin/python3.11");
+        assumeTrue(Files.isExecutable(python), "no Debian python3.11 here");
+        assertEquals(0, run("run", "--python", python.toString(), p.toString()), err());
+        assertEquals("(3, 11)\n", out());
+        assertEquals(2, run("run", "--python", dir.resolve("missing").toString(), p.toString()));
+        assertTrue(err().contains("--python " + dir.resolve("missing") + ": not an executable file"), err());
     }
 
     @Test

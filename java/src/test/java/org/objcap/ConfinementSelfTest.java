@@ -14,7 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.objcap.internal.WorkerBinary;
+import org.objcap.internal.Interpreters;
+import org.objcap.internal.JarBinary;
 
 /**
  * The kernel, not only the interpreter, holds the worker in: the worker's
@@ -44,7 +45,10 @@ class ConfinementSelfTest {
     void everyRawAttemptIsRefusedByTheKernel() throws IOException, InterruptedException {
         Path canary = Files.writeString(dir.resolve("canary.txt"), "secret\n");
         assertTrue(Files.isReadable(canary)); // readable to the JVM, not to the worker
-        Process p = new ProcessBuilder(WorkerBinary.get().verifiedPath(), "--self-test-confinement", dir.toString())
+        Process p = new ProcessBuilder(
+                        JarBinary.worker(Interpreters.resolve(null).abiTag()).verifiedPath(),
+                        "--self-test-confinement",
+                        dir.toString())
                 .redirectErrorStream(true)
                 .start();
         p.getOutputStream().close();

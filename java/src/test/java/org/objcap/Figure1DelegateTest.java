@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -86,9 +85,7 @@ class Figure1DelegateTest {
      */
     @Test
     void outsideASandboxTheLanguageAloneDecides() throws Exception {
-        String python = System.getProperty("objcap.python", "");
-        Assumptions.assumeFalse(python.isEmpty(), "-Dobjcap.python is not set (Maven sets it)");
-        Process p = new ProcessBuilder(python, "-I", "-S", "-c", SETUP + "\n" + ATTACK)
+        Process p = new ProcessBuilder(PlainCPython.path(), "-I", "-S", "-c", SETUP + "\n" + ATTACK)
                 .redirectErrorStream(true)
                 .start();
         p.getOutputStream().close();

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
- * The CPython objcap was built against, run as a program ({@code -I -S}, no
- * sandbox): the oracle for what a whitelisted module should answer on this
- * version. Maven passes its path as {@code objcap.python}; without it, the
- * oracle is Debian's {@code python3.11}.
+ * The CPython the sandboxes of this test run use, run as a program ({@code
+ * -I -S}, no sandbox): the oracle for what a whitelisted module should
+ * answer on this version. Maven passes {@code objcap.python}, the
+ * interpreter under test, empty for the bundled CPython, whose own {@code
+ * python3.14} it passes as {@code objcap.bundled.python}.
  */
 final class PlainCPython {
 
@@ -19,7 +21,11 @@ final class PlainCPython {
 
     static String path() {
         String python = System.getProperty("objcap.python", "");
-        return python.isEmpty() ? "/usr/bin/python3.11" : python;
+        if (python.isBlank()) {
+            python = System.getProperty("objcap.bundled.python", "");
+        }
+        Assumptions.assumeFalse(python.isBlank(), "no plain CPython named (Maven names one)");
+        return python;
     }
 
     /** {@code repr(expression)} after {@code program}, as that CPython prints it. */

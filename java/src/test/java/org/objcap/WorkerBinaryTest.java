@@ -19,7 +19,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
-import org.objcap.internal.WorkerBinary;
+import org.objcap.internal.Interpreters;
+import org.objcap.internal.JarBinary;
 
 /**
  * The worker binary is extracted to a private directory and checked against
@@ -37,7 +38,7 @@ class WorkerBinaryTest {
     Path dir;
 
     private static Path worker() {
-        return Path.of(WorkerBinary.get().verifiedPath());
+        return Path.of(JarBinary.worker(Interpreters.resolve(null).abiTag()).verifiedPath());
     }
 
     @Test
@@ -69,7 +70,8 @@ class WorkerBinaryTest {
             Files.write(worker, new byte[] {0}, StandardOpenOption.APPEND);
             Files.setPosixFilePermissions(worker, mode);
             SandboxException e = assertThrows(
-                    SandboxException.class, () -> WorkerBinary.get().verifiedPath());
+                    SandboxException.class,
+                    () -> JarBinary.worker(Interpreters.resolve(null).abiTag()).verifiedPath());
             assertTrue(e.getMessage().contains("modified"), e.getMessage());
             e = assertThrows(SandboxException.class, () -> Sandbox.builder().build());
             assertTrue(e.getMessage().contains("refusing to run it"), e.getMessage());
@@ -105,7 +107,9 @@ class WorkerBinaryTest {
         } finally {
             Files.copy(saved, worker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
         }
-        assertEquals(worker.toString(), WorkerBinary.get().verifiedPath());
+        assertEquals(
+                worker.toString(),
+                JarBinary.worker(Interpreters.resolve(null).abiTag()).verifiedPath());
         try (Sandbox s = Sandbox.builder().build()) {
             assertEquals(3L, s.eval("1 + 2"));
         }

@@ -192,13 +192,17 @@ public final class ObjcapCommand implements Callable<Integer> {
         @Override
         public String[] getVersion() {
             String engine;
+            String origin;
             try {
                 engine = NativeEngine.version();
+                origin = "CPython from " + NativeEngine.python().origin();
             } catch (SandboxException e) {
                 engine = "unavailable: " + e.getMessage();
+                origin = "CPython unavailable";
             }
             return new String[] {
                 "objcap " + engine,
+                origin,
                 "Java " + System.getProperty("java.version") + " on " + System.getProperty("os.name") + " "
                         + System.getProperty("os.arch")
             };

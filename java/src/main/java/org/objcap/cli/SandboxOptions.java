@@ -34,6 +34,14 @@ final class SandboxOptions {
     boolean inProcess;
 
     @Option(
+            names = "--python",
+            paramLabel = "PATH",
+            description = "Run the code on this installed CPython 3.11 to 3.14 (its "
+                    + "interpreter, e.g. /usr/bin/python3.11) instead of the one objcap "
+                    + "bundles.")
+    Path python;
+
+    @Option(
             names = "--allow-weaker-isolation",
             description =
                     "Run the worker process even if the kernel lacks seccomp or " + "Landlock (else that is refused).")
@@ -137,6 +145,13 @@ final class SandboxOptions {
     Sandbox build(OutputStream out, OutputStream err) throws UsageException {
         meter = new OutputMeter(maxOutputKilobytes > Long.MAX_VALUE >> 10 ? Long.MAX_VALUE : maxOutputKilobytes << 10);
         Sandbox.Builder builder = Sandbox.builder().stdout(meter.meter(out)).stderr(meter.meter(err));
+        if (python != null) {
+            try {
+                builder.python(python);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--python " + python + ": " + e.getMessage());
+            }
+        }
         if (inProcess) {
             builder.inProcess();
         }

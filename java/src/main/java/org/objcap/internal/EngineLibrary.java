@@ -20,9 +20,9 @@ import org.objcap.SandboxException;
  * native memory. Public because JNA proxies its interfaces; the operations
  * built on it are in {@link NativeEngine} and {@link NativeGrants}.
  *
- * <p>The native library {@code libobjcap.so} is found by JNA on
- * {@code jna.library.path}, the system paths, or the class path (the jar
- * carries it under {@code linux-x86-64/}).
+ * <p>The jar carries one engine per CPython minor version, {@code
+ * linux-x86-64/cp3XX/libobjcap.so}; the JVM loads the one of the CPython it
+ * runs ({@link #load}), extracted and checked by {@link JarBinary}.
  */
 public final class EngineLibrary {
     private EngineLibrary() {}
@@ -39,12 +39,13 @@ public final class EngineLibrary {
         /**
          * {@code objcap_runtime_start}.
          *
-         * @param stdlibDir NULL for the build's CPython
+         * @param stdlibDir the standard library, or NULL for the build's CPython
+         * @param dynloadDir its lib-dynload, or NULL for the build's CPython
          * @param out error buffer
          * @param outLen its length
          * @return the status
          */
-        int objcap_runtime_start(String stdlibDir, PointerByReference out, LongByReference outLen);
+        int objcap_runtime_start(String stdlibDir, String dynloadDir, PointerByReference out, LongByReference outLen);
 
         /**
          * {@code objcap_sandbox_create}.
@@ -336,7 +337,6 @@ public final class EngineLibrary {
         void invoke(Pointer user, int stream, Pointer data, long len);
     }
 
-    /** Loaded on first use, so that merely loading classes needs no native code. */
     /**
      * The calls on every round trip, bound by JNA's direct mapping: arrays
      * instead of Memory and ByReference objects, and no proxy, which cuts
@@ -351,14 +351,11 @@ public final class EngineLibrary {
         static {
             boolean ready = false;
             try {
-                if (Holder.LIB != null) {
-                    // The very library the interface mapping loaded (from the
-                    // jar it may be an extracted copy): one engine, one registry.
-                    NativeLibrary loaded =
-                            ((Library.Handler) Proxy.getInvocationHandler(Holder.LIB)).getNativeLibrary();
-                    Native.register(Direct.class, loaded);
-                    ready = true;
-                }
+                // The very library the interface mapping loaded (an
+                // extracted copy): one engine, one registry.
+                NativeLibrary engine = ((Library.Handler) Proxy.getInvocationHandler(lib())).getNativeLibrary();
+                Native.register(Direct.class, engine);
+                ready = true;
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 // The interface mapping still works.
             }
@@ -388,33 +385,85 @@ public final class EngineLibrary {
         }
     }
 
-    private static final class Holder {
-        static final Lib LIB;
-        static final Throwable FAILURE;
+    /** The one engine of this JVM, its CPython, and how that CPython's start went. */
+    private static volatile Lib loaded;
 
-        static {
-            Lib lib = null;
-            Throwable failure = null;
-            try {
-                if (Native.SIZE_T_SIZE != 8) {
-                    throw new UnsatisfiedLinkError("objcap needs a 64-bit JVM");
-                }
-                lib = Native.load("objcap", Lib.class);
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                failure = e;
+    private static CPythonInstall loadedPython;
+    private static NativeLibrary libpython;
+    private static int startStatus;
+    private static byte[] startError;
+
+    /**
+     * Loads the engine for a CPython and starts that CPython, once per JVM:
+     * its libpython first, global (extension modules resolve CPython's
+     * symbols through it), then the engine of its version, which finds that
+     * libpython already loaded by its name. Only one CPython can live in a
+     * process, so a later call for another is refused.
+     *
+     * @param python the CPython to run in this JVM
+     * @return the engine
+     * @throws SandboxException if another CPython is loaded already, or the
+     *     library cannot be loaded
+     */
+    static synchronized Lib load(CPythonInstall python) {
+        if (loaded != null) {
+            if (!loadedPython.sameLibrary(python)) {
+                throw new SandboxException("this JVM already runs CPython " + loadedPython.version() + " ("
+                        + loadedPython.origin() + "); one process holds one CPython, so a sandbox on "
+                        + python.origin() + " must be process-isolated");
             }
-            LIB = lib;
-            FAILURE = failure;
+            return loaded;
+        }
+        if (Native.SIZE_T_SIZE != 8) {
+            throw new SandboxException("objcap needs a 64-bit JVM");
+        }
+        Lib lib;
+        try {
+            libpython = NativeLibrary.getInstance(
+                    python.libpython().toString(), java.util.Map.of(Library.OPTION_OPEN_FLAGS, RTLD_NOW | RTLD_GLOBAL));
+            lib = Native.load(JarBinary.engine(python.abiTag()).verifiedPath(), Lib.class);
+        } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
+            throw new SandboxException(
+                    "cannot load the objcap engine for CPython " + python.version() + ": " + e.getMessage(), e);
+        }
+        PointerByReference out = new PointerByReference();
+        LongByReference outLen = new LongByReference();
+        startStatus = lib.objcap_runtime_start(
+                python.stdlib().toString(), python.dynload().toString(), out, outLen);
+        loadedPython = python;
+        loaded = lib;
+        startError = take(out, outLen);
+        return lib;
+    }
+
+    static boolean isLoaded() {
+        return loaded != null;
+    }
+
+    private static final int RTLD_NOW = 0x2;
+    private static final int RTLD_GLOBAL = 0x100;
+
+    /**
+     * The CPython this JVM runs, loading the default one if none is yet.
+     *
+     * @return its install
+     */
+    public static CPythonInstall python() {
+        lib();
+        synchronized (EngineLibrary.class) {
+            return loadedPython;
         }
     }
 
+    /** The status of the CPython start, and the error map if it failed. */
+    static synchronized NativeEngine.Result started() {
+        lib();
+        return new NativeEngine.Result(startStatus, startError);
+    }
+
     static Lib lib() {
-        if (Holder.LIB == null) {
-            throw new SandboxException(
-                    "cannot load the objcap native library (libobjcap.so): " + Holder.FAILURE.getMessage(),
-                    Holder.FAILURE);
-        }
-        return Holder.LIB;
+        Lib lib = loaded;
+        return lib != null ? lib : load(Interpreters.resolve(null));
     }
 
     /**

@@ -134,10 +134,7 @@ public final class NativeEngine {
      */
     public static synchronized Result startRuntime() {
         if (runtime == null) {
-            PointerByReference out = new PointerByReference();
-            LongByReference outLen = new LongByReference();
-            int status = lib().objcap_runtime_start(null, out, outLen);
-            runtime = new Result(status, take(out, outLen));
+            runtime = EngineLibrary.started();
             LOGGER.log(
                     runtime.ok() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                     "embedded CPython {0}: objcap {1}",
@@ -145,6 +142,33 @@ public final class NativeEngine {
                     version());
         }
         return runtime;
+    }
+
+    /**
+     * The CPython this JVM runs, loading the default one if none is yet.
+     *
+     * @return its install
+     * @throws SandboxException if it cannot be loaded
+     */
+    public static CPythonInstall python() {
+        return EngineLibrary.python();
+    }
+
+    /**
+     * Loads the engine a new sandbox needs: for an in-process one, the
+     * engine of its CPython, which must be the CPython of this JVM; for a
+     * process-isolated one, any engine (it only spawns the worker), that of
+     * its CPython if this JVM has none yet.
+     *
+     * @param python the sandbox's CPython
+     * @param inProcess whether it runs in this JVM
+     * @throws SandboxException if an in-process sandbox asks for a CPython
+     *     other than the one this JVM runs, or loading fails
+     */
+    public static void prepare(CPythonInstall python, boolean inProcess) {
+        if (inProcess || !EngineLibrary.isLoaded()) {
+            EngineLibrary.load(python);
+        }
     }
 
     /**

@@ -219,11 +219,11 @@ public final class ObjcapScriptEngineFactory implements ScriptEngineFactory {
         static final String PYTHON;
 
         static {
-            // e.g. "0.1.0 (CPython 3.11.2)"
+            // e.g. "0.1.0 (CPython 3.14.3 from /path/libpython3.14.so.1.0; ...)"
             String engine = "unknown";
             String python = "unknown";
             try {
-                Matcher m = Pattern.compile("^(\\S+) \\(CPython ([^)]+)\\)").matcher(NativeEngine.version());
+                Matcher m = Pattern.compile("^(\\S+) \\(CPython ([^\\s;)]+)").matcher(NativeEngine.version());
                 if (m.find()) {
                     engine = m.group(1);
                     python = m.group(2);

@@ -10,16 +10,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The floor of every figure: the CPython that objcap embeds, run directly
- * as {@code python3.11 -I -S} (isolated mode, no site packages); the system
- * property {@code objcap.bench.python} names another binary. On Debian that
+ * The floor of every figure: the CPython that the sandboxes run on, run
+ * directly as {@code python3.X -I -S} (isolated mode, no site packages):
+ * the system property {@code objcap.bench.python}, else the interpreter
+ * under test ({@code objcap.python}, or the bundled one's own binary, {@code
+ * objcap.bundled.python}). On Debian that
  * binary is linked statically, not with the libpython3.11.so that objcap
  * (and every other embedder) loads, so for the interpreter's speed there is
  * a second floor: {@code bench_plain_embed}, that same libpython in a host
  * that does nothing else (property {@code objcap.bench.embed}).
  */
 public final class PlainPython {
-    /** The interpreter objcap is built against (CMakeLists.txt's OBJCAP_PYTHON). */
+    /** The fallback when no property names one. */
     public static final Path DEFAULT = Path.of("/usr/bin/python3.11");
     /** The plain libpython host, as CMake builds it under Maven's target directory. */
     public static final Path DEFAULT_EMBED = Path.of("target/native/bench_plain_embed");
@@ -34,7 +36,15 @@ public final class PlainPython {
      * @return its path
      */
     public static Path path() {
-        return Path.of(System.getProperty("objcap.bench.python", DEFAULT.toString()));
+        String named = System.getProperty("objcap.bench.python", "");
+        if (named.isBlank()) {
+            // The interpreter under test (Maven names it), as PlainCPython.
+            named = System.getProperty("objcap.python", "");
+        }
+        if (named.isBlank()) {
+            named = System.getProperty("objcap.bundled.python", DEFAULT.toString());
+        }
+        return Path.of(named);
     }
 
     /**
@@ -43,7 +53,14 @@ public final class PlainPython {
      * @return its path
      */
     public static Path embedPath() {
-        return Path.of(System.getProperty("objcap.bench.embed", DEFAULT_EMBED.toString()));
+        String named = System.getProperty("objcap.bench.embed", "");
+        if (!named.isBlank()) {
+            return Path.of(named);
+        }
+        // The installed CPython's engine is built in native-system.
+        return System.getProperty("objcap.python", "").isBlank()
+                ? DEFAULT_EMBED
+                : Path.of("target/native-system/bench_plain_embed");
     }
 
     /**

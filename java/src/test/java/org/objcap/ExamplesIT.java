@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * a repository of their own: what each printed.
  */
 class ExamplesIT {
-    private static final Path BUILDS = Path.of("target", "examples-it");
+    private static final Path BUILDS = Path.of(System.getProperty("objcap.build.directory", "target"), "examples-it");
 
     /**
      * The lines the example's program printed: its build log without Maven's

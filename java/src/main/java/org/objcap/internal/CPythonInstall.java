@@ -48,8 +48,14 @@ public record CPythonInstall(String version, String abiTag, Path libpython, Path
             "");
 
     /**
-     * Checks the argument-independent invariants.
+     * Checks that every part is given.
      *
+     * @param version the full version
+     * @param abiTag the engine's tag
+     * @param libpython the shared library
+     * @param stdlib the standard library
+     * @param dynload its extension modules
+     * @param origin for people
      * @throws NullPointerException if any part is null
      */
     public CPythonInstall {

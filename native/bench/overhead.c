@@ -48,12 +48,14 @@ in_sandbox(const char *source, size_t len)
     return elapsed;
 }
 
-/* The same in a plain sub-interpreter: no hardening at all. */
+/* The same in a plain sub-interpreter: no hardening at all.  A thread
+   state of its own, as the engine makes, not PyGILState's: the engine may
+   have run a sandbox's call on this thread. */
 static double
 in_plain(const char *source)
 {
-    PyGILState_STATE g = PyGILState_Ensure();
-    PyThreadState *main = PyThreadState_Get();
+    PyThreadState *main = PyThreadState_New(PyInterpreterState_Main());
+    PyEval_RestoreThread(main);
     PyThreadState *sub = Py_NewInterpreter();
     PyObject *globals = PyModule_GetDict(PyImport_AddModule("__main__"));
     PyObject *r1 = PyRun_String(source, Py_file_input, globals, globals);
@@ -70,7 +72,8 @@ in_plain(const char *source)
     Py_XDECREF(r2);
     Py_EndInterpreter(sub);
     PyThreadState_Swap(main);
-    PyGILState_Release(g);
+    PyThreadState_Clear(main);
+    PyThreadState_DeleteCurrent();
     return elapsed;
 }
 

@@ -2,8 +2,9 @@
  * A sandbox is a sub-interpreter made on a thread of its own, with a stack
  * sized for its recursion limit.  A call runs on the caller's thread when
  * that thread's stack has as much room (a Java thread started with -Xss16m,
- * the worker's serving thread): then there is no hand-off, which is most of
- * a short call's cost, and the watchdog (watchdog.c) enforces its limits.
+ * the worker's serving thread), or on 3.14, which checks the real C stack,
+ * 512 KiB: then there is no hand-off, which is most of a short call's
+ * cost, and the watchdog (watchdog.c) enforces its limits.
  * Otherwise the caller hands the job to the sandbox's thread and waits,
  * enforcing the limits itself.  Either way one job runs at a time, with a
  * thread state of the sandbox's interpreter, and the GIL and thread states
@@ -480,11 +481,11 @@ run_remote(ocap_sandbox *sb, ocap_job *job)
                             sb->on_output, sb->user, &job->out, &job->out_len);
 }
 
-/* How much stack this thread has below the current frame. */
-static size_t
-stack_room(void)
+/* This thread's stack, lowest address first; both NULL if unknown. */
+static void
+stack_bounds(char **low, char **high)
 {
-    static _Thread_local char *low;
+    static _Thread_local char *known_low, *known_high;
     static _Thread_local int known;
     if (!known) {
         known = 1;
@@ -493,14 +494,68 @@ stack_room(void)
         size_t size;
         if (pthread_getattr_np(pthread_self(), &attr) == 0) {
             if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-                low = addr;
+                known_low = addr;
+                known_high = known_low + size;
             }
             pthread_attr_destroy(&attr);
         }
     }
+    *low = known_low;
+    *high = known_high;
+}
+
+/* How much stack this thread has below the current frame. */
+static size_t
+stack_room(void)
+{
+    char *low, *high;
+    stack_bounds(&low, &high);
     char here;
     return low != NULL && &here > low ? (size_t)(&here - low) : 0;
 }
+
+#if PY_VERSION_HEX >= 0x030E0000
+/*
+ * 3.14 raises RecursionError where the C stack runs low, in every C path
+ * that recurses (no two checks more than 16 KiB of stack apart), instead of
+ * counting levels: a caller's thread needs no room for the whole recursion
+ * budget, only the stack CPython is told it may use.  CPython would read
+ * the thread's bounds, which for a Java thread include the JVM's guard
+ * zones at the bottom; objcap puts the bottom CALLER_RESERVE higher, so
+ * that the zones, a signal handler's frame and a host function's Java code
+ * (the JVM wants its shadow pages free below a Java frame, or throws
+ * StackOverflowError, which the host-function callback turns into an
+ * error in the script) always have that much.
+ */
+#define CALLER_RESERVE (256u * 1024)
+#define CALLER_MIN_ROOM (CALLER_RESERVE + 256u * 1024)
+
+static void
+protect_caller_stack(PyThreadState *ts)
+{
+    char *low, *high;
+    stack_bounds(&low, &high);
+    /* ocap_sandbox_run checked the room: more than the 48 KiB minimum. */
+    (void)PyUnstable_ThreadState_SetStackProtection(
+        ts, low + CALLER_RESERVE, (size_t)(high - low) - CALLER_RESERVE);
+}
+
+/* Enough room to run the call here. */
+static int
+caller_has_room(ocap_sandbox *sb)
+{
+    char *low, *high;
+    stack_bounds(&low, &high);
+    return low != NULL && stack_room() >= CALLER_MIN_ROOM;
+}
+#else
+/* 3.11 counts levels; C paths recurse by the recursion limit. */
+static int
+caller_has_room(ocap_sandbox *sb)
+{
+    return stack_room() >= sb->stack_size + STACK_MARGIN;
+}
+#endif
 
 /*
  * This thread's thread state of the sandbox's interpreter, kept between
@@ -587,6 +642,10 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
         PyThreadState_Clear(evicted);
         PyThreadState_Delete(evicted);
     }
+#if PY_VERSION_HEX >= 0x030E0000
+    /* Each time: a state kept for a thread id may meet a new thread. */
+    protect_caller_stack(ts);
+#endif
     run_job_here(sb, job, ts);
     PyEval_SaveThread();
     ocap_trust_set_sandbox(outer);
@@ -618,7 +677,7 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
     sb->output_used = 0;
     job->done = 0;
     int ran = 0;
-    if (stack_room() >= sb->stack_size + STACK_MARGIN) {
+    if (caller_has_room(sb)) {
         set_caller(sb, 1);
         ran = run_on_caller(sb, job) == 0;
         set_caller(sb, 0);

@@ -147,6 +147,91 @@ class CallerThreadTest {
         });
     }
 
+    /** Runs body on a new thread with Java's default stack (1 MiB here). */
+    private static void onDefaultStack(ThrowingRunnable body) throws Throwable {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private static boolean cpython314() {
+        String version = org.objcap.internal.NativeEngine.python().version();
+        return !version.startsWith("3.11.");
+    }
+
+    /**
+     * On 3.14, which checks the real C stack, a thread with Java's default
+     * stack runs the call itself too: its host functions are served on it.
+     * On 3.11 the call is handed to the sandbox's thread.
+     */
+    @Test
+    void aDefaultStackRunsTheCallItselfOn314() throws Throwable {
+        onDefaultStack(() -> {
+            Thread caller = Thread.currentThread();
+            AtomicReference<Thread> servedOn = new AtomicReference<>();
+            try (Sandbox s = builder()
+                    .grant("where", Capabilities.function(args -> {
+                        servedOn.set(Thread.currentThread());
+                        return args.get(0);
+                    }))
+                    .build()) {
+                assertEquals(7L, s.eval("where(7)"));
+                assertEquals(cpython314(), servedOn.get() == caller, "served on " + servedOn.get());
+            }
+        });
+    }
+
+    /**
+     * Deep recursion in C on a default stack stops with RecursionError, the
+     * JVM's guard zones untouched, and a host function called from deep
+     * inside still has room for its Java code.
+     */
+    @Test
+    void deepRecursionOnADefaultStackIsARecursionError() throws Throwable {
+        onDefaultStack(() -> {
+            try (Sandbox s = builder()
+                    .grant("deep", Capabilities.function(args -> depth(0)))
+                    .build()) {
+                LimitExceededException e = assertThrows(
+                        LimitExceededException.class,
+                        () -> s.exec("x = []\nfor _ in range(2000000):\n    x = [x]\nrepr(x)\n"));
+                assertEquals(Limit.RECURSION, e.getLimit());
+                // Recursion through Python and C (a __repr__ calling repr) to
+                // the limit, then a host function at the deepest point.
+                s.exec("class R:\n    def __init__(self, n):\n        self.n = n\n"
+                        + "    def __repr__(self):\n        if self.n == 0:\n            return str(deep())\n"
+                        + "        return repr(R(self.n - 1))\n"
+                        + "def probe(n):\n    try:\n        return repr(R(n))\n"
+                        + "    except RecursionError:\n        return 'recursion'\n"
+                        + "    except HostError as e:\n        return e.host_type\n");
+                for (long n : new long[] {10, 100, 1000, 10000, 100000}) {
+                    Object got = s.eval("probe(" + n + ")");
+                    assertTrue(
+                            "recursion".equals(got)
+                                    || "java.lang.StackOverflowError".equals(got)
+                                    || Long.valueOf(2000L).toString().equals(got),
+                            n + ": " + got);
+                }
+                assertEquals(2L, s.eval("1 + 1"), "usable after it");
+            }
+        });
+    }
+
+    /** Java recursion 2000 deep, about 100 KiB of frames. */
+    private static long depth(int n) {
+        return n == 2000 ? n : depth(n + 1);
+    }
+
     @Test
     void revocationWorksWhileTheCallerRuns() throws Throwable {
         onBigStack(() -> {

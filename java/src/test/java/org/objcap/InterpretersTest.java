@@ -155,17 +155,19 @@ class InterpretersTest {
                 "printf '" + claimed + "\\n" + real.libpython() + "\\n" + real.stdlib() + "\\n" + real.dynload()
                         + "\\n'");
         Path other = otherPython();
+        List<String> pythons = new ArrayList<>(List.of(liar.toString()));
+        if (other != null) {
+            pythons.add(other.toString());
+        }
+        pythons.add("default");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djna.nosys=true",
+                "-D" + Interpreters.PROPERTY + "=" + named(),
                 "-cp",
                 System.getProperty("java.class.path"),
-                LoadChild.class.getName(),
-                liar.toString()));
-        if (other != null) {
-            command.add(other.toString());
-        }
-        command.add("default");
+                LoadChild.class.getName()));
+        command.addAll(pythons);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -174,7 +176,7 @@ class InterpretersTest {
         List<String> lines = out.lines()
                 .filter(l -> l.startsWith("ok") || l.startsWith("refused"))
                 .toList();
-        assertEquals(command.size() - 5, lines.size(), out);
+        assertEquals(pythons.size(), lines.size(), out);
         assertTrue(lines.get(0).startsWith("refused: ") && lines.get(0).contains("not the " + claimed), out);
         if (other != null) {
             assertTrue(lines.get(1).contains("one process holds one CPython"), out);

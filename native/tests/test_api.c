@@ -141,6 +141,13 @@ test_worker_options(void)
     check_worker_refused(NULL, three, "worker_python needs worker");
     check_worker_refused("/bin/true", relative, "three absolute paths");
     check_worker_refused("/bin/true", two, "three absolute paths");
+    /* LD_LIBRARY_PATH would search /tmp/a first */
+    const char *const split[] = {"/tmp/a:b/lib", "/lib/python3", "/lib/dyn",
+                                 NULL};
+    const char *const expanded[] = {"/tmp/$ORIGIN", "/lib/python3", "/lib/dyn",
+                                    NULL};
+    check_worker_refused("/bin/true", split, "LD_LIBRARY_PATH");
+    check_worker_refused("/bin/true", expanded, "LD_LIBRARY_PATH");
 }
 
 static void

@@ -151,6 +151,13 @@ read_worker_python(const msgpack_object *v, ocap_worker_spec *worker)
             return problem;
         }
     }
+    /* It becomes LD_LIBRARY_PATH, which the loader splits at ':' and ';'
+       and expands at '$': "/tmp/a:b" would have it search /tmp/a first. */
+    if (strpbrk(worker->library_dir, ":;$") != NULL) {
+        worker->library_dir[0] = '\0';
+        return "worker_python's library directory cannot hold ':', ';' or "
+               "'$' (it is the worker's LD_LIBRARY_PATH)";
+    }
     return NULL;
 }
 

@@ -90,7 +90,11 @@ ocap_policy_imported_by_c(PyObject *name)
     return 0;
 }
 
-/* Whitelisting these gives authority away wholesale. */
+/* Whitelisting these gives authority away wholesale.  With the names of
+   3.13 and 3.14: _interpreters and its queues and channels reach every
+   interpreter of the process by id (another sandbox's destroyed under it,
+   a use after free), _remote_debugging reads a process's memory, and the
+   _test* modules are as unsafe as _testcapi. */
 static const char *const dangerous[] = {"sys",
                                         "posix",
                                         "os",
@@ -129,6 +133,12 @@ static const char *const dangerous[] = {"sys",
                                         "atexit",
                                         "_xxsubinterpreters",
                                         "_xxinterpchannels",
+                                        "_xxinterpqueues",
+                                        "_interpreters",
+                                        "_interpqueues",
+                                        "_interpchannels",
+                                        "_remote_debugging",
+                                        "_testexternalinspection",
                                         "_multiprocessing",
                                         "multiprocessing",
                                         "_posixshmem",
@@ -157,6 +167,11 @@ static const char *const dangerous[] = {"sys",
                                         "_xxtestfuzz",
                                         "_testmultiphase",
                                         "_testbuffer",
+                                        "_testlimitedcapi",
+                                        "_testsinglephase",
+                                        "_testclinic",
+                                        "_testclinic_limited",
+                                        "_testimportmultiple",
                                         "_winapi",
                                         "msvcrt",
                                         "winreg",
@@ -172,6 +187,7 @@ static const char *const dangerous[] = {"sys",
                                         "_dbm",
                                         "readline",
                                         "_curses",
+                                        "_curses_panel",
                                         "curses",
                                         "ossaudiodev",
                                         "nis",

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.objcap.internal.CPythonInstall;
 import org.objcap.internal.Interpreters;
 import org.objcap.internal.JarBinary;
 
@@ -45,12 +46,14 @@ class ConfinementSelfTest {
     void everyRawAttemptIsRefusedByTheKernel() throws IOException, InterruptedException {
         Path canary = Files.writeString(dir.resolve("canary.txt"), "secret\n");
         assertTrue(Files.isReadable(canary)); // readable to the JVM, not to the worker
-        Process p = new ProcessBuilder(
-                        JarBinary.worker(Interpreters.resolve(null).abiTag()).verifiedPath(),
-                        "--self-test-confinement",
-                        dir.toString())
-                .redirectErrorStream(true)
-                .start();
+        CPythonInstall python = Interpreters.resolve(null);
+        ProcessBuilder builder = new ProcessBuilder(
+                        JarBinary.worker(python.abiTag()).verifiedPath(), "--self-test-confinement", dir.toString())
+                .redirectErrorStream(true);
+        // As the engine spawns it: the jar's worker has no RUNPATH.
+        builder.environment()
+                .put("LD_LIBRARY_PATH", python.libpython().getParent().toString());
+        Process p = builder.start();
         p.getOutputStream().close();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the self-test did not end");

@@ -388,6 +388,29 @@ class ImportPolicyTest {
 
     // ---- the builder widens the whitelist ----
 
+    /**
+     * The names of CPython 3.13 and 3.14 are as dangerous as those of 3.11:
+     * with {@code _interpreters} allowed, a sandbox listed the interpreters
+     * of the process and destroyed another in-process sandbox's, which
+     * crashed the JVM at that sandbox's next call (found by review).
+     */
+    @Test
+    void newerCPythonsDangerousModulesNeedExplicitAcceptance() {
+        for (String name : List.of(
+                "_interpreters",
+                "_interpqueues",
+                "_interpchannels",
+                "_remote_debugging",
+                "_testlimitedcapi",
+                "_testsinglephase")) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> Sandbox.builder().allowExtensionModule(name).build(),
+                    name);
+            assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());
+        }
+    }
+
     @Test
     void dangerousModulesNeedExplicitAcceptance() {
         IllegalArgumentException e = assertThrows(

@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.objcap.internal.CPythonInstall;
+import org.objcap.internal.Interpreters;
+import org.objcap.internal.JarBinary;
 import org.objcap.internal.NativeEngine;
 
 /**
@@ -130,5 +136,51 @@ class InterpretersTest {
                 "nostdlib",
                 "printf '3.11.2\\n/usr/lib/x86_64-linux-gnu/libc.so.6\\n" + stdlib + "\\n" + stdlib + "\\n'"));
         assertTrue(m.contains("has no standard library"), m);
+    }
+
+    /**
+     * A libpython of another version than its interpreter says is refused
+     * before the engine is loaded on it, and stays the JVM's only one: the
+     * engine of the claimed version crashed the JVM (found by review), and
+     * so did the next in-process sandbox on another CPython after any
+     * failed load.
+     */
+    @Test
+    void aLibpythonOfAnotherVersionIsRefused() throws Exception {
+        CPythonInstall real = Interpreters.resolve(null);
+        String claimed = real.abiTag().equals("cp311") ? "3.14.0" : "3.11.2";
+        assumeTrue(JarBinary.hasEngine(real.abiTag().equals("cp311") ? "cp314" : "cp311"), "one engine only");
+        Path liar = fake(
+                "liar",
+                "printf '" + claimed + "\\n" + real.libpython() + "\\n" + real.stdlib() + "\\n" + real.dynload()
+                        + "\\n'");
+        Path other = otherPython();
+        List<String> pythons = new ArrayList<>(List.of(liar.toString()));
+        if (other != null) {
+            pythons.add(other.toString());
+        }
+        pythons.add("default");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djna.nosys=true",
+                "-D" + Interpreters.PROPERTY + "=" + named(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LoadChild.class.getName()));
+        command.addAll(pythons);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        List<String> lines = out.lines()
+                .filter(l -> l.startsWith("ok") || l.startsWith("refused"))
+                .toList();
+        assertEquals(pythons.size(), lines.size(), out);
+        assertTrue(lines.get(0).startsWith("refused: ") && lines.get(0).contains("not the " + claimed), out);
+        if (other != null) {
+            assertTrue(lines.get(1).contains("one process holds one CPython"), out);
+        }
+        assertEquals("ok 2", lines.get(lines.size() - 1), out);
     }
 }

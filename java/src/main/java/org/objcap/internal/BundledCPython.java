@@ -3,6 +3,7 @@ package org.objcap.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -13,7 +14,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -171,9 +174,23 @@ final class BundledCPython {
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r--------"));
     }
 
+    /**
+     * Every listed file, by its hash, and nothing else: a file added beside
+     * them would be used as much as a changed one (CPython reads a
+     * {@code __pycache__} bytecode file before its source, and an extension
+     * module before a source module of the same name; the worker's loader
+     * searches the libpython directory for every library first).
+     */
     private static void verify(List<Entry> entries, Path dir) {
+        Set<Path> files = new HashSet<>();
+        Set<Path> dirs = new HashSet<>();
+        dirs.add(dir);
         for (Entry entry : entries) {
             Path file = dir.resolve(entry.path());
+            files.add(file);
+            for (Path p = file.getParent(); p != null && p.startsWith(dir) && dirs.add(p); p = p.getParent()) {
+                // its directories, up to dir
+            }
             String actual;
             try {
                 actual = PrivateCache.hash(file);
@@ -184,6 +201,19 @@ final class BundledCPython {
                 throw new SandboxException(file + " was modified after extraction; refusing to run it (delete " + dir
                         + " and objcap extracts it again)");
             }
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                boolean listed = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                        ? dirs.contains(p)
+                        : files.contains(p) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
+                if (!listed) {
+                    throw new SandboxException(dir + " holds " + p + ", which objcap did not extract; refusing to run"
+                            + " it (delete " + dir + " and objcap extracts it again)");
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new SandboxException("cannot list " + dir, e);
         }
     }
 

@@ -390,6 +390,7 @@ public final class EngineLibrary {
 
     private static CPythonInstall loadedPython;
     private static NativeLibrary libpython;
+    private static CPythonInstall libpythonOf;
     private static int startStatus;
     private static byte[] startError;
 
@@ -417,11 +418,24 @@ public final class EngineLibrary {
         if (Native.SIZE_T_SIZE != 8) {
             throw new SandboxException("objcap needs a 64-bit JVM");
         }
+        // A libpython stays loaded (and global) even when what follows
+        // failed: a later attempt with another CPython would have bound its
+        // engine to this one's symbols (found by review: a JVM crash after a
+        // failed extraction of the cp311 engine).
+        if (libpythonOf != null && !libpythonOf.sameLibrary(python)) {
+            throw new SandboxException("this JVM loaded CPython " + libpythonOf.version() + " ("
+                    + libpythonOf.origin() + ") already and could not use it; one process holds one "
+                    + "CPython, so a sandbox on " + python.origin() + " must be process-isolated");
+        }
         Lib lib;
         try {
+            // The engine first: what can fail before any CPython is loaded.
+            String engine = JarBinary.engine(python.abiTag()).verifiedPath();
             libpython = NativeLibrary.getInstance(
                     python.libpython().toString(), java.util.Map.of(Library.OPTION_OPEN_FLAGS, RTLD_NOW | RTLD_GLOBAL));
-            lib = Native.load(JarBinary.engine(python.abiTag()).verifiedPath(), Lib.class);
+            libpythonOf = python;
+            checkVersion(python);
+            lib = Native.load(engine, Lib.class);
         } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
             throw new SandboxException(
                     "cannot load the objcap engine for CPython " + python.version() + ": " + e.getMessage(), e);
@@ -434,6 +448,26 @@ public final class EngineLibrary {
         loaded = lib;
         startError = take(out, outLen);
         return lib;
+    }
+
+    /**
+     * The libpython is the version its interpreter said: the engine of
+     * another version would find its own libpython missing and load a second
+     * one, or call this one with another ABI (a crash, found by review).
+     */
+    private static void checkVersion(CPythonInstall python) {
+        String actual;
+        try {
+            actual = libpython.getFunction("Py_GetVersion").invokeString(new Object[0], false);
+        } catch (UnsatisfiedLinkError e) {
+            throw new SandboxException(python.libpython() + " is not a libpython (no Py_GetVersion)", e);
+        }
+        String minor = python.version().substring(0, python.version().lastIndexOf('.') + 1);
+        if (actual == null || !actual.startsWith(minor)) {
+            throw new SandboxException(
+                    python.libpython() + " is CPython " + (actual == null ? "?" : actual.split(" ")[0]) + ", not the "
+                            + python.version() + " that " + python.origin() + " said");
+        }
     }
 
     static boolean isLoaded() {

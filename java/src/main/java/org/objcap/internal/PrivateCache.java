@@ -27,10 +27,50 @@ final class PrivateCache {
     /** The cache's root, created 0700; refused if it is not ours. */
     static Path root() {
         String base = System.getenv("XDG_CACHE_HOME");
-        Path root = base != null && !base.isEmpty()
-                ? Path.of(base, "objcap")
-                : Path.of(System.getProperty("user.home"), ".cache", "objcap");
-        return ours(root);
+        // The XDG specification: a relative path is to be ignored.
+        return rootIn(
+                base != null && Path.of(base).isAbsolute()
+                        ? Path.of(base)
+                        : Path.of(System.getProperty("user.home"), ".cache"));
+    }
+
+    /**
+     * {@code base/objcap}, created 0700; refused if it is not ours or if
+     * another user could replace it: what is extracted there is checked
+     * once and then used by its path, so no directory above it may be
+     * writable by others (unless sticky, as {@code /tmp} is) or owned by
+     * another user (found by review: with {@code XDG_CACHE_HOME} in another
+     * user's directory, that user swapped the checked copy for one with a
+     * {@code libc.so.6} of theirs, which the next worker loaded).
+     */
+    static Path rootIn(Path base) {
+        Path root = ours(base.toAbsolutePath().normalize().resolve("objcap"));
+        try {
+            int uid = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            safeAncestors(root.getParent(), uid);
+            safeAncestors(root.toRealPath().getParent(), uid);
+        } catch (IOException | UnsupportedOperationException | ClassCastException e) {
+            throw new SandboxException("cannot check the directories above " + root, e);
+        }
+        return root;
+    }
+
+    private static final int GROUP_OR_OTHERS_WRITE = 0022;
+    private static final int STICKY = 01000;
+
+    private static void safeAncestors(Path dir, int uid) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            int owner = (Integer) Files.getAttribute(p, "unix:uid");
+            int mode = (Integer) Files.getAttribute(p, "unix:mode");
+            if ((owner != 0 && owner != uid) || ((mode & GROUP_OR_OTHERS_WRITE) != 0 && (mode & STICKY) == 0)) {
+                throw new SandboxException("objcap's cache cannot be kept under " + p + ": another user could "
+                        + "replace what objcap extracts there (it is "
+                        + (owner != 0 && owner != uid
+                                ? "owned by uid " + owner
+                                : "writable by its group or others, without the sticky bit")
+                        + "); set XDG_CACHE_HOME to a directory only you can change");
+            }
+        }
     }
 
     /** {@code root()/name}, created 0700; refused if it is not ours. */

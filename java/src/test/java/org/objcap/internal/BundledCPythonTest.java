@@ -86,6 +86,35 @@ class BundledCPythonTest {
         assertTrue(e.getMessage().contains("modified after extraction"), e.getMessage());
     }
 
+    /**
+     * A file added beside the listed ones is refused like a changed one:
+     * CPython would read a bytecode file in {@code __pycache__} instead of
+     * the checked source (it ran in the JVM at start-up, found by review),
+     * and the worker's loader takes any library in the libpython directory
+     * (its {@code LD_LIBRARY_PATH}) before the system's.
+     */
+    @Test
+    void anAddedFileIsRefused() throws IOException {
+        CPythonInstall python = BundledCPython.prepare(root);
+        Path cache = Files.createDirectories(python.stdlib().resolve("encodings/__pycache__"));
+        Path pyc = Files.write(cache.resolve("__init__.cpython-314.pyc"), new byte[16]);
+        SandboxException e = assertThrows(SandboxException.class, () -> BundledCPython.prepare(root));
+        assertTrue(e.getMessage().contains("which objcap did not extract"), e.getMessage());
+        assertTrue(e.getMessage().contains(cache.toString()), e.getMessage());
+        Files.delete(pyc);
+        Files.delete(cache);
+        assertEquals(python, BundledCPython.prepare(root));
+
+        Path libc = Files.write(python.libpython().resolveSibling("libc.so.6"), new byte[16]);
+        e = assertThrows(SandboxException.class, () -> BundledCPython.prepare(root));
+        assertTrue(e.getMessage().contains(libc.toString()), e.getMessage());
+        Files.delete(libc);
+
+        Path shadow = Files.createSymbolicLink(python.dynload().resolve("_json.abi3.so"), python.libpython());
+        e = assertThrows(SandboxException.class, () -> BundledCPython.prepare(root));
+        assertTrue(e.getMessage().contains(shadow.toString()), e.getMessage());
+    }
+
     /** Two JVMs extracting at once: each into its own temporary directory, one rename wins. */
     @Test
     void concurrentExtractionsAgree() throws Exception {

@@ -153,6 +153,8 @@ public record CPythonInstall(String version, String abiTag, Path libpython, Path
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
             if (!p.waitFor(PROBE_SECONDS, TimeUnit.SECONDS)) {
+                // Its children too (a wrapper script's interpreter).
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 throw new SandboxException(python + " did not answer within " + PROBE_SECONDS + " s");
             }

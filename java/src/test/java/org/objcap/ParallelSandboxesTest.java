@@ -375,6 +375,60 @@ class ParallelSandboxesTest {
     }
 
     /**
+     * The same on threads with room for the call on their own stack, where
+     * a call runs on the caller's thread with a thread state of its own for
+     * the sandbox (and a placeholder of the main interpreter's, deleted
+     * under that interpreter's GIL) and the watchdog enforces the limits:
+     * two such threads, each stopping its own sandbox's endless loop
+     * between computations, while the other computes. The limit is CPU
+     * time, which a loaded machine does not make a computation run past.
+     */
+    @Test
+    void callerThreadsRunTwoSandboxesAtOnce() throws Exception {
+        Sandbox a = open(Sandbox.builder().unlimitedTime().cpuTime(Duration.ofMillis(200)));
+        Sandbox b = open(Sandbox.builder().unlimitedTime().cpuTime(Duration.ofMillis(200)));
+        a.exec(WORK);
+        b.exec(WORK);
+        long n = 300_000;
+        long expected = work(n);
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<Thread> threads = new ArrayList<>();
+        for (Sandbox s : List.of(a, b)) {
+            Runnable task = () -> {
+                try {
+                    start.await();
+                    for (int round = 0; round < ROUNDS * 4; round++) {
+                        long t0 = System.nanoTime();
+                        try {
+                            assertEquals(expected, s.call("work", n));
+                        } catch (LimitExceededException e) {
+                            throw new AssertionError(
+                                    "work() stopped after " + (System.nanoTime() - t0) / 1_000_000 + " ms, round "
+                                            + round,
+                                    e);
+                        }
+                        assertEquals(
+                                Limit.CPU,
+                                assertThrows(LimitExceededException.class, () -> s.exec("while True:\n    pass\n"))
+                                        .getLimit());
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            };
+            // Fresh threads each time: each makes its placeholder anew.
+            Thread t = new Thread(null, task, "big-stack", 64L << 20);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    /**
      * Grants, host functions and references of two sandboxes used at once,
      * with one sandbox's grant revoked half-way: each sees only its own.
      */

@@ -145,7 +145,11 @@ dict_remove(PyTypeObject *type, const char *name)
 
 /* ---- type.__subclasses__ ---- */
 
-static PyObject *original_subclasses; /* the method descriptor, 3.11 */
+/* type.__subclasses__'s C function: the same in every interpreter (one
+   PyMethodDef behind every interpreter's descriptor), taken in the main
+   interpreter when the runtime starts and only read after.  Not the
+   descriptor object, which belongs to the interpreter that made it. */
+static PyCFunction original_subclasses;
 
 /* An ABC: a class whose metaclass derives from a class named ABCMeta. */
 static int
@@ -175,7 +179,7 @@ subclasses_for_abcs(PyObject *self, PyObject *unused)
                      "'__subclasses__' is not available in this sandbox");
         return NULL;
     }
-    return PyObject_CallOneArg(original_subclasses, self);
+    return original_subclasses(self, NULL);
 }
 
 static PyMethodDef subclasses_def = {
@@ -194,8 +198,26 @@ patch_subclasses(void)
         ((PyMethodDescrObject *)current)->d_method == &subclasses_def) {
         return 0; /* this interpreter's dict is patched already */
     }
+    if (!PyObject_TypeCheck(current, &PyMethodDescr_Type) ||
+        !(((PyMethodDescrObject *)current)->d_method->ml_flags &
+          METH_NOARGS)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "type.__subclasses__ is not as expected");
+        return -1;
+    }
+    PyCFunction function = ((PyMethodDescrObject *)current)->d_method->ml_meth;
     if (original_subclasses == NULL) {
-        original_subclasses = Py_NewRef(current);
+        if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "type.__subclasses__ was not patched at start-up");
+            return -1;
+        }
+        original_subclasses = function;
+    }
+    else if (original_subclasses != function) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "type.__subclasses__ differs between interpreters");
+        return -1;
     }
     PyObject *mine = PyDescr_NewMethod(&PyType_Type, &subclasses_def);
     if (mine == NULL) {
@@ -211,8 +233,18 @@ patch_subclasses(void)
 static int
 close_constructors(void)
 {
-    PyCode_Type.tp_new = NULL;
-    PyFunction_Type.tp_new = NULL;
+    /* The slots are shared by every interpreter: written once, by the
+       main interpreter at start, and only read by the others (which run
+       in parallel with GILs of their own on 3.12+). */
+    if (PyCode_Type.tp_new != NULL || PyFunction_Type.tp_new != NULL) {
+        if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "code and function constructors are open");
+            return -1;
+        }
+        PyCode_Type.tp_new = NULL;
+        PyFunction_Type.tp_new = NULL;
+    }
     /* With tp_new NULL the dict's __new__ would call a NULL slot: remove
        it, so __new__ resolves to object's, which refuses these types. */
     if (dict_remove(&PyCode_Type, "__new__") < 0 ||
@@ -358,9 +390,24 @@ gate_file_types(void)
         }
         PyTypeObject *type = (PyTypeObject *)t;
         if (type->tp_new != gated_new) {
+            /* The table is filled by the main interpreter at start and only
+               read after (3.12+: each _io has types of its own, whose slots
+               are the same functions in every interpreter). */
             if (g->new == NULL) {
+                if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+                    PyErr_Format(PyExc_RuntimeError,
+                                 "%s was not gated at start-up", g->name);
+                    Py_DECREF(t);
+                    return -1;
+                }
                 g->new = type->tp_new;
                 g->init = type->tp_init;
+            }
+            else if (g->new != type->tp_new || g->init != type->tp_init) {
+                PyErr_Format(PyExc_RuntimeError, "%s has unexpected slots",
+                             g->name);
+                Py_DECREF(t);
+                return -1;
             }
             type->tp_new = gated_new;
             type->tp_init = gated_init;
@@ -369,7 +416,7 @@ gate_file_types(void)
            slot, so it goes; __new__ then resolves to a base, which refuses
            ("not safe") because the slot differs. */
         int rc = dict_remove(type, "__init__") | dict_remove(type, "__new__");
-        PyType_Modified(type);
+        ocap_type_modified(type);
         Py_DECREF(t);
         if (rc < 0) {
             return -1;
@@ -432,8 +479,8 @@ ocap_bare_patch_types(void)
         ocap_set_guard_abc_modules() < 0) {
         return -1;
     }
-    PyType_Modified(&PyType_Type);
-    PyType_Modified(&PyCode_Type);
-    PyType_Modified(&PyFunction_Type);
+    ocap_type_modified(&PyType_Type);
+    ocap_type_modified(&PyCode_Type);
+    ocap_type_modified(&PyFunction_Type);
     return 0;
 }

@@ -42,7 +42,7 @@ drop_from_type(PyObject *type, const char *name)
     if (PyDict_DelItemString(dict, name) < 0) {
         return -1;
     }
-    PyType_Modified((PyTypeObject *)type);
+    ocap_type_modified((PyTypeObject *)type);
     return 0;
 }
 
@@ -63,8 +63,19 @@ drop_from_all_types(PyObject *module, const char *name)
 
 /* ---- array: convert values before the array's own code runs ---- */
 
-static ssizeobjargproc array_ass_item;
-static objobjargproc array_ass_subscr;
+/* The array type's own stores: the same functions in every interpreter.
+   Each array module has types of its own on 3.12+, and sandboxes import
+   it in parallel (GILs of their own): the first import records them,
+   atomically, and every later one must find the same. */
+static _Atomic(ssizeobjargproc) array_ass_item;
+static _Atomic(objobjargproc) array_ass_subscr;
+
+#define KEEP_ONCE(kept, function)                                             \
+    ({                                                                        \
+        __typeof__(function) expected_ = NULL;                                \
+        atomic_compare_exchange_strong(&(kept), &expected_, (function)) ||    \
+            expected_ == (function);                                          \
+    })
 
 /* An exact int or float for numeric arrays; anything else is left as is
    (the array refuses it, or it is a character for 'u'/'w'). */
@@ -100,7 +111,8 @@ safe_ass_item(PyObject *self, Py_ssize_t i, PyObject *value)
     if (plain == NULL && value != NULL) {
         return -1;
     }
-    int rc = array_ass_item(self, i, plain);
+    int rc = atomic_load_explicit(&array_ass_item,
+                                  memory_order_relaxed)(self, i, plain);
     Py_XDECREF(plain);
     return rc;
 }
@@ -110,13 +122,15 @@ safe_ass_subscr(PyObject *self, PyObject *key, PyObject *value)
 {
     if (value == NULL || PySlice_Check(key) ||
         PyObject_TypeCheck(value, Py_TYPE(self))) {
-        return array_ass_subscr(self, key, value);
+        return atomic_load_explicit(&array_ass_subscr,
+                                    memory_order_relaxed)(self, key, value);
     }
     PyObject *plain = plain_value(self, value);
     if (plain == NULL) {
         return -1;
     }
-    int rc = array_ass_subscr(self, key, plain);
+    int rc = atomic_load_explicit(&array_ass_subscr,
+                                  memory_order_relaxed)(self, key, plain);
     Py_DECREF(plain);
     return rc;
 }
@@ -257,12 +271,21 @@ harden_array(PyObject *module)
     }
     if (type->tp_as_sequence &&
         type->tp_as_sequence->sq_ass_item != safe_ass_item) {
-        array_ass_item = type->tp_as_sequence->sq_ass_item;
+        if (!KEEP_ONCE(array_ass_item, type->tp_as_sequence->sq_ass_item)) {
+            PyErr_SetString(PyExc_ImportError,
+                            "array has an unexpected item store");
+            goto done;
+        }
         type->tp_as_sequence->sq_ass_item = safe_ass_item;
     }
     if (type->tp_as_mapping &&
         type->tp_as_mapping->mp_ass_subscript != safe_ass_subscr) {
-        array_ass_subscr = type->tp_as_mapping->mp_ass_subscript;
+        if (!KEEP_ONCE(array_ass_subscr,
+                       type->tp_as_mapping->mp_ass_subscript)) {
+            PyErr_SetString(PyExc_ImportError,
+                            "array has an unexpected subscript store");
+            goto done;
+        }
         type->tp_as_mapping->mp_ass_subscript = safe_ass_subscr;
     }
     /* The dict's __setitem__ wraps the original function, not the slot. */
@@ -284,7 +307,7 @@ harden_array(PyObject *module)
             goto done;
         }
     }
-    PyType_Modified(type);
+    ocap_type_modified(type);
     rc = 0;
 done:
     Py_DECREF(t);

@@ -62,6 +62,7 @@ objcap_status ocap_denials_report(ocap_sandbox *sb, uint8_t **out,
 /* slots.c: a type's own dict, and its slot wrappers pointed at a guard */
 PyObject *ocap_type_dict(PyTypeObject *type);
 int ocap_rewrap_slot(PyTypeObject *type, void *original, void *guarded);
+void ocap_type_modified(PyTypeObject *type);
 
 /* busy_objects.c: 1 when `key` is now busy, 0 when it already was, -1
    with MemoryError set; leave what was entered */

@@ -2,12 +2,16 @@
  * Objects busy in an operation that must not be entered again on the same
  * object: an itertools iterator in its next (iterator_guard.c), a set or an
  * ABC's cache being added to (set_guard.c).  A set of pointers for the
- * whole process, guarded by the GIL: every guarded operation runs holding
- * it, and sandboxes share the main interpreter's GIL.  One set rather than
- * one per thread: a thread-local cost twice as much per call (__tls_get_addr
- * in a library that is dlopen'ed), and a second thread entering the same
- * object is as unsafe as re-entry.  Operations may end out of order (a GIL
- * switch inside one), so removal is general, not a stack pop.
+ * whole process.  On 3.11 it is guarded by the GIL, which every sandbox
+ * shares.  On 3.12+ each sandbox has a GIL of its own and sandboxes enter
+ * and leave at the same time, so a mutex guards the set, held only for the
+ * set operation itself (no Python runs under it; its memory is the C
+ * library's, not CPython's).  An object belongs to one interpreter, so
+ * keys of different sandboxes never meet.  One set rather than one per
+ * thread: a thread-local cost twice as much per call (__tls_get_addr in a
+ * library that is dlopen'ed), and a second thread entering the same object
+ * is as unsafe as re-entry.  Operations may end out of order (a GIL switch
+ * inside one), so removal is general, not a stack pop.
  */
 #include "base/base.h"
 
@@ -24,7 +28,15 @@ typedef struct {
     void *inline_slots[INLINE_SLOTS];
 } pointer_set;
 
-static pointer_set busy; /* guarded by the GIL */
+static pointer_set busy; /* 3.11: the GIL; 3.12+: busy_mu */
+#if OCAP_OWN_GIL
+static pthread_mutex_t busy_mu = PTHREAD_MUTEX_INITIALIZER;
+#define LOCK() pthread_mutex_lock(&busy_mu)
+#define UNLOCK() pthread_mutex_unlock(&busy_mu)
+#else
+#define LOCK() ((void)0)
+#define UNLOCK() ((void)0)
+#endif
 
 static size_t
 slot_of(const void *p, size_t mask)
@@ -130,7 +142,9 @@ set_remove(pointer_set *s, void *p)
 int
 ocap_busy_enter(void *key)
 {
+    LOCK();
     int added = set_add(&busy, key);
+    UNLOCK();
     if (added < 0) {
         PyErr_NoMemory();
     }
@@ -140,5 +154,7 @@ ocap_busy_enter(void *key)
 void
 ocap_busy_leave(void *key)
 {
+    LOCK();
     set_remove(&busy, key);
+    UNLOCK();
 }

@@ -18,6 +18,31 @@ ocap_type_dict(PyTypeObject *type)
 #endif
 }
 
+/*
+ * After objcap changed a type's dict: PyType_Modified, except for a static
+ * type in a sub-interpreter on 3.12+.  There the dict is the interpreter's
+ * own, but the type object, its version tag and CPython's counter of
+ * global version tags are shared by every interpreter, and other
+ * sandboxes run in parallel with GILs of their own: PyType_Modified would
+ * zero the tag under them, and two interpreters re-tagging static types at
+ * once could give two types one tag (CPython asserts that static builtin
+ * types are never modified).  The tag stays; what this interpreter cached
+ * under it is dropped: its own method cache, the only cache that has seen
+ * the dict before (the change is made before any script exists in it).
+ */
+void
+ocap_type_modified(PyTypeObject *type)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
+        PyInterpreterState_Get() != PyInterpreterState_Main()) {
+        PyType_ClearCache(); /* this interpreter's */
+        return;
+    }
+#endif
+    PyType_Modified(type);
+}
+
 /* The slot wrappers in a type's dict (__next__, __lt__, __setitem__ ...)
    call the C function they were made with, not the slot: after a slot is
    replaced, point those at the replacement.  In place, so no object is
@@ -44,6 +69,6 @@ ocap_rewrap_slot(PyTypeObject *type, void *original, void *guarded)
             }
         }
     }
-    PyType_Modified(type);
+    ocap_type_modified(type);
     return found;
 }

@@ -47,6 +47,17 @@ PyErr_SetRaisedException_compat(PyObject *exc)
 }
 #endif
 
+/* CPython 3.12+: each sandbox is a sub-interpreter with a GIL of its own
+   (PyInterpreterConfig_OWN_GIL), so sandboxes on different threads run
+   Python at the same time; 3.11 has one GIL.  Every global of the engine
+   is immutable after the runtime starts, atomic, thread-local or behind a
+   mutex (docs/design-notes.md, "Own GIL"). */
+#if PY_VERSION_HEX >= 0x030C0000
+#define OCAP_OWN_GIL 1
+#else
+#define OCAP_OWN_GIL 0
+#endif
+
 typedef struct ocap_sandbox ocap_sandbox;
 typedef struct ocap_job ocap_job;
 typedef struct ocap_remote ocap_remote;
@@ -215,8 +226,10 @@ struct ocap_sandbox {
     void *user;
 
     /* Python state: touched only with the GIL held */
-    PyThreadState *tstate;            /* the engine thread's */
-    PyInterpreterState *armed_interp; /* trust.c: set once built */
+    PyThreadState *tstate; /* the engine thread's */
+    int own_gil; /* the interpreter has its own GIL (3.12+), fixed at start */
+    /* trust.c: set once built; read by the audit hook on any thread */
+    _Atomic(PyInterpreterState *) armed_interp;
     PyThreadState *running; /* the thread state running a job, if any */
     unsigned long running_ident;
     struct { /* thread states of calling threads */

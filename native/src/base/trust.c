@@ -53,7 +53,7 @@ ocap_trust_arm(ocap_sandbox *sb, PyInterpreterState *interp)
         armed[armed_count].interp = interp;
         armed[armed_count].sb = sb;
         armed_count++;
-        sb->armed_interp = interp;
+        atomic_store(&sb->armed_interp, interp);
         rc = 0;
     }
     pthread_mutex_unlock(&armed_mu);
@@ -70,7 +70,7 @@ ocap_trust_disarm(ocap_sandbox *sb)
             break;
         }
     }
-    sb->armed_interp = NULL;
+    atomic_store(&sb->armed_interp, NULL);
     pthread_mutex_unlock(&armed_mu);
 }
 
@@ -86,7 +86,7 @@ ocap_trust_armed_sandbox(void)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
     ocap_sandbox *sb = current_sandbox;
-    if (sb != NULL && sb->armed_interp == interp) {
+    if (sb != NULL && atomic_load(&sb->armed_interp) == interp) {
         return sb;
     }
     ocap_sandbox *found = NULL;

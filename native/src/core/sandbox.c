@@ -172,6 +172,78 @@ report_started(ocap_sandbox *sb, int state)
     pthread_mutex_unlock(&sb->mu);
 }
 
+/* Whether sandboxes get a GIL of their own: on 3.12+, unless the host
+   set OBJCAP_SHARED_GIL=1 (for comparison, or for an extension module
+   that only has single-phase init, which an own-GIL interpreter refuses). */
+static int
+own_gil(void)
+{
+#if OCAP_OWN_GIL
+    const char *shared = getenv("OBJCAP_SHARED_GIL");
+    return shared == NULL || strcmp(shared, "1") != 0;
+#else
+    return 0;
+#endif
+}
+
+/*
+ * A new sub-interpreter, current on this thread with its GIL held, or
+ * NULL (then boot is current again).  Called with boot current.  With a
+ * GIL of its own, CPython releases the main interpreter's GIL here; the
+ * interpreter also gets its own object allocator (required), refuses
+ * single-phase-init extension modules (required with that allocator), and
+ * may not fork or exec (nothing in a sandbox should).
+ */
+static PyThreadState *
+new_interpreter(int own)
+{
+#if OCAP_OWN_GIL
+    if (own) {
+        PyInterpreterConfig config = {
+            .use_main_obmalloc = 0,
+            .allow_fork = 0,
+            .allow_exec = 0,
+            .allow_threads = 1,
+            .allow_daemon_threads = 0,
+            .check_multi_interp_extensions = 1,
+            .gil = PyInterpreterConfig_OWN_GIL,
+        };
+        PyThreadState *sub = NULL;
+        PyStatus st = Py_NewInterpreterFromConfig(&sub, &config);
+        return PyStatus_Exception(st) ? NULL : sub;
+    }
+#endif
+    (void)own;
+    return Py_NewInterpreter();
+}
+
+/*
+ * Ends the sub-interpreter (current, its GIL held) and deletes boot.  With
+ * a shared GIL, Py_EndInterpreter leaves no current thread state but keeps
+ * the GIL (and restoring a thread state there deadlocked on 3.11): boot is
+ * swapped in.  With the sandbox's own GIL, that GIL is gone with its
+ * interpreter and boot takes the main interpreter's again.  Either way
+ * deleting boot releases the GIL.
+ */
+static void
+end_interpreter(ocap_sandbox *sb, PyThreadState *sub, PyThreadState *boot)
+{
+    Py_EndInterpreter(sub);
+    /* Before another interpreter at the same address can be armed: with a
+       shared GIL, still holding it; with its own, the interpreter is gone,
+       and the table is behind a mutex. */
+    ocap_trust_disarm(sb);
+    ocap_trust_set_sandbox(NULL);
+    if (sb->own_gil) {
+        PyEval_RestoreThread(boot);
+    }
+    else {
+        PyThreadState_Swap(boot);
+    }
+    PyThreadState_Clear(boot);
+    PyThreadState_DeleteCurrent();
+}
+
 static void *
 engine_main(void *arg)
 {
@@ -186,7 +258,8 @@ engine_main(void *arg)
         return NULL;
     }
     PyEval_RestoreThread(boot);
-    PyThreadState *sub = Py_NewInterpreter();
+    sb->own_gil = own_gil();
+    PyThreadState *sub = new_interpreter(sb->own_gil);
     if (sub == NULL) {
         PyThreadState_Swap(boot);
         PyErr_Clear();
@@ -212,12 +285,7 @@ engine_main(void *arg)
         Py_XDECREF(exc);
         PyErr_Clear();
         teardown_interpreter(sb);
-        Py_EndInterpreter(sub);
-        ocap_trust_disarm(sb); /* with the GIL: before another can reuse */
-        ocap_trust_set_sandbox(NULL);
-        PyThreadState_Swap(boot);
-        PyThreadState_Clear(boot);
-        PyThreadState_DeleteCurrent();
+        end_interpreter(sb, sub, boot);
         snprintf(sb->start_error, sizeof sb->start_error,
                  "cannot set up the sandbox's interpreter%s", why);
         report_started(sb, -1);
@@ -250,16 +318,7 @@ engine_main(void *arg)
 
     PyEval_RestoreThread(sub);
     teardown_interpreter(sb);
-    Py_EndInterpreter(sub);
-    /* With the GIL still held, so no new interpreter at the same address
-       is armed before this one is forgotten. */
-    ocap_trust_disarm(sb);
-    ocap_trust_set_sandbox(NULL);
-    /* Py_EndInterpreter leaves no current thread state but keeps the GIL;
-       swap the boot state back in and delete it, which releases the GIL. */
-    PyThreadState_Swap(boot);
-    PyThreadState_Clear(boot);
-    PyThreadState_DeleteCurrent();
+    end_interpreter(sb, sub, boot);
     return NULL;
 }
 
@@ -621,12 +680,15 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
     ocap_trust_set_sandbox(sb);
     PyThreadState *evicted, *placeholder;
     PyThreadState *ts = caller_state(sb, &evicted, &placeholder);
+    if (placeholder != NULL) {
+        /* Deleting it empties this thread's place again; a state of the
+           main interpreter, so under that interpreter's GIL (with its own
+           GIL, not the sandbox's). */
+        PyEval_RestoreThread(placeholder);
+        PyThreadState_Clear(placeholder);
+        PyThreadState_DeleteCurrent();
+    }
     if (ts == NULL) {
-        if (placeholder != NULL) {
-            PyEval_RestoreThread(placeholder);
-            PyThreadState_Clear(placeholder);
-            PyThreadState_DeleteCurrent();
-        }
         ocap_trust_set_sandbox(outer);
         if (watched) {
             ocap_watch_stop(&watch);
@@ -634,10 +696,6 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
         return -1;
     }
     PyEval_RestoreThread(ts);
-    if (placeholder != NULL) {
-        PyThreadState_Clear(placeholder);
-        PyThreadState_Delete(placeholder); /* and this thread's place */
-    }
     if (evicted != NULL) {
         PyThreadState_Clear(evicted);
         PyThreadState_Delete(evicted);

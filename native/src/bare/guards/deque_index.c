@@ -166,11 +166,21 @@ replace_index(PyTypeObject *type)
                      type->tp_name);
         return -1;
     }
-    deque_iter = type->tp_iter;
+    /* Set by the main interpreter at start (it imports _collections
+       then) and only read after: sandboxes run in parallel with GILs of
+       their own on 3.12+. */
+    if (deque_iter == NULL) {
+        if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+            PyErr_Format(PyExc_ImportError, "%s was not seen at start-up",
+                         type->tp_name);
+            return -1;
+        }
+        deque_iter = type->tp_iter;
+    }
     PyObject *mine = PyDescr_NewMethod(type, &index_def);
     int rc = mine ? PyDict_SetItemString(dict, "index", mine) : -1;
     Py_XDECREF(mine);
-    PyType_Modified(type);
+    ocap_type_modified(type);
     return rc;
 }
 

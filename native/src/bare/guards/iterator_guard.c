@@ -159,7 +159,17 @@ guard_type(PyTypeObject *type)
                          type->tp_name);
             return -1;
         }
-        g->original = next;
+        /* The table is filled by the main interpreter at start (it imports
+           itertools then) and only read after: sandboxes run in parallel
+           with GILs of their own on 3.12+. */
+        if (g->original == NULL) {
+            if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+                PyErr_Format(PyExc_ImportError,
+                             "%s was not guarded at start-up", type->tp_name);
+                return -1;
+            }
+            g->original = next;
+        }
         type->tp_iternext = g->guarded;
     }
     /* __next__ called as a method must reach the guard too. */

@@ -29,6 +29,7 @@ public final class BenchmarkReport {
     private static final String STARTUP = "Start-up (median)";
     private static final String MEMORY = "Memory added per live sandbox (RSS; PSS)";
     private static final String THROUGHPUT = "Throughput: short scripts per second, all threads";
+    private static final String PARALLEL = "Parallel in-process sandboxes: CPU-bound calls per second";
 
     private BenchmarkReport() {}
 
@@ -42,6 +43,7 @@ public final class BenchmarkReport {
      * @param memoryCounts counts of live sandboxes
      * @param threads thread counts for throughput, starting with 1
      * @param throughputSeconds how long each thread count runs
+     * @param parallelSeconds how long each count of the parallel benchmark runs per round
      */
     public record Plan(
             int overheadRuns,
@@ -50,11 +52,13 @@ public final class BenchmarkReport {
             int startups,
             int[] memoryCounts,
             int[] threads,
-            double throughputSeconds) {
+            double throughputSeconds,
+            double parallelSeconds) {
         /** What {@code scripts/bench} measures. */
-        public static final Plan FULL = new Plan(11, false, false, 30, new int[] {1, 10, 100}, new int[] {1, 2, 4}, 2);
+        public static final Plan FULL =
+                new Plan(11, false, false, 30, new int[] {1, 10, 100}, new int[] {1, 2, 4}, 2, 3);
         /** The smoke test: every benchmark body once, in seconds. */
-        public static final Plan QUICK = new Plan(1, true, true, 3, new int[] {1, 2}, new int[] {1, 2}, 0.2);
+        public static final Plan QUICK = new Plan(1, true, true, 3, new int[] {1, 2}, new int[] {1, 2}, 0.2, 0.2);
     }
 
     /**
@@ -65,6 +69,7 @@ public final class BenchmarkReport {
      * @param startup start-up and checkout
      * @param memory memory per sandbox
      * @param throughput scripts per second
+     * @param parallel CPU-bound calls per second, 1 and 2 in-process sandboxes
      * @param report the table made from them
      */
     public record Results(
@@ -73,6 +78,7 @@ public final class BenchmarkReport {
             StartupBenchmark.Result startup,
             MemoryBenchmark.Result memory,
             ThroughputBenchmark.Result throughput,
+            ParallelBenchmark.Result parallel,
             Report report) {}
 
     /**
@@ -116,12 +122,15 @@ public final class BenchmarkReport {
         var memory = MemoryBenchmark.run(plan.memoryCounts());
         progress("throughput");
         var throughput = ThroughputBenchmark.run(plan.threads(), plan.throughputSeconds());
+        progress("parallel in-process sandboxes");
+        var parallel = ParallelBenchmark.run(plan.parallelSeconds());
         List<Report.Row> rows = new ArrayList<>();
         overheadRows(overhead, rows);
         latencyRows(latency, rows);
         startupRows(startup, rows);
         memoryRows(memory, rows);
         throughputRows(throughput, rows);
+        parallelRows(parallel, rows);
         Report report = new Report(title(plan), rows, notes(plan, loadBefore, loadAverage()));
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.md"), report.markdown(), StandardCharsets.UTF_8);
@@ -129,7 +138,7 @@ public final class BenchmarkReport {
                 out.resolve("results.svg"),
                 SvgChart.render(report).replace(Path.of("").toAbsolutePath() + "/", ""),
                 StandardCharsets.UTF_8);
-        return new Results(overhead, latency, startup, memory, throughput, report);
+        return new Results(overhead, latency, startup, memory, throughput, parallel, report);
     }
 
     private static void overheadRows(List<OverheadBenchmark.Result> results, List<Report.Row> rows) {
@@ -305,6 +314,37 @@ public final class BenchmarkReport {
         }
     }
 
+    private static void parallelRows(ParallelBenchmark.Result r, List<Report.Row> rows) {
+        rows.add(Report.Row.of(
+                PARALLEL,
+                "1 sandbox on 1 thread",
+                format("%.1f /s", r.one()),
+                Report.NONE,
+                Report.NONE,
+                Report.NONE,
+                Double.NaN,
+                Double.NaN));
+        rows.add(Report.Row.of(
+                PARALLEL,
+                "2 sandboxes on 2 threads",
+                format("%.1f /s", r.two()),
+                Report.NONE,
+                Report.NONE,
+                Report.NONE,
+                Double.NaN,
+                Double.NaN));
+        boolean ownGil = ParallelBenchmark.ownGil();
+        rows.add(Report.Row.of(
+                PARALLEL,
+                "speed-up, 2 threads ÷ 1",
+                format("%.2f×%s", r.speedup(), ownGil ? " (a GIL per sandbox)" : " (one GIL: none expected)"),
+                Report.NONE,
+                Report.NONE,
+                ownGil ? format("in-process ≥ %s×", number(ParallelBenchmark.TARGET)) : Report.NONE,
+                ownGil ? ParallelBenchmark.TARGET / r.speedup() : Double.NaN,
+                Double.NaN));
+    }
+
     private static String title(Plan plan) {
         return format(
                 "objcap benchmarks, %s, %s, %s, %d cores, Java %s%s",
@@ -353,6 +393,12 @@ public final class BenchmarkReport {
                 number(plan.throughputSeconds()),
                 ThroughputBenchmark.ROUNDS,
                 ThroughputBenchmark.SCRIPT.split("\n").length));
+        notes.add(format(
+                "Parallel: in-process only; each call runs work(%d), a pure-Python loop of "
+                        + "integer arithmetic and list appends; %s s per count, best of %d rounds "
+                        + "alternating the counts. From CPython 3.12 each in-process sandbox has a GIL "
+                        + "of its own (OBJCAP_SHARED_GIL=1 gives the shared one, for comparison).",
+                ParallelBenchmark.N, number(plan.parallelSeconds()), ParallelBenchmark.ROUNDS));
         return notes;
     }
 

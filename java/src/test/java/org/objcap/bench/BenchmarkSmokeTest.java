@@ -131,6 +131,12 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void parallelRanOneAndTwoSandboxes() {
+        ParallelBenchmark.Result r = results.parallel();
+        assertTrue(r.one() > 0 && r.two() > 0, r.toString());
+    }
+
+    @Test
     void theReportHasEverySection() throws Exception {
         Report report = results.report();
         String md = Files.readString(out.resolve("results.md"), StandardCharsets.UTF_8);
@@ -147,7 +153,8 @@ class BenchmarkSmokeTest {
                 "SandboxPool checkout()",
                 "1 live",
                 "2 threads",
-                "speed-up, 2 threads")) {
+                "speed-up, 2 threads",
+                "2 sandboxes on 2 threads")) {
             assertTrue(md.contains(row), "no " + row + " in:\n" + md);
         }
         Report.Row host = report.rows().stream()

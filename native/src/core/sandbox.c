@@ -735,10 +735,22 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
     sb->output_used = 0;
     job->done = 0;
     int ran = 0;
-    if (caller_has_room(sb)) {
+    /* With one GIL for all (3.11, OBJCAP_SHARED_GIL), one caller-thread
+       call at a time: the watchdog must take the GIL to interrupt one, and
+       3.11 asks the thread waiting for the GIL, not the one holding it, to
+       drop it, so a second caller's loop would keep the watchdog (and both
+       calls) waiting forever.  The others hand off, and their waiters stop
+       their own sandboxes. */
+    static atomic_int shared_gil_caller;
+    int shared = !sb->own_gil;
+    if (caller_has_room(sb) &&
+        (!shared || atomic_exchange(&shared_gil_caller, 1) == 0)) {
         set_caller(sb, 1);
         ran = run_on_caller(sb, job) == 0;
         set_caller(sb, 0);
+        if (shared) {
+            atomic_store(&shared_gil_caller, 0);
+        }
     }
     if (!ran) {
         pthread_mutex_lock(&sb->mu);

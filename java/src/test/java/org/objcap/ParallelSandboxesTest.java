@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.OutputStream;
 import java.time.Duration;
@@ -18,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.objcap.bench.ParallelBenchmark;
 
 /**
  * In-process sandboxes on different threads at the same time. On CPython
@@ -387,14 +385,12 @@ class ParallelSandboxesTest {
      */
     @Test
     void callerThreadsRunTwoSandboxesAtOnce() throws Exception {
-        // With one GIL (3.11) this hangs: a known hole, not fixed here.
-        // 3.11's take_gil asks the waiting thread's own interpreter to drop
-        // the GIL, so a loop in sandbox B never lets go of it for a thread
-        // of sandbox A; the one watchdog thread, interrupting A, waits for
-        // that GIL forever (holding its list), and never stops B either.
-        assumeTrue(
-                ParallelBenchmark.ownGil(),
-                "one shared GIL: the watchdog blocks interrupting one caller-thread call while another spins");
+        // With one GIL (3.11) this hung until one caller-thread call at a
+        // time was allowed: 3.11's take_gil asks the waiting thread's own
+        // interpreter to drop the GIL, so a loop in sandbox B never let go
+        // of it for a thread of sandbox A, and the one watchdog thread,
+        // interrupting A, waited for that GIL forever. Now the second call
+        // is handed to its sandbox's own thread.
         Sandbox a = open(Sandbox.builder().unlimitedTime().cpuTime(Duration.ofMillis(200)));
         Sandbox b = open(Sandbox.builder().unlimitedTime().cpuTime(Duration.ofMillis(200)));
         a.exec(WORK);

@@ -48,9 +48,8 @@ in_sandbox(const char *source, size_t len)
     return elapsed;
 }
 
-/* The same in a plain sub-interpreter: no hardening at all.  A thread
-   state of its own, as the engine makes, not PyGILState's: the engine may
-   have run a sandbox's call on this thread. */
+/* The same in a plain sub-interpreter: no hardening at all, on a thread
+   state of its own, as the engine makes them. */
 static double
 in_plain(const char *source)
 {

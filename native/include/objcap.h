@@ -20,8 +20,8 @@
  *    for the sandbox's recursion limit (16 MiB plus 512 KiB at the default
  *    1000; on CPython 3.14, which checks the real stack, 512 KiB), which
  *    saves a thread hand-off; otherwise on a thread the sandbox owns, with
- *    such a stack.  A host that also calls CPython itself uses thread
- *    states of its own, never PyGILState_Ensure, on such a thread.
+ *    such a stack.  The calling thread's PyGILState state is left as it
+ *    was.
  *
  * Value format (MessagePack)
  *   nil, bool, int (64-bit), float64, str (UTF-8; lone surrogates are

@@ -8,6 +8,8 @@
  * inside another sandbox's host function.
  */
 #define _GNU_SOURCE
+#include <Python.h>
+
 #include "objcap.h"
 
 #include <signal.h>
@@ -88,6 +90,26 @@ module_kind_after_a_call(void)
     CHECK(kind_of("_json") != -1);
 }
 
+/* 3.13+ makes each thread state it activates the thread's PyGILState
+   state, writing into the one it replaces: a sandbox's state deleted by
+   another thread left that pointer dangling here, and the next call's
+   activation cleared a bit in freed memory (a JVM symbol, in CI).  The
+   thread's PyGILState state must be what it was, after each call and after
+   each sandbox is gone. */
+static void
+gilstate_after_calls_and_destruction(void)
+{
+    PyThreadState *before = PyGILState_GetThisThreadState();
+    for (int i = 0; i < 3; i++) {
+        objcap_sandbox sb = create(10000);
+        CHECK(sb != 0);
+        CHECK(run(sb, "x = [1] * 10\n") == OBJCAP_OK);
+        CHECK(PyGILState_GetThisThreadState() == before);
+        objcap_sandbox_destroy(sb);
+        CHECK(PyGILState_GetThisThreadState() == before);
+    }
+}
+
 /* A's host function calls B, whose swallowing loop must still end at B's
    time limit (its trace could not be installed from A's context). */
 static objcap_sandbox inner;
@@ -134,6 +156,8 @@ main(void)
     CHECK(objcap_runtime_start(NULL, NULL, &m, &ml) == OBJCAP_OK);
     objcap_free(m);
     on_big_stack(module_kind_after_a_call);
+    gilstate_after_calls_and_destruction(); /* the thread that started it */
+    on_big_stack(gilstate_after_calls_and_destruction);
     limit_inside_a_host_function(); /* from the main thread: hand-offs */
     on_big_stack(limit_inside_a_host_function);
     drop();

@@ -663,6 +663,24 @@ caller_state(ocap_sandbox *sb, PyThreadState **evicted,
     return ts;
 }
 
+#if PY_VERSION_HEX >= 0x030D0000
+/*
+ * 3.13+ makes every thread state it activates its thread's PyGILState state
+ * (tstate_activate), unbinding the previous one with a write into it.  A
+ * caller's state of a sandbox must never stay one: it is deleted later
+ * from another thread (an eviction, the interpreter's end), which leaves
+ * this thread's PyGILState pointer dangling, and the next activation on
+ * this thread clears a bit in freed memory (in CI it turned a JVM symbol's
+ * "Help" into "Hedp").  Marked bound while attached, CPython leaves the
+ * binding alone; unmarked after, its deletion unbinds nothing.
+ */
+static void
+keep_gilstate(PyThreadState *ts, int attached)
+{
+    ts->_status.bound_gilstate = attached ? 1 : 0;
+}
+#endif
+
 /*
  * Runs the job on the calling thread; the thread is the sandbox's for the
  * call's duration (audit hook, memory accounting).  -1 if it cannot (then
@@ -695,6 +713,9 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
         }
         return -1;
     }
+#if PY_VERSION_HEX >= 0x030D0000
+    keep_gilstate(ts, 1);
+#endif
     PyEval_RestoreThread(ts);
     if (evicted != NULL) {
         PyThreadState_Clear(evicted);
@@ -706,6 +727,9 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
 #endif
     run_job_here(sb, job, ts);
     PyEval_SaveThread();
+#if PY_VERSION_HEX >= 0x030D0000
+    keep_gilstate(ts, 0);
+#endif
     ocap_trust_set_sandbox(outer);
     if (watched) {
         ocap_watch_stop(&watch);

@@ -358,6 +358,13 @@ main(int argc, char **argv)
         return 1;
     }
     if (argc >= 2 && strcmp(argv[1], "--self-test-confinement") == 0) {
+        /* DIR [--stdlib DIR --dynload DIR]: the CPython the engine would
+           hand it, whose stdlib Landlock must let it read. */
+        if (argc == 7 && strcmp(argv[3], "--stdlib") == 0 &&
+            strcmp(argv[5], "--dynload") == 0 &&
+            ocap_paths_set(argv[4], argv[6]) < 0) {
+            return 2;
+        }
         return ocap_worker_self_test(argc >= 3 ? argv[2] : NULL);
     }
     ocap_worker_side = 1;

@@ -36,6 +36,20 @@ expect_refused(const char *what, int result)
     }
 }
 
+static void
+expect_allowed(const char *what, int result)
+{
+    int err = errno;
+    if (result < 0) {
+        printf("REFUSED %s: %s\n", what, strerror(err));
+        failures++;
+    }
+    else {
+        printf("allowed %s\n", what);
+        close(result);
+    }
+}
+
 static const char *test_dir;
 
 /* The same attempts from a thread created after confinement: the sandbox's
@@ -72,6 +86,16 @@ ocap_worker_self_test(const char *outside_dir)
     expect_refused("open a file outside the granted directories",
                    open(path, O_RDONLY));
     expect_refused("open /etc/passwd", open("/etc/passwd", O_RDONLY));
+    /* Its own CPython's stdlib only, not another one's. */
+    snprintf(path, sizeof path, "%s/os.py", ocap_stdlib_dir());
+    expect_allowed("read its stdlib", open(path, O_RDONLY));
+    snprintf(path, sizeof path, "%s/created-by-worker", ocap_stdlib_dir());
+    expect_refused("create a file in its stdlib",
+                   open(path, O_WRONLY | O_CREAT, 0600));
+    if (strcmp(ocap_stdlib_dir(), "/usr/lib/python3.11") != 0) {
+        expect_refused("read another CPython's stdlib",
+                       open("/usr/lib/python3.11/os.py", O_RDONLY));
+    }
     snprintf(path, sizeof path, "%s/created-by-worker", dir);
     expect_refused("create a file", open(path, O_WRONLY | O_CREAT, 0600));
     expect_refused("create a directory", mkdir(path, 0700));

@@ -47,9 +47,19 @@ class ConfinementSelfTest {
         Path canary = Files.writeString(dir.resolve("canary.txt"), "secret\n");
         assertTrue(Files.isReadable(canary)); // readable to the JVM, not to the worker
         CPythonInstall python = Interpreters.resolve(null);
+        // With the paths the engine gives it: Landlock must allow exactly that stdlib.
         ProcessBuilder builder = new ProcessBuilder(
-                        JarBinary.worker(python.abiTag()).verifiedPath(), "--self-test-confinement", dir.toString())
-                .redirectErrorStream(true);
+                        JarBinary.worker(python.abiTag()).verifiedPath(),
+                        "--self-test-confinement",
+                        dir.toString(),
+                        "--stdlib",
+                        python.stdlib().toString(),
+                        "--dynload",
+                        python.dynload().toString())
+                .redirectErrorStream(true)
+                // As the engine spawns it: in an empty directory of its own,
+                // which becomes the root of its mount namespace.
+                .directory(Files.createDirectory(dir.resolve("worker-root")).toFile());
         // As the engine spawns it: the jar's worker has no RUNPATH.
         builder.environment()
                 .put("LD_LIBRARY_PATH", python.libpython().getParent().toString());
@@ -69,9 +79,13 @@ class ConfinementSelfTest {
         assertEquals("0 allowed", lines.get(lines.size() - 1), output);
 
         List<String> attempts = lines.subList(1, lines.size() - 1);
+        assertTrue(attempts.contains("allowed read its stdlib"), output);
         for (String line : attempts) {
-            assertTrue(line.startsWith("refused "), "not refused: " + line + "\n" + output);
+            assertTrue(
+                    line.startsWith("refused ") || line.equals("allowed read its stdlib"),
+                    "not refused: " + line + "\n" + output);
         }
+        assertTrue(attempts.stream().anyMatch(l -> l.startsWith("refused create a file in its stdlib: ")), output);
         for (String attempt : ATTEMPTS) {
             assertTrue(
                     attempts.stream().anyMatch(l -> l.startsWith("refused " + attempt + ": ")),

@@ -25,6 +25,8 @@ import org.objcap.internal.NativeEngine;
 public final class BenchmarkReport {
     private static final String OVERHEAD =
             "Interpreter overhead (CPU time ÷ plain CPython; " + "÷ plain libpython in brackets)";
+    private static final String AGAINST_REFERENCE =
+            "Against Debian's python3.11 (CPU time ÷ python3.11's): what moving from it costs or gains";
     private static final String LATENCY = "Call latency (JMH, median round trip)";
     private static final String STARTUP = "Start-up (median)";
     private static final String MEMORY = "Memory added per live sandbox (RSS; PSS)";
@@ -126,6 +128,7 @@ public final class BenchmarkReport {
         var parallel = ParallelBenchmark.run(plan.parallelSeconds());
         List<Report.Row> rows = new ArrayList<>();
         overheadRows(overhead, rows);
+        referenceRows(overhead, rows);
         latencyRows(latency, rows);
         startupRows(startup, rows);
         memoryRows(memory, rows);
@@ -134,6 +137,7 @@ public final class BenchmarkReport {
         Report report = new Report(title(plan), rows, notes(plan, loadBefore, loadAverage()));
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.md"), report.markdown(), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("results.tsv"), report.tsv(), StandardCharsets.UTF_8);
         Files.writeString(
                 out.resolve("results.svg"),
                 SvgChart.render(report).replace(Path.of("").toAbsolutePath() + "/", ""),
@@ -153,6 +157,27 @@ public final class BenchmarkReport {
                     target,
                     r.ratio(Mode.IN_PROCESS) / OverheadBenchmark.TARGET_RATIO,
                     r.ratio(Mode.PROCESS) / OverheadBenchmark.TARGET_RATIO));
+        }
+    }
+
+    private static void referenceRows(List<OverheadBenchmark.Result> results, List<Report.Row> rows) {
+        for (OverheadBenchmark.Result r : results) {
+            if (!r.hasReference()) {
+                continue;
+            }
+            rows.add(Report.Row.of(
+                    AGAINST_REFERENCE,
+                    "against python3.11: " + r.workload(),
+                    format("%.3f×", r.referenceRatio(Mode.IN_PROCESS)),
+                    format("%.3f×", r.referenceRatio(Mode.PROCESS)),
+                    format(
+                            "%s %.3f× (libpython %.3f×)",
+                            PlainPython.path().getFileName(),
+                            r.plainReferenceRatio(false),
+                            r.plainReferenceRatio(true)),
+                    Report.NONE,
+                    Double.NaN,
+                    Double.NaN));
         }
     }
 
@@ -366,12 +391,18 @@ public final class BenchmarkReport {
                 "Overhead: each workload of bench/workloads times run(SIZE) inside the "
                         + "interpreter by time.thread_time() (CPU time: on a shared machine wall time "
                         + "measures the neighbours), after one untimed run(SMOKE). A run times it once in "
-                        + "each of the four (a fresh interpreter each), back to back, in rotating order; "
+                        + "each interpreter (a fresh one each time), back to back, in rotating order; "
                         + "a ratio is the median of %d runs' ratios. Plain CPython is %s -I -S "
                         + "reading the same program on stdin; plain libpython is the libpython "
                         + "that objcap loads, in a host that does nothing else (%s): Debian links "
                         + "python3.11 statically, so the two may differ. Sandboxes have the default limits.",
                 plan.overheadRuns(), PlainPython.path(), PlainPython.embedPath().getFileName()));
+        PlainPython.reference()
+                .ifPresent(reference -> notes.add(format(
+                        "Against python3.11: the same runs also time each workload in %s -I -S "
+                                + "(Debian's build: PGO, LTO, linked statically), the fifth interpreter of the "
+                                + "rotation; below 1× is faster than it.",
+                        reference)));
         notes.add(
                 plan.quickLatency()
                         ? "Latency: JMH sample mode, one 100 ms iteration in this "

@@ -72,6 +72,41 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void debiansPython311IsTheReferenceWhereInstalledAndNotUnderTest() {
+        boolean reference = PlainPython.reference().isPresent();
+        for (OverheadBenchmark.Result r : results.overhead()) {
+            assertEquals(reference, r.hasReference(), r.toString());
+            if (reference) {
+                assertTrue(r.reference().length == 1 && r.reference()[0] > 0, r.toString());
+                assertTrue(r.referenceRatio(Mode.IN_PROCESS) > 0 && r.plainReferenceRatio(true) > 0, r.toString());
+            }
+        }
+        long rows = results.report().rows().stream()
+                .filter(r -> r.figure().startsWith("against python3.11: "))
+                .count();
+        assertEquals(reference ? results.overhead().size() : 0, rows);
+    }
+
+    @Test
+    void runsOfTwoInterpretersGoSideBySide() throws Exception {
+        InterpreterComparison.Run run = InterpreterComparison.read(out.resolve("results.tsv"));
+        assertEquals(results.report().rows().size(), run.cells().size());
+        assertTrue(run.label().matches("CPython 3\\.\\d+\\.\\d+\\S* \\((Maven|installed)\\)"), run.label());
+        String md = InterpreterComparison.markdown(List.of(run, run));
+        List<String> table = md.lines().filter(l -> l.startsWith("| ")).toList();
+        // The heading, then one line per section and per row.
+        long sections = results.report().rows().stream()
+                .map(Report.Row::section)
+                .distinct()
+                .count();
+        assertEquals(1 + sections + results.report().rows().size(), table.size(), md);
+        for (String line : table) {
+            assertEquals(1 + 2 * 3, line.split("(?<!\\\\)\\|", -1).length - 2, line);
+        }
+        assertTrue(md.contains("| overhead: nbody | "), md);
+    }
+
+    @Test
     void jmhMeasuredCallEvalAndHostFunctionInBothModes() {
         assertEquals(6, results.latency().size(), results.latency().toString());
         for (CallLatencyBenchmark.Result r : results.latency()) {

@@ -2,6 +2,7 @@ package org.objcap.bench;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.objcap.Sandbox;
 
@@ -10,7 +11,9 @@ import org.objcap.Sandbox;
  * {@link Workload#timed}) in four interpreters: an in-process sandbox, a
  * process-mode sandbox, plain CPython ({@code python3.11 -I -S}) and plain
  * libpython ({@link PlainPython#runEmbedded}, the library objcap loads,
- * with nothing else). A run times the workload once in each, in a fresh
+ * with nothing else), and a fifth where installed: Debian's {@code
+ * python3.11} ({@link PlainPython#reference()}), so that each CPython is
+ * also set against the one objcap used to require. A run times the workload once in each, in a fresh
  * interpreter, back to back, in an order that rotates from run to run. A
  * ratio is the median over the runs of the ratio within each run: the
  * neighbours' load on a shared machine drifts over seconds, and the two
@@ -29,7 +32,8 @@ public final class OverheadBenchmark {
         IN_PROCESS_SANDBOX,
         PROCESS_SANDBOX,
         PLAIN_PYTHON,
-        PLAIN_LIBPYTHON
+        PLAIN_LIBPYTHON,
+        REFERENCE_PYTHON
     }
 
     /**
@@ -40,10 +44,17 @@ public final class OverheadBenchmark {
      * @param process in a process-mode sandbox
      * @param plain in plain CPython ({@code python3.11 -I -S})
      * @param libpython in plain libpython (objcap's library, no objcap)
+     * @param reference in Debian's {@code python3.11}; empty when not measured
      * @param value what {@code run} returned (its repr), the same everywhere
      */
     public record Result(
-            String workload, double[] inProcess, double[] process, double[] plain, double[] libpython, String value) {
+            String workload,
+            double[] inProcess,
+            double[] process,
+            double[] plain,
+            double[] libpython,
+            double[] reference,
+            String value) {
         /**
          * The overhead of a mode against plain CPython, the target's measure.
          *
@@ -71,6 +82,36 @@ public final class OverheadBenchmark {
          */
         public double libraryRatio() {
             return pairedRatio(libpython, plain);
+        }
+
+        /**
+         * Tells whether Debian's {@code python3.11} was measured too.
+         *
+         * @return {@code true} if the reference ratios exist
+         */
+        public boolean hasReference() {
+            return reference.length > 0;
+        }
+
+        /**
+         * A mode against Debian's {@code python3.11}: what a user who moves
+         * from it to this CPython sees.
+         *
+         * @param mode in-process or process
+         * @return the median of the runs' time there / time in python3.11
+         */
+        public double referenceRatio(Mode mode) {
+            return pairedRatio(of(mode), reference);
+        }
+
+        /**
+         * This CPython, run plainly, against Debian's {@code python3.11}.
+         *
+         * @param library the libpython host instead of the binary
+         * @return the median of the runs' ratios
+         */
+        public double plainReferenceRatio(boolean library) {
+            return pairedRatio(library ? libpython : plain, reference);
         }
 
         private double[] of(Mode mode) {
@@ -108,8 +149,14 @@ public final class OverheadBenchmark {
 
     private static Result measure(Workload w, int runs, boolean smoke) throws IOException, InterruptedException {
         String program = w.timed(smoke);
-        Interpreter[] all = Interpreter.values();
-        double[][] seconds = new double[all.length][runs];
+        // Debian's python3.11 joins the rotation where it is installed.
+        Interpreter[] all = PlainPython.reference().isPresent()
+                ? Interpreter.values()
+                : Arrays.copyOf(Interpreter.values(), Interpreter.REFERENCE_PYTHON.ordinal());
+        double[][] seconds = new double[Interpreter.values().length][0];
+        for (Interpreter where : all) {
+            seconds[where.ordinal()] = new double[runs];
+        }
         String value = null;
         for (int i = 0; i < runs; i++) {
             for (int k = 0; k < all.length; k++) {
@@ -123,7 +170,7 @@ public final class OverheadBenchmark {
                 seconds[where.ordinal()][i] = t.seconds();
             }
         }
-        return new Result(w.name(), seconds[0], seconds[1], seconds[2], seconds[3], value);
+        return new Result(w.name(), seconds[0], seconds[1], seconds[2], seconds[3], seconds[4], value);
     }
 
     private record Timed(double seconds, String value) {}
@@ -136,8 +183,11 @@ public final class OverheadBenchmark {
                 return sandboxed(Mode.PROCESS, program, w);
             default:
                 String report = program + "print(repr(_bench_seconds))\nprint(_bench_value)\n";
-                List<String> lines =
-                        where == Interpreter.PLAIN_PYTHON ? PlainPython.run(report) : PlainPython.runEmbedded(report);
+                List<String> lines = switch (where) {
+                    case PLAIN_PYTHON -> PlainPython.run(report);
+                    case PLAIN_LIBPYTHON -> PlainPython.runEmbedded(report);
+                    default -> PlainPython.runReference(report);
+                };
                 if (lines.size() != 2) {
                     throw new IOException(where + " printed " + lines);
                 }

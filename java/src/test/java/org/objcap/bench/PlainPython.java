@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +46,27 @@ public final class PlainPython {
             named = System.getProperty("objcap.bundled.python", DEFAULT.toString());
         }
         return Path.of(named);
+    }
+
+    /**
+     * The interpreter every CPython is also compared with: Debian's {@code
+     * python3.11} (property {@code objcap.bench.reference}, default {@link
+     * #DEFAULT}), the one objcap ran on before it shipped CPython 3.14.
+     * Absent when it is not installed or is the interpreter under test.
+     *
+     * @return its path, or empty
+     */
+    public static Optional<Path> reference() {
+        Path named = Path.of(System.getProperty("objcap.bench.reference", DEFAULT.toString()));
+        if (!Files.isExecutable(named)) {
+            return Optional.empty();
+        }
+        try {
+            boolean same = Files.isExecutable(path()) && Files.isSameFile(named, path());
+            return same ? Optional.empty() : Optional.of(named);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -96,6 +118,20 @@ public final class PlainPython {
      */
     public static List<String> run(String program) throws IOException, InterruptedException {
         return run(command("-"), program);
+    }
+
+    /**
+     * Runs a program given on standard input in the {@link #reference()}
+     * interpreter, as {@link #run(String)} does in the one under test.
+     *
+     * @param program Python source
+     * @return what it printed, one element per line
+     * @throws IOException if there is no reference, or it cannot be run or fails
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static List<String> runReference(String program) throws IOException, InterruptedException {
+        Path reference = reference().orElseThrow(() -> new IOException("no reference interpreter"));
+        return run(List.of(reference.toString(), "-I", "-S", "-"), program);
     }
 
     /**

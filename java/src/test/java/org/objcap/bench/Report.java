@@ -124,6 +124,27 @@ public record Report(String title, List<Row> rows, List<String> notes) {
     }
 
     /**
+     * The table for other programs ({@link InterpreterComparison}): the
+     * title on the first line, then one line per row: section, figure,
+     * in-process, process, plain, tab-separated (no cell holds a tab).
+     *
+     * @return tab-separated text
+     */
+    public String tsv() {
+        StringBuilder b = new StringBuilder(title).append('\n');
+        for (Row r : rows) {
+            String[] cells = {r.section(), r.figure(), r.inProcess(), r.process(), r.plain()};
+            for (String cell : cells) {
+                if (cell.contains("\t") || cell.contains("\n")) {
+                    throw new IllegalStateException("a cell holds a tab or a line break: " + cell);
+                }
+            }
+            b.append(String.join("\t", cells)).append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
      * The table as aligned plain text, for a terminal.
      *
      * @return text

@@ -26,7 +26,7 @@ typedef struct ocap_watch {
     ocap_sandbox *sb;
     int64_t start_ms;
     clockid_t clock;
-    int64_t cpu_start;
+    int64_t cpu_start; /* set by the watchdog when it first sees the call */
     int64_t interrupted_at;
     struct ocap_watch *next, *prev;
 } ocap_watch;

@@ -187,6 +187,21 @@ OBJCAP_API objcap_status objcap_call(objcap_sandbox sandbox, const char *name,
                                      size_t args_len, uint8_t **out,
                                      size_t *out_len);
 
+/* objcap_eval and objcap_call for hosts that call often: a result or error
+   of at most `capacity` bytes is copied into the host's `buffer` and *out
+   is then `buffer` itself, not to be freed; a larger one is returned as by
+   objcap_eval/objcap_call.  `buffer` may be where the inputs were: it is
+   written only after they were used. */
+OBJCAP_API objcap_status objcap_eval_into(objcap_sandbox sandbox,
+                                          const char *expression, size_t len,
+                                          uint8_t *buffer, size_t capacity,
+                                          uint8_t **out, size_t *out_len);
+OBJCAP_API objcap_status objcap_call_into(objcap_sandbox sandbox,
+                                          const char *name, size_t name_len,
+                                          const uint8_t *args, size_t args_len,
+                                          uint8_t *buffer, size_t capacity,
+                                          uint8_t **out, size_t *out_len);
+
 /* Sets the global `name` to a value. */
 OBJCAP_API objcap_status objcap_set(objcap_sandbox sandbox, const char *name,
                                     size_t name_len, const uint8_t *value,

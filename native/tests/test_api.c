@@ -332,6 +332,51 @@ test_policy(void)
     drop();
 }
 
+/* objcap_call_into/objcap_eval_into: a result that fits lands in the
+   host's buffer (not to be freed), one that does not comes as before, and
+   an error is a result like any other. */
+static void
+test_into_buffer(void)
+{
+    objcap_sandbox sb = 0;
+    CHECK(objcap_sandbox_create(NULL, 0, NULL, NULL, &sb, &out, &out_len) ==
+          OBJCAP_OK);
+    CHECK(run(sb, "def f(x):\n    return x * 2\n") == OBJCAP_OK);
+    uint8_t buffer[64];
+    uint8_t *o = NULL;
+    size_t n = 0;
+    /* The inputs in the buffer itself, as the Java host lays them out. */
+    memcpy(buffer, "f\x91\x05", 3);
+    CHECK(objcap_call_into(sb, (const char *)buffer, 1, buffer + 1, 2, buffer,
+                           sizeof buffer, &o, &n) == OBJCAP_OK &&
+          o == buffer && n == 1 && buffer[0] == 10);
+    CHECK(objcap_eval_into(sb, "f(21)", 5, buffer, sizeof buffer, &o, &n) ==
+              OBJCAP_OK &&
+          o == buffer && n == 1 && buffer[0] == 42);
+    /* 100 bytes do not fit in 64: a buffer of the engine's, to free. */
+    CHECK(objcap_eval_into(sb, "b'x' * 100", 10, buffer, sizeof buffer, &o,
+                           &n) == OBJCAP_OK &&
+          o != buffer && o != NULL && n == 102);
+    objcap_free(o);
+    CHECK(objcap_eval_into(sb, "1/0", 3, buffer, sizeof buffer, &o, &n) ==
+              OBJCAP_ERR_PYTHON &&
+          (o == buffer || o != NULL));
+    if (o != buffer) {
+        objcap_free(o);
+    }
+    CHECK(objcap_eval_into(sb, "1", 1, NULL, 8, &out, &out_len) ==
+              OBJCAP_ERR_ARGUMENT &&
+          error_has("message", "buffer is NULL"));
+    drop();
+    CHECK(objcap_call_into(sb, "f", 1, NULL, 0, buffer, sizeof buffer, NULL,
+                           &n) == OBJCAP_ERR_ARGUMENT);
+    /* Nothing fits in no room. */
+    CHECK(objcap_eval_into(sb, "1", 1, NULL, 0, &o, &n) == OBJCAP_OK &&
+          o != NULL && n == 1);
+    objcap_free(o);
+    objcap_sandbox_destroy(sb);
+}
+
 int
 main(void)
 {
@@ -339,6 +384,7 @@ main(void)
     test_arguments();
     test_worker_options();
     test_values_and_errors();
+    test_into_buffer();
     test_timeout();
     test_policy();
     return check_summary();

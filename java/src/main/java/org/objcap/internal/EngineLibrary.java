@@ -367,6 +367,21 @@ public final class EngineLibrary {
 
         static native int objcap_eval(long sandbox, byte[] expression, long len, long[] out, long[] outLen);
 
+        // The same two into a thread's scratch, every pointer an address (CallScratch).
+        static native int objcap_call_into(
+                long sandbox,
+                long name,
+                long nameLen,
+                long args,
+                long argsLen,
+                long buffer,
+                long capacity,
+                long out,
+                long outLen);
+
+        static native int objcap_eval_into(
+                long sandbox, long expression, long len, long buffer, long capacity, long out, long outLen);
+
         static native void objcap_free(long buffer);
 
         /** Copies and frees a buffer the engine returned. */

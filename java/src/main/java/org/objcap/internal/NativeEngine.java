@@ -262,6 +262,24 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result eval(long sandbox, byte[] expression) {
+        CallScratch scratch = Direct.READY ? CallScratch.holding(expression, null) : null;
+        if (scratch != null) {
+            int status;
+            try {
+                status = Direct.objcap_eval_into(
+                        sandbox,
+                        scratch.first(),
+                        expression.length,
+                        scratch.result(),
+                        CallScratch.RESULT_CAPACITY,
+                        scratch.out(),
+                        scratch.outLen());
+            } catch (RuntimeException | Error e) {
+                scratch.release();
+                throw e;
+            }
+            return new Result(status, scratch.takeResultAndRelease());
+        }
         if (Direct.READY) {
             long[] out = new long[1];
             long[] outLen = new long[1];
@@ -285,6 +303,26 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result call(long sandbox, byte[] name, byte[] args) {
+        CallScratch scratch = Direct.READY ? CallScratch.holding(name, args) : null;
+        if (scratch != null) {
+            int status;
+            try {
+                status = Direct.objcap_call_into(
+                        sandbox,
+                        scratch.first(),
+                        name.length,
+                        scratch.second(name.length),
+                        args.length,
+                        scratch.result(),
+                        CallScratch.RESULT_CAPACITY,
+                        scratch.out(),
+                        scratch.outLen());
+            } catch (RuntimeException | Error e) {
+                scratch.release();
+                throw e;
+            }
+            return new Result(status, scratch.takeResultAndRelease());
+        }
         if (Direct.READY) {
             long[] out = new long[1];
             long[] outLen = new long[1];

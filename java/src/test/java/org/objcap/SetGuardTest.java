@@ -96,8 +96,11 @@ class SetGuardTest {
         }
     }
 
-    /** The corpus's set_add_reentrant_double_count.py, run on plain CPython. */
-    private static boolean plainCPythonDoubleCounts() {
+    /**
+     * Whether this version's plain CPython has the set bug: the corpus's
+     * set_add_reentrant_double_count.py, run on it.
+     */
+    static boolean plainCPythonDoubleCounts() {
         String attack = """
                 import os
                 s = set()

@@ -20,6 +20,8 @@
  *    argument's __index__ (bytearray_guard.c);
  *  - deque.index compares an item its own __eq__ can free: replaced by
  *    one that holds the item (deque_index.c).
+ * Each is applied on the CPython versions that have its bug, as
+ * guards/cpython_bugs.c says (today: every version).
  * In-process mode cannot be made memory-safe this way in general; process
  * isolation (objcap-worker) is what contains the next such bug.
  */
@@ -318,9 +320,12 @@ int
 ocap_harden_module(const char *name, PyObject *module)
 {
     if (strcmp(name, "array") == 0) {
-        return harden_array(module);
+        return ocap_cpython_has_bug(OCAP_BUG_ARRAY_STORE)
+            ? harden_array(module)
+            : 0;
     }
-    if (strcmp(name, "_struct") == 0) {
+    if (strcmp(name, "_struct") == 0 &&
+        ocap_cpython_has_bug(OCAP_BUG_STRUCT_REINIT)) {
         PyObject *type = PyObject_GetAttrString(module, "Struct");
         if (type == NULL) {
             PyErr_Clear();
@@ -342,13 +347,16 @@ ocap_harden_module(const char *name, PyObject *module)
             PyErr_Clear();
             return 0;
         }
-        int rc = drop_from_type(type, "__setstate__");
+        int rc = ocap_cpython_has_bug(OCAP_BUG_PARTIAL_SETSTATE)
+            ? drop_from_type(type, "__setstate__")
+            : 0;
         Py_DECREF(type);
         /* The C cmp_to_key passes the objects it wraps to cmp borrowed,
            while its writable `obj` lets an __eq__ free them: functools
            keeps its pure-Python cmp_to_key when the C one is missing. */
         PyObject *dict = PyModule_GetDict(module);
-        if (rc == 0 && PyDict_GetItemString(dict, "cmp_to_key") != NULL &&
+        if (rc == 0 && ocap_cpython_has_bug(OCAP_BUG_CMP_TO_KEY) &&
+            PyDict_GetItemString(dict, "cmp_to_key") != NULL &&
             PyDict_DelItemString(dict, "cmp_to_key") < 0) {
             rc = -1;
         }
@@ -360,16 +368,19 @@ ocap_harden_module(const char *name, PyObject *module)
            nodes that a key's __eq__ can free (gh-119004, gh-142637,
            gh-142734). */
         PyObject *dict = PyModule_GetDict(module);
-        if (PyDict_GetItemString(dict, "OrderedDict") != NULL &&
+        if (ocap_cpython_has_bug(OCAP_BUG_C_ORDEREDDICT) &&
+            PyDict_GetItemString(dict, "OrderedDict") != NULL &&
             PyDict_DelItemString(dict, "OrderedDict") < 0) {
             return -1;
         }
         /* deque.index compares a borrowed item (gh-115243): deque_index.c.
-           A static deque (3.11) was changed at start-up; this checks it. */
+           A static deque (3.11) was changed at start-up; this checks it.
+           deque_index.c asks the version table itself. */
         return ocap_deque_index_module(module);
     }
     if (strcmp(name, "itertools") == 0) {
-        return drop_from_all_types(module, "__setstate__") < 0 ||
+        int drop = ocap_cpython_has_bug(OCAP_BUG_ITERTOOLS_SETSTATE);
+        return (drop && drop_from_all_types(module, "__setstate__") < 0) ||
                 ocap_iterator_guard_module(module) < 0
             ? -1
             : 0;

@@ -327,6 +327,9 @@ guarded_ass_item(PyObject *self, Py_ssize_t i, PyObject *value)
 int
 ocap_bytearray_guard_start(void)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_BYTEARRAY_RESIZE)) {
+        return 0;
+    }
     PyTypeObject *type = &PyByteArray_Type;
     if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
         PyErr_SetString(PyExc_RuntimeError,

@@ -5,10 +5,12 @@
  * (b->data[index]).  The item's __eq__ can clear the deque, dropping the
  * item's last reference as __eq__ returns; do_richcompare then calls the
  * reflected __eq__ of the value searched for with the freed item, handing
- * Python a deallocated object (gh-115243, fixed upstream in 3.12/3.13
- * only).  In-process that is a use-after-free under the script's control.
- * It also takes the deque's first block before converting start and stop,
- * whose __index__ may free that block.
+ * Python a deallocated object (gh-115243).  In-process that is a
+ * use-after-free under the script's control.  It also takes the deque's
+ * first block before converting start and stop, whose __index__ may free
+ * that block.  3.13 converts the arguments first (Argument Clinic,
+ * gh-112050) and holds the item; 3.11.9 and 3.12.3 hold the item only, so
+ * the guard is left off from 3.13.0 (cpython_bugs.c).
  *
  * deque.index is replaced by a method with the same arguments, results
  * and errors, walking the deque with the deque's own iterator: that holds
@@ -187,6 +189,9 @@ replace_index(PyTypeObject *type)
 int
 ocap_deque_index_module(PyObject *collections)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_DEQUE_INDEX)) {
+        return 0;
+    }
     PyObject *type = PyObject_GetAttrString(collections, "deque");
     if (type == NULL || !PyType_Check(type)) {
         Py_XDECREF(type);
@@ -201,6 +206,9 @@ ocap_deque_index_module(PyObject *collections)
 int
 ocap_deque_index_start(void)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_DEQUE_INDEX)) {
+        return 0;
+    }
     PyObject *collections = PyImport_ImportModule("_collections");
     if (collections == NULL) {
         return -1;

@@ -184,6 +184,9 @@ guard_type(PyTypeObject *type)
 int
 ocap_iterator_guard_module(PyObject *itertools)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_ITERATOR_REENTRY)) {
+        return 0;
+    }
     PyObject *dict = PyModule_GetDict(itertools);
     Py_ssize_t pos = 0;
     PyObject *key, *value;
@@ -201,12 +204,18 @@ ocap_iterator_guard_module(PyObject *itertools)
 int
 ocap_iterator_guard_builtins(void)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_ITERATOR_REENTRY)) {
+        return 0;
+    }
     return guard_type(&PyCallIter_Type);
 }
 
 int
 ocap_iterator_guard_start(void)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_ITERATOR_REENTRY)) {
+        return 0;
+    }
     if (find_next_not_implemented() < 0) {
         return -1;
     }

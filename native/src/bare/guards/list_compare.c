@@ -5,8 +5,9 @@
  * on the first items that differ) through borrowed pointers.  The left
  * item's __lt__ may drop the right list's item; CPython then calls the
  * freed object's reflected __gt__, handing Python a deallocated object
- * (gh-120298, fixed upstream in 3.12/3.13 only; heapq, bisect and sorting
- * of lists of lists reach it too).  In-process that is a use-after-free
+ * (gh-120298, fixed in 3.12.5, 3.13.0 and 3.14.0, where this guard is left
+ * off: cpython_bugs.c; heapq, bisect and sorting of lists of lists reach
+ * it too).  In-process that is a use-after-free
  * under the script's control.  The slot is replaced by the same function
  * with the upstream fix: both items are held during that comparison.
  *
@@ -61,6 +62,9 @@ list_richcompare_holding(PyObject *v, PyObject *w, int op)
 int
 ocap_list_compare_patch(void)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_LIST_COMPARE)) {
+        return 0;
+    }
     richcmpfunc original = PyList_Type.tp_richcompare;
     if (original == list_richcompare_holding) {
         return 0;

@@ -4,7 +4,9 @@
  * set_add_entry remembers a free slot while it calls a colliding key's
  * __eq__; if that __eq__ adds to the same set, the inner add fills the
  * slot and counts it, and the outer add fills it again and counts it again
- * (gh-139071, gh-141805; fixed upstream in late 2025, not in 3.11).  The
+ * (gh-139071, gh-141805; fixed in set_add_entry itself in 3.13.12 and
+ * 3.14.3, where this guard, _abc's part included, is left off:
+ * cpython_bugs.c).  The
  * set then counts more entries than its table holds, and freeing it
  * decrefs the words past the table: Debian's python3.11 segfaults, and
  * in-process the JVM died.  So the operations that add to an existing set
@@ -156,6 +158,9 @@ guarded_ixor(PyObject *self, PyObject *other)
 int
 ocap_set_guard_start(void)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_SET_ADD_REENTRY)) {
+        return 0;
+    }
     PyTypeObject *type = &PySet_Type;
     int found = 0;
     for (PyMethodDef *m = type->tp_methods; m && m->ml_name; m++) {
@@ -242,6 +247,9 @@ static PyMethodDef abc_wrappers[] = {
 int
 ocap_set_guard_abc(PyObject *dict)
 {
+    if (!ocap_cpython_has_bug(OCAP_BUG_SET_ADD_REENTRY)) {
+        return 0;
+    }
     for (PyMethodDef *def = abc_wrappers; def->ml_name; def++) {
         PyObject *f = PyDict_GetItemString(dict, def->ml_name);
         if (f == NULL || !PyCFunction_Check(f) ||

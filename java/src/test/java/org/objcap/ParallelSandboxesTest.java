@@ -298,6 +298,8 @@ class ParallelSandboxesTest {
                 except AttributeError:
                     out.append('no replace')
                 """;
+        // The set guard is installed where this CPython has the bug (3.11).
+        String setOutcome = SetGuardTest.plainCPythonDoubleCounts() ? "set refused" : "set ok";
         int threads = 4;
         parallel(threads, thread -> {
             for (int round = 0; round < ROUNDS * 2; round++) {
@@ -319,7 +321,7 @@ class ParallelSandboxesTest {
                     assertEquals(List.of(7L, 2L, 3L, 8L), out.get(9));
                     assertEquals(true, out.get(10));
                     assertEquals("no subclasses", out.get(11));
-                    assertEquals("set refused", out.get(12));
+                    assertEquals(setOutcome, out.get(12));
                     assertEquals("no replace", out.get(13));
                 }
             }

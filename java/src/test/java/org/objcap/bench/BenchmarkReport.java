@@ -130,6 +130,7 @@ public final class BenchmarkReport {
         overheadRows(overhead, rows);
         referenceRows(overhead, rows);
         latencyRows(latency, rows);
+        defaultStackRow(latency, rows);
         startupRows(startup, rows);
         memoryRows(memory, rows);
         throughputRows(throughput, rows);
@@ -206,6 +207,19 @@ public final class BenchmarkReport {
                     in.median() / CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS,
                     proc.median() / CallLatencyBenchmark.PROCESS_TARGET_MICROS));
         }
+    }
+
+    private static void defaultStackRow(List<CallLatencyBenchmark.Result> results, List<Report.Row> rows) {
+        Sample in = latency(results, CallLatencyBenchmark.DEFAULT_STACK, Mode.IN_PROCESS);
+        rows.add(Report.Row.of(
+                LATENCY,
+                "call(\"f\", 1) from a thread with Java's default stack",
+                micros(in),
+                Report.NONE,
+                Report.NONE,
+                format("≤ %s µs", number(CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS)),
+                in.median() / CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS,
+                Double.NaN));
     }
 
     private static Sample latency(List<CallLatencyBenchmark.Result> results, String benchmark, Mode m) {

@@ -36,7 +36,10 @@ import org.openjdk.jmh.util.Statistics;
  * <p>The forked JVM runs with {@code -Xss32m}, so the benchmark thread's
  * stack has room for the sandbox's recursion budget and in-process calls
  * run on it, without a hand-off to the sandbox's own thread (sandbox.c).
- * A thread with Java's default 1 MiB stack takes the hand-off path.
+ * Then {@code call} runs once more in-process in a JVM with Java's default
+ * stack ({@value #DEFAULT_STACK}): where most Java code calls from. On
+ * CPython 3.14 that call runs on the caller's thread too; on 3.11 it takes
+ * the hand-off.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.SampleTime)
@@ -50,6 +53,9 @@ public class CallLatencyBenchmark {
     /** The mode's label, as {@link Mode#toString()}. */
     @Param({"in-process", "process"})
     public String mode;
+
+    /** The name of the figure {@code call} from a thread with Java's default stack. */
+    public static final String DEFAULT_STACK = "callDefaultStack";
 
     /** Host-function calls per {@code hostFunction} invocation. */
     public static final int HOST_CALLS = 100;
@@ -158,14 +164,42 @@ public class CallLatencyBenchmark {
         List<Result> results = new ArrayList<>();
         for (RunResult r : new Runner(options.build()).run()) {
             String method = r.getParams().getBenchmark();
-            Statistics s = r.getPrimaryResult().getStatistics();
-            results.add(new Result(
-                    method.substring(method.lastIndexOf('.') + 1),
-                    modeNamed(r.getParams().getParam("mode")),
-                    new Sample(s.getPercentile(50), s.getPercentile(90), s.getMin(), s.getMax(), (int)
-                            Math.min(Integer.MAX_VALUE, s.getN()))));
+            results.add(result(method.substring(method.lastIndexOf('.') + 1), r));
+        }
+        // call once more, in-process, with no -Xss: Java's default stack.
+        ChainedOptionsBuilder defaultStack = new OptionsBuilder()
+                .include("^" + CallLatencyBenchmark.class.getName().replace(".", "\\.") + "\\.call$")
+                .param("mode", Mode.IN_PROCESS.toString())
+                .verbosity(VerboseMode.SILENT)
+                .shouldFailOnError(true);
+        if (quick) {
+            defaultStack
+                    .forks(0)
+                    .warmupIterations(0)
+                    .measurementIterations(1)
+                    .measurementTime(TimeValue.milliseconds(100));
+        } else {
+            defaultStack
+                    .forks(1)
+                    .jvmArgsAppend("-Djna.nosys=true")
+                    .warmupIterations(3)
+                    .warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(5)
+                    .measurementTime(TimeValue.seconds(1));
+        }
+        for (RunResult r : new Runner(defaultStack.build()).run()) {
+            results.add(result(DEFAULT_STACK, r));
         }
         return results;
+    }
+
+    private static Result result(String benchmark, RunResult r) {
+        Statistics s = r.getPrimaryResult().getStatistics();
+        return new Result(
+                benchmark,
+                modeNamed(r.getParams().getParam("mode")),
+                new Sample(s.getPercentile(50), s.getPercentile(90), s.getMin(), s.getMax(), (int)
+                        Math.min(Integer.MAX_VALUE, s.getN())));
     }
 
     private static Mode modeNamed(String label) {

@@ -75,13 +75,16 @@ public final class InterpreterComparison {
         return new Run(label(lines.get(0)), lines.get(0), cells);
     }
 
-    /** "CPython 3.14.3 (org.bytedeco:cpython)" or "CPython 3.11.2 (installed)". */
+    /** "CPython 3.14.3 (Maven)" or "CPython 3.11.2 (installed)". */
     static String label(String title) {
         Matcher m = CPYTHON.matcher(title);
         if (!m.find()) {
             return "unknown CPython";
         }
-        return "CPython " + m.group(1) + (m.group(2).contains("org/bytedeco/cpython") ? " (Maven)" : " (installed)");
+        // The bundled one runs from its unpacked jar or from objcap's cache.
+        String from = m.group(2);
+        boolean maven = from.contains("org/bytedeco/cpython") || from.contains("/objcap/cpython-");
+        return "CPython " + m.group(1) + (maven ? " (Maven)" : " (installed)");
     }
 
     /**

@@ -344,7 +344,9 @@ public final class BenchmarkReport {
             rows.add(Report.Row.of(
                     THROUGHPUT,
                     "speed-up, " + n + " threads ÷ 1",
-                    format("%.2f× (one GIL: none expected)", inUp),
+                    format(
+                            "%.2f×%s",
+                            inUp, ParallelBenchmark.ownGil() ? " (a GIL per sandbox)" : " (one GIL: none expected)"),
                     format("%.2f×", procUp),
                     plain.isEmpty() ? Report.NONE : format("%.2f×", plainUp),
                     format("process ≥ %s × plain's", number(ThroughputBenchmark.SCALING_TARGET)),

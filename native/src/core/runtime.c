@@ -34,6 +34,34 @@ append_path(PyConfig *config, const char *path)
     return PyStatus_Exception(st) ? -1 : 0;
 }
 
+/*
+ * CPython 3.13's _datetime keeps static types, which the first interpreter
+ * to import it sets up and the last one to end tears down.  Two sandboxes,
+ * each with a GIL of its own, importing datetime and ending at once
+ * corrupted the heap (plain CPython 3.13.5 does the same with
+ * _interpreters).  Imported here, the main interpreter holds those types
+ * for the life of the process, so a sandbox never sets them up or tears
+ * them down.  3.12 loads no _datetime in such an interpreter (single-phase
+ * init), 3.14 gives each interpreter types of its own.
+ */
+static int
+hold_shared_static_types(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+    PyObject *datetime = PyImport_ImportModule("_datetime");
+    if (datetime == NULL) {
+        /* Built without it: datetime falls back to _pydatetime. */
+        if (!PyErr_ExceptionMatches(PyExc_ModuleNotFoundError)) {
+            PyErr_Clear();
+            return -1;
+        }
+        PyErr_Clear();
+    }
+    Py_XDECREF(datetime);
+#endif
+    return 0;
+}
+
 static int
 start_locked(const char *stdlib_dir, const char *dynload_dir)
 {
@@ -104,6 +132,12 @@ start_locked(const char *stdlib_dir, const char *dynload_dir)
         return -1;
     }
     main_interp = PyInterpreterState_Main();
+    if (hold_shared_static_types() < 0) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot import _datetime in the main interpreter");
+        PyEval_SaveThread();
+        return -1;
+    }
     ocap_memory_install();
     if (ocap_bare_patch_types() < 0 || ocap_iterator_guard_start() < 0 ||
         ocap_set_guard_start() < 0 || ocap_bytearray_guard_start() < 0 ||

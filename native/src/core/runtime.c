@@ -35,29 +35,43 @@ append_path(PyConfig *config, const char *path)
 }
 
 /*
- * CPython 3.13's _datetime keeps static types, which the first interpreter
- * to import it sets up and the last one to end tears down.  Two sandboxes,
- * each with a GIL of its own, importing datetime and ending at once
- * corrupted the heap (plain CPython 3.13.5 does the same with
- * _interpreters).  Imported here, the main interpreter holds those types
- * for the life of the process, so a sandbox never sets them up or tears
- * them down.  3.12 loads no _datetime in such an interpreter (single-phase
- * init), 3.14 gives each interpreter types of its own.
+ * Single-phase C modules that the default whitelist uses keep static state
+ * shared by every interpreter, set up by the first one to import them.  In
+ * an interpreter with a GIL of its own, 3.12 runs such a module's init
+ * before it refuses the module, leaving that state in the sandbox's freed
+ * memory for the next sandbox to touch (plain 3.12.1 crashes the same way
+ * with _xxsubinterpreters); 3.13's _datetime, allowed there, sets up and
+ * tears down static types as the first interpreter imports it and the last
+ * one ends, and two sandboxes doing so at once corrupted the heap (plain
+ * 3.13.5 too).  Imported here, the main interpreter holds that state for
+ * the life of the process: on 3.12 the sandbox's import is then refused
+ * before any init runs (decimal and datetime fall back to their Python
+ * versions), on 3.13 no sandbox sets the types up or tears them down.
+ * 3.14 gives each interpreter types of its own.
  */
 static int
-hold_shared_static_types(void)
+hold_shared_static_state(void)
 {
-#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
-    PyObject *datetime = PyImport_ImportModule("_datetime");
-    if (datetime == NULL) {
-        /* Built without it: datetime falls back to _pydatetime. */
-        if (!PyErr_ExceptionMatches(PyExc_ModuleNotFoundError)) {
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
+    static const char *const modules[] = {
+        "_datetime",
+#if PY_VERSION_HEX < 0x030D0000
+        "_decimal",
+#endif
+        NULL
+    };
+    for (const char *const *name = modules; *name; name++) {
+        PyObject *module = PyImport_ImportModule(*name);
+        if (module == NULL) {
+            /* Built without it: its Python version serves everyone. */
+            if (!PyErr_ExceptionMatches(PyExc_ModuleNotFoundError)) {
+                PyErr_Clear();
+                return -1;
+            }
             PyErr_Clear();
-            return -1;
         }
-        PyErr_Clear();
+        Py_XDECREF(module);
     }
-    Py_XDECREF(datetime);
 #endif
     return 0;
 }
@@ -132,9 +146,10 @@ start_locked(const char *stdlib_dir, const char *dynload_dir)
         return -1;
     }
     main_interp = PyInterpreterState_Main();
-    if (hold_shared_static_types() < 0) {
+    if (hold_shared_static_state() < 0) {
         snprintf(runtime_error, sizeof runtime_error,
-                 "cannot import _datetime in the main interpreter");
+                 "cannot import _datetime or _decimal in the main "
+                 "interpreter");
         PyEval_SaveThread();
         return -1;
     }

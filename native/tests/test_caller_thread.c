@@ -90,7 +90,7 @@ module_kind_after_a_call(void)
     CHECK(kind_of("_json") != -1);
 }
 
-/* 3.13+ makes each thread state it activates the thread's PyGILState
+/* 3.12+ makes each thread state it activates the thread's PyGILState
    state, writing into the one it replaces: a sandbox's state deleted by
    another thread left that pointer dangling here, and the next call's
    activation cleared a bit in freed memory (a JVM symbol, in CI).  The

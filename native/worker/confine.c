@@ -211,6 +211,11 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(fstat),
     SCMP_SYS(newfstatat),
     SCMP_SYS(statx),
+    /* The old path forms of newfstatat: glibc before 2.33 builds stat()
+       on them, and so does a CPython built there (org.bytedeco's 3.12.1,
+       whose sub-interpreters could not find encodings without them). */
+    SCMP_SYS(stat),
+    SCMP_SYS(lstat),
     SCMP_SYS(lseek),
     SCMP_SYS(mmap),
     SCMP_SYS(munmap),

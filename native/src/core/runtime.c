@@ -34,6 +34,48 @@ append_path(PyConfig *config, const char *path)
     return PyStatus_Exception(st) ? -1 : 0;
 }
 
+/*
+ * Single-phase C modules that the default whitelist uses keep static state
+ * shared by every interpreter, set up by the first one to import them.  In
+ * an interpreter with a GIL of its own, 3.12 runs such a module's init
+ * before it refuses the module, leaving that state in the sandbox's freed
+ * memory for the next sandbox to touch (plain 3.12.1 crashes the same way
+ * with _xxsubinterpreters); 3.13's _datetime, allowed there, sets up and
+ * tears down static types as the first interpreter imports it and the last
+ * one ends, and two sandboxes doing so at once corrupted the heap (plain
+ * 3.13.5 too).  Imported here, the main interpreter holds that state for
+ * the life of the process: on 3.12 the sandbox's import is then refused
+ * before any init runs (decimal and datetime fall back to their Python
+ * versions), on 3.13 no sandbox sets the types up or tears them down.
+ * 3.14 gives each interpreter types of its own.
+ */
+static int
+hold_shared_static_state(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
+    static const char *const modules[] = {
+        "_datetime",
+#if PY_VERSION_HEX < 0x030D0000
+        "_decimal",
+#endif
+        NULL
+    };
+    for (const char *const *name = modules; *name; name++) {
+        PyObject *module = PyImport_ImportModule(*name);
+        if (module == NULL) {
+            /* Built without it: its Python version serves everyone. */
+            if (!PyErr_ExceptionMatches(PyExc_ModuleNotFoundError)) {
+                PyErr_Clear();
+                return -1;
+            }
+            PyErr_Clear();
+        }
+        Py_XDECREF(module);
+    }
+#endif
+    return 0;
+}
+
 static int
 start_locked(const char *stdlib_dir, const char *dynload_dir)
 {
@@ -104,6 +146,13 @@ start_locked(const char *stdlib_dir, const char *dynload_dir)
         return -1;
     }
     main_interp = PyInterpreterState_Main();
+    if (hold_shared_static_state() < 0) {
+        snprintf(runtime_error, sizeof runtime_error,
+                 "cannot import _datetime or _decimal in the main "
+                 "interpreter");
+        PyEval_SaveThread();
+        return -1;
+    }
     ocap_memory_install();
     if (ocap_bare_patch_types() < 0 || ocap_iterator_guard_start() < 0 ||
         ocap_set_guard_start() < 0 || ocap_bytearray_guard_start() < 0 ||

@@ -195,8 +195,9 @@ own_gil(void)
  * may not fork or exec (nothing in a sandbox should).
  */
 static PyThreadState *
-new_interpreter(int own)
+new_interpreter(int own, const char **why)
 {
+    *why = "";
 #if OCAP_OWN_GIL
     if (own) {
         PyInterpreterConfig config = {
@@ -210,7 +211,11 @@ new_interpreter(int own)
         };
         PyThreadState *sub = NULL;
         PyStatus st = Py_NewInterpreterFromConfig(&sub, &config);
-        return PyStatus_Exception(st) ? NULL : sub;
+        if (PyStatus_Exception(st)) {
+            *why = st.err_msg != NULL ? st.err_msg : "";
+            return NULL;
+        }
+        return sub;
     }
 #endif
     (void)own;
@@ -259,14 +264,16 @@ engine_main(void *arg)
     }
     PyEval_RestoreThread(boot);
     sb->own_gil = own_gil();
-    PyThreadState *sub = new_interpreter(sb->own_gil);
+    const char *why_not = "";
+    PyThreadState *sub = new_interpreter(sb->own_gil, &why_not);
     if (sub == NULL) {
         PyThreadState_Swap(boot);
         PyErr_Clear();
         PyThreadState_Clear(boot);
         PyThreadState_DeleteCurrent();
         snprintf(sb->start_error, sizeof sb->start_error,
-                 "cannot create a sub-interpreter");
+                 "cannot create a sub-interpreter%s%s", *why_not ? ": " : "",
+                 why_not);
         report_started(sb, -1);
         return NULL;
     }
@@ -663,9 +670,9 @@ caller_state(ocap_sandbox *sb, PyThreadState **evicted,
     return ts;
 }
 
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030C0000
 /*
- * 3.13+ makes every thread state it activates its thread's PyGILState state
+ * 3.12+ makes every thread state it activates its thread's PyGILState state
  * (tstate_activate), unbinding the previous one with a write into it.  A
  * caller's state of a sandbox must never stay one: it is deleted later
  * from another thread (an eviction, the interpreter's end), which leaves
@@ -713,7 +720,7 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
         }
         return -1;
     }
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030C0000
     keep_gilstate(ts, 1);
 #endif
     PyEval_RestoreThread(ts);
@@ -727,7 +734,7 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
 #endif
     run_job_here(sb, job, ts);
     PyEval_SaveThread();
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030C0000
     keep_gilstate(ts, 0);
 #endif
     ocap_trust_set_sandbox(outer);

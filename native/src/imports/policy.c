@@ -32,17 +32,17 @@ static const char *const default_user[OCAP_KIND_COUNT][48] = {
          "copyreg",  "__future__", NULL},
 };
 
-/* What the whitelisted modules import internally. */
+/* What the whitelisted modules import internally (errno: posixpath from
+   3.13, and patch releases of older versions may backport that). */
 static const char *const default_support[OCAP_KIND_COUNT][48] = {
     [OCAP_KIND_BUILTIN] =
-        {"_abc",        "_ast",         "_bisect", "_blake2",
-         "_codecs",     "_collections", "_csv",    "_datetime",
-         "_functools",  "_heapq",       "_opcode", "_operator",
-         "_random",     "_md5",         "_sha1",   "_sha256",
-         "_sha3",       "_sha512",      "_sre",    "_stat",
-         "_statistics", "_string",      "_struct", "_warnings",
-         "_weakref",    "_json",        "_typing", "_contextvars",
-         "_decimal",    "_hashlib",     NULL},
+        {"_abc",         "_ast",      "_bisect",      "_blake2",    "_codecs",
+         "_collections", "_csv",      "_datetime",    "_functools", "_heapq",
+         "_opcode",      "_operator", "_random",      "_md5",       "_sha1",
+         "_sha256",      "_sha3",     "_sha512",      "_sre",       "_stat",
+         "_statistics",  "_string",   "_struct",      "_warnings",  "_weakref",
+         "_json",        "_typing",   "_contextvars", "_decimal",   "_hashlib",
+         "errno",        NULL},
     [OCAP_KIND_FROZEN] = {"_collections_abc", "genericpath", "posixpath",
                           "stat", "codecs", NULL},
     [OCAP_KIND_EXTENSION] =
@@ -57,16 +57,44 @@ static const char *const default_support[OCAP_KIND_COUNT][48] = {
                           "warnings", "weakref", NULL},
 };
 
-/* What the whitelisted modules import internally on newer CPythons only:
-   each name is a module those versions added or split out. */
-#if PY_VERSION_HEX >= 0x030E0000
-static const char *const support_since_314[OCAP_KIND_COUNT][16] = {
-    [OCAP_KIND_BUILTIN] = {"errno", "_tokenize", NULL},
-    [OCAP_KIND_SOURCE] = {"annotationlib", "_opcode_metadata", NULL},
+/* What the whitelisted modules import internally on some versions only,
+   from `since` up to (not including) `until`. */
+static const struct {
+    unsigned long since, until;
+    int kind; /* OCAP_KIND_* */
+    const char *name;
+} support_by_version[] = {
+    /* tokenize calls the C tokenizer. */
+    {0x030C0000, 0xFFFFFFFF, OCAP_KIND_BUILTIN, "_tokenize"},
+    /* 3.12's _decimal and _datetime have single-phase init, which an
+       interpreter with a GIL of its own refuses: decimal and datetime
+       fall back to these (3.13 made both multi-phase). */
+    {0x030C0000, 0x030D0000, OCAP_KIND_SOURCE, "_pydecimal"},
+    {0x030C0000, 0x030D0000, OCAP_KIND_SOURCE, "_pydatetime"},
+    /* opcode's tables moved out. */
+    {0x030D0000, 0xFFFFFFFF, OCAP_KIND_SOURCE, "_opcode_metadata"},
+    {0x030E0000, 0xFFFFFFFF, OCAP_KIND_SOURCE, "annotationlib"},
 };
-#else
-static const char *const support_since_314[OCAP_KIND_COUNT][16] = {{NULL}};
-#endif
+
+static int
+add_versioned(PyObject *set, int kind)
+{
+    size_t n = sizeof support_by_version / sizeof support_by_version[0];
+    for (size_t i = 0; i < n; i++) {
+        if (support_by_version[i].kind != kind ||
+            PY_VERSION_HEX < support_by_version[i].since ||
+            PY_VERSION_HEX >= support_by_version[i].until) {
+            continue;
+        }
+        PyObject *s = PyUnicode_FromString(support_by_version[i].name);
+        if (s == NULL || PySet_Add(set, s) < 0) {
+            Py_XDECREF(s);
+            return -1;
+        }
+        Py_DECREF(s);
+    }
+    return 0;
+}
 
 /* The CJK codecs of encodings.*, support modules of both C kinds, which
    their C code also imports itself (_codecs_*.getcodec() imports
@@ -320,7 +348,7 @@ ocap_policy_build(ocap_sandbox *sb)
         if (im->user[k] == NULL || im->support[k] == NULL ||
             add_all(im->user[k], default_user[k]) < 0 ||
             add_all(im->support[k], default_support[k]) < 0 ||
-            add_all(im->support[k], support_since_314[k]) < 0 ||
+            add_versioned(im->support[k], k) < 0 ||
             ((k == OCAP_KIND_BUILTIN || k == OCAP_KIND_EXTENSION) &&
              add_all(im->support[k], cjk_codecs) < 0) ||
             add_all(im->user[k],

@@ -122,8 +122,6 @@ class InterpretersTest {
         assertTrue(m.contains("is CPython 3.9.2; objcap supports CPython 3.11 to 3.14"), m);
         m = refusal(fake("newer", "printf '3.15.0\\n/x.so\\n/y\\n/z\\n'"));
         assertTrue(m.contains("supports CPython 3.11 to 3.14"), m);
-        m = refusal(fake("noengine", "printf '3.12.1\\n/x.so\\n/y\\n/z\\n'"));
-        assertTrue(m.contains("has no engine for CPython 3.12"), m);
         m = refusal(fake("static", "printf '3.11.2\\nlibpython3.11.a\\n" + stdlib + "\\n" + stdlib + "\\n'"));
         assertTrue(m.contains("has no shared libpython"), m);
         m = refusal(fake("failing", "echo broken >&2; exit 3"));

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.objcap.SandboxException;
 
 /**
@@ -82,6 +83,11 @@ public record CPythonInstall(String version, String abiTag, Path libpython, Path
      * objcap supports it and the jar has its engine.
      */
     static String abiTagOf(String version, String whose) {
+        return abiTagOf(version, whose, JarBinary::hasEngine);
+    }
+
+    /** The same, with the jar's engines given (for a test of a jar that lacks one). */
+    static String abiTagOf(String version, String whose, Predicate<String> inJar) {
         String[] parts = version.split("\\.");
         int minor;
         try {
@@ -94,7 +100,7 @@ public record CPythonInstall(String version, String abiTag, Path libpython, Path
                     + " to 3." + NEWEST_MINOR);
         }
         String tag = "cp3" + minor;
-        if (!JarBinary.hasEngine(tag)) {
+        if (!inJar.test(tag)) {
             throw new SandboxException(whose + " is CPython " + version + ", but this objcap jar has no engine for "
                     + "CPython 3." + minor + " (build objcap with -Dobjcap.system.python=" + whose + ")");
         }

@@ -2,6 +2,7 @@ package org.objcap.internal;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.util.function.ToIntFunction;
 import org.objcap.SandboxException;
 
 /**
@@ -90,28 +91,34 @@ final class CallScratch {
     }
 
     /**
-     * Takes the engine's result out of the out-parameters and frees the
-     * scratch for the thread's next round trip.
+     * Makes one engine call through the scratch and takes its result; the
+     * scratch is free again afterwards, whatever happened.
      *
-     * @return the result's bytes, or {@code null} if there are none
+     * @param call the engine call, given this scratch's addresses
+     * @return its status and result
      */
-    byte[] takeResultAndRelease() {
+    NativeEngine.Result run(ToIntFunction<CallScratch> call) {
         try {
-            long out = memory.getLong(OUT);
-            long length = memory.getLong(OUT_LEN);
-            if (out != result()) {
-                return EngineLibrary.Direct.take(out, length);
-            }
-            if (length < 0 || length > RESULT_CAPACITY) {
-                throw new SandboxException("the engine wrote " + length + " bytes into " + RESULT_CAPACITY);
-            }
-            return memory.getByteArray(INPUTS, (int) length);
+            int status = call.applyAsInt(this);
+            return new NativeEngine.Result(status, takeResult());
         } finally {
             busy = false;
         }
     }
 
-    /** Frees the scratch when the engine could not be called. */
+    private byte[] takeResult() {
+        long out = memory.getLong(OUT);
+        long length = memory.getLong(OUT_LEN);
+        if (out != result()) {
+            return EngineLibrary.Direct.take(out, length);
+        }
+        if (length < 0 || length > RESULT_CAPACITY) {
+            throw new SandboxException("the engine wrote " + length + " bytes into " + RESULT_CAPACITY);
+        }
+        return memory.getByteArray(INPUTS, (int) length);
+    }
+
+    /** Frees the scratch without a call. */
     void release() {
         busy = false;
     }

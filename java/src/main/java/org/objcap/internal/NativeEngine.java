@@ -264,21 +264,14 @@ public final class NativeEngine {
     public static Result eval(long sandbox, byte[] expression) {
         CallScratch scratch = Direct.READY ? CallScratch.holding(expression, null) : null;
         if (scratch != null) {
-            int status;
-            try {
-                status = Direct.objcap_eval_into(
-                        sandbox,
-                        scratch.first(),
-                        expression.length,
-                        scratch.result(),
-                        CallScratch.RESULT_CAPACITY,
-                        scratch.out(),
-                        scratch.outLen());
-            } catch (RuntimeException | Error e) {
-                scratch.release();
-                throw e;
-            }
-            return new Result(status, scratch.takeResultAndRelease());
+            return scratch.run(s -> Direct.objcap_eval_into(
+                    sandbox,
+                    s.first(),
+                    expression.length,
+                    s.result(),
+                    CallScratch.RESULT_CAPACITY,
+                    s.out(),
+                    s.outLen()));
         }
         if (Direct.READY) {
             long[] out = new long[1];
@@ -305,23 +298,16 @@ public final class NativeEngine {
     public static Result call(long sandbox, byte[] name, byte[] args) {
         CallScratch scratch = Direct.READY ? CallScratch.holding(name, args) : null;
         if (scratch != null) {
-            int status;
-            try {
-                status = Direct.objcap_call_into(
-                        sandbox,
-                        scratch.first(),
-                        name.length,
-                        scratch.second(name.length),
-                        args.length,
-                        scratch.result(),
-                        CallScratch.RESULT_CAPACITY,
-                        scratch.out(),
-                        scratch.outLen());
-            } catch (RuntimeException | Error e) {
-                scratch.release();
-                throw e;
-            }
-            return new Result(status, scratch.takeResultAndRelease());
+            return scratch.run(s -> Direct.objcap_call_into(
+                    sandbox,
+                    s.first(),
+                    name.length,
+                    s.second(name.length),
+                    args.length,
+                    s.result(),
+                    CallScratch.RESULT_CAPACITY,
+                    s.out(),
+                    s.outLen()));
         }
         if (Direct.READY) {
             long[] out = new long[1];

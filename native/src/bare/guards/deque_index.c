@@ -136,10 +136,10 @@ error:
     return NULL;
 }
 
-static PyMethodDef index_def = {
-    "index", deque_index_holding, METH_VARARGS,
-    "D.index(value, [start, [stop]]) -> integer -- return first index of "
-    "value.\nRaises ValueError if the value is not present."};
+/* Its doc is the replaced method's own (it differs between versions),
+   taken by the main interpreter at start-up, before any sandbox runs. */
+static PyMethodDef index_def = {"index", deque_index_holding, METH_VARARGS,
+                                NULL};
 
 static int
 replace_index(PyTypeObject *type)
@@ -178,6 +178,7 @@ replace_index(PyTypeObject *type)
             return -1;
         }
         deque_iter = type->tp_iter;
+        index_def.ml_doc = ((PyMethodDescrObject *)old)->d_method->ml_doc;
     }
     PyObject *mine = PyDescr_NewMethod(type, &index_def);
     int rc = mine ? PyDict_SetItemString(dict, "index", mine) : -1;

@@ -444,12 +444,25 @@ objcap_call(objcap_sandbox sandbox, const char *name, size_t name_len,
     return run_job(sandbox, &job, out, out_len);
 }
 
+/* A NULL buffer with room is refused (objcap.h). */
+static objcap_status
+check_buffer(const uint8_t *buffer, size_t capacity, uint8_t **out,
+             size_t *out_len)
+{
+    if (buffer != NULL || capacity == 0) {
+        return OBJCAP_OK;
+    }
+    return out_ok(out, out_len) ? bad_argument("buffer is NULL", out, out_len)
+                                : OBJCAP_ERR_ARGUMENT;
+}
+
 /* The result into the host's buffer when it fits there (objcap.h). */
 static objcap_status
 into_buffer(objcap_status st, uint8_t *buffer, size_t capacity, uint8_t **out,
             size_t *out_len)
 {
-    if (*out != NULL && *out_len <= capacity) {
+    if (out != NULL && out_len != NULL && *out != NULL &&
+        *out_len <= capacity) {
         memcpy(buffer, *out, *out_len);
         free(*out);
         *out = buffer;
@@ -462,15 +475,11 @@ objcap_eval_into(objcap_sandbox sandbox, const char *expression, size_t len,
                  uint8_t *buffer, size_t capacity, uint8_t **out,
                  size_t *out_len)
 {
-    if (buffer == NULL && capacity > 0) {
-        return out_ok(out, out_len)
-            ? bad_argument("buffer is NULL", out, out_len)
-            : OBJCAP_ERR_ARGUMENT;
-    }
-    objcap_status st = objcap_eval(sandbox, expression, len, out, out_len);
-    return out == NULL || out_len == NULL
+    objcap_status st = check_buffer(buffer, capacity, out, out_len);
+    return st != OBJCAP_OK
         ? st
-        : into_buffer(st, buffer, capacity, out, out_len);
+        : into_buffer(objcap_eval(sandbox, expression, len, out, out_len),
+                      buffer, capacity, out, out_len);
 }
 
 objcap_status
@@ -478,16 +487,12 @@ objcap_call_into(objcap_sandbox sandbox, const char *name, size_t name_len,
                  const uint8_t *args, size_t args_len, uint8_t *buffer,
                  size_t capacity, uint8_t **out, size_t *out_len)
 {
-    if (buffer == NULL && capacity > 0) {
-        return out_ok(out, out_len)
-            ? bad_argument("buffer is NULL", out, out_len)
-            : OBJCAP_ERR_ARGUMENT;
-    }
-    objcap_status st = objcap_call(sandbox, name, name_len, args, args_len,
-                                   out, out_len);
-    return out == NULL || out_len == NULL
+    objcap_status st = check_buffer(buffer, capacity, out, out_len);
+    return st != OBJCAP_OK
         ? st
-        : into_buffer(st, buffer, capacity, out, out_len);
+        : into_buffer(objcap_call(sandbox, name, name_len, args, args_len, out,
+                                  out_len),
+                      buffer, capacity, out, out_len);
 }
 
 objcap_status

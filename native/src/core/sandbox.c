@@ -121,6 +121,14 @@ keep_state(ocap_sandbox *sb, PyThreadState *ts)
 static void
 run_job_here(ocap_sandbox *sb, ocap_job *job, PyThreadState *ts)
 {
+    if (ocap_memory_ensure() < 0) {
+        job->status = ocap_error_plain(
+            OBJCAP_ERR_RUNTIME, "MemoryAccountingLost",
+            "something replaced objcap's memory accounting in CPython's "
+            "allocators; no call runs without it",
+            &job->out, &job->out_len);
+        return;
+    }
     sb->running = ts;
     sb->running_ident = PyThread_get_thread_ident();
     adopt_state(sb, ts);
@@ -489,7 +497,10 @@ wait_for_job(ocap_sandbox *sb, ocap_job *job)
         int64_t elapsed = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
             (now.tv_nsec - start.tv_nsec) / 1000000;
         ocap_limit why = OCAP_LIMIT_NONE;
-        if (sb->timeout_ms > 0 && elapsed >= sb->timeout_ms) {
+        if (ocap_memory_ensure() < 0) {
+            why = OCAP_LIMIT_MEMORY;
+        }
+        else if (sb->timeout_ms > 0 && elapsed >= sb->timeout_ms) {
             why = OCAP_LIMIT_TIME;
         }
         else if (sb->cpu_ms > 0 &&

@@ -18,6 +18,9 @@ const char *ocap_limit_name(ocap_limit limit);
 
 /* memory.c */
 int ocap_memory_install(void);
+/* 0 when the accounting is in place (put back over CPython's own
+   allocator if that had replaced it), -1 when something else holds it. */
+int ocap_memory_ensure(void);
 int ocap_timeout_install(ocap_sandbox *sb);
 
 /* watchdog.c: the time and CPU limits of calls run on their caller's

@@ -13,6 +13,7 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <stdio.h>
 
 static PyMemAllocatorEx raw;
 static PyObjectArenaAllocator arena;
@@ -166,18 +167,76 @@ route_openssl(void)
     }
 }
 
+static PyMemAllocatorEx wrapped_raw = {NULL, raw_malloc, raw_calloc,
+                                       raw_realloc, raw_free};
+static PyObjectArenaAllocator wrapped_arena = {NULL, arena_alloc, arena_free};
+static atomic_int installed, put_back;
+
 /* After Py_Initialize, with the GIL: wraps (never replaces) the allocators,
    so blocks allocated before are freed by the allocator that made them. */
 int
 ocap_memory_install(void)
 {
     PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &raw);
-    PyMemAllocatorEx wrapped = {NULL, raw_malloc, raw_calloc, raw_realloc,
-                                raw_free};
-    PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &wrapped);
+    PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &wrapped_raw);
     PyObject_GetArenaAllocator(&arena);
-    PyObjectArenaAllocator wrapped_arena = {NULL, arena_alloc, arena_free};
     PyObject_SetArenaAllocator(&wrapped_arena);
     route_openssl();
+    atomic_store(&installed, 1);
+    return 0;
+}
+
+static int
+same_raw(const PyMemAllocatorEx *a, const PyMemAllocatorEx *b)
+{
+    return a->ctx == b->ctx && a->malloc == b->malloc &&
+        a->calloc == b->calloc && a->realloc == b->realloc &&
+        a->free == b->free;
+}
+
+/*
+ * The limit holds only while the wrappers are CPython's allocators.  CPython
+ * swaps its default raw allocator in around some of its own frees and then
+ * puts back what it found (3.11 does so in every new interpreter's
+ * init_sys_streams); two such swaps that overlap on two threads put back
+ * the default for good, and from then on nothing any sandbox allocates
+ * counts.  A CI run once saw every in-process memory limit fail at once,
+ * cause not found, and this is the one way known to get there.  So before
+ * each call, and on each poll of a running call, the wrappers are checked:
+ * where CPython's own allocator stands in their place again they go back
+ * on top of it (its blocks and ours come from the same malloc); where
+ * anything else does, -1, and no call may run.
+ */
+int
+ocap_memory_ensure(void)
+{
+    if (!atomic_load(&installed)) {
+        return 0; /* the worker's host side: no interpreter here */
+    }
+    PyMemAllocatorEx now;
+    PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &now);
+    if (!same_raw(&now, &wrapped_raw)) {
+        if (!same_raw(&now, &raw)) {
+            return -1;
+        }
+        PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &wrapped_raw);
+        fprintf(stderr,
+                "objcap: CPython's raw allocator had replaced objcap's "
+                "memory accounting; put back (%d)\n",
+                atomic_fetch_add(&put_back, 1) + 1);
+    }
+    PyObjectArenaAllocator arenas;
+    PyObject_GetArenaAllocator(&arenas);
+    if (arenas.alloc != arena_alloc || arenas.free != arena_free) {
+        if (arenas.alloc != arena.alloc || arenas.free != arena.free ||
+            arenas.ctx != arena.ctx) {
+            return -1;
+        }
+        PyObject_SetArenaAllocator(&wrapped_arena);
+        fprintf(stderr,
+                "objcap: CPython's arena allocator had replaced objcap's "
+                "memory accounting; put back (%d)\n",
+                atomic_fetch_add(&put_back, 1) + 1);
+    }
     return 0;
 }

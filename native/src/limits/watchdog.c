@@ -57,7 +57,10 @@ check(ocap_watch *w, int64_t now)
     ocap_sandbox *sb = w->sb;
     int64_t elapsed = now - w->start_ms;
     ocap_limit why = OCAP_LIMIT_NONE;
-    if (sb->timeout_ms > 0 && elapsed >= sb->timeout_ms) {
+    if (ocap_memory_ensure() < 0) {
+        why = OCAP_LIMIT_MEMORY; /* nothing would count any more */
+    }
+    else if (sb->timeout_ms > 0 && elapsed >= sb->timeout_ms) {
         why = OCAP_LIMIT_TIME;
     }
     else if (sb->cpu_ms > 0) {

@@ -248,6 +248,8 @@ struct ocap_sandbox {
     int compiling_host_text;  /* calls.c: the host's text is being compiled */
     PyObject *time_limit_exc; /* raised into the thread at the deadline */
     int trace_installed;      /* timeout.c: its trace is set (GIL held) */
+    int ever_interrupted;     /* timeout.c: a limit's exception was aimed
+                                 at one of its threads (GIL held) */
     int stopping;             /* timeout.c: inside ocap_limit_stop_here */
 
     ocap_importer importer;

@@ -125,6 +125,7 @@ ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
     if (sb->running != NULL) {
         /* Both are cleared when the next job starts. */
         PyThreadState_SetAsyncExc(sb->running_ident, sb->time_limit_exc);
+        sb->ever_interrupted = 1;
         sb->trace_installed = 1;
         set_trace(sb->running, raise_on_every_event, sb->time_limit_exc);
         int none = OCAP_LIMIT_NONE;
@@ -137,7 +138,12 @@ ocap_timeout_interrupt(ocap_sandbox *sb, ocap_limit why)
 void
 ocap_timeout_reset(ocap_sandbox *sb)
 {
-    PyThreadState_SetAsyncExc(sb->running_ident, NULL);
+    /* Walks every thread state of the runtime under its lock (2% of a
+       short call), so only once a limit's exception may be pending on one
+       of the sandbox's threads; none is before the first. */
+    if (sb->ever_interrupted) {
+        PyThreadState_SetAsyncExc(sb->running_ident, NULL);
+    }
 #if PY_VERSION_HEX >= 0x030D0000
     /* Every thread at once, so only after a limit was hit. */
     if (sb->trace_installed) {

@@ -461,7 +461,7 @@ static objcap_status
 into_buffer(objcap_status st, uint8_t *buffer, size_t capacity, uint8_t **out,
             size_t *out_len)
 {
-    if (out != NULL && out_len != NULL && *out != NULL &&
+    if (buffer != NULL && out != NULL && out_len != NULL && *out != NULL &&
         *out_len <= capacity) {
         memcpy(buffer, *out, *out_len);
         free(*out);
@@ -476,10 +476,10 @@ objcap_eval_into(objcap_sandbox sandbox, const char *expression, size_t len,
                  size_t *out_len)
 {
     objcap_status st = check_buffer(buffer, capacity, out, out_len);
-    return st != OBJCAP_OK
-        ? st
-        : into_buffer(objcap_eval(sandbox, expression, len, out, out_len),
-                      buffer, capacity, out, out_len);
+    if (st == OBJCAP_OK) {
+        st = objcap_eval(sandbox, expression, len, out, out_len);
+    }
+    return into_buffer(st, buffer, capacity, out, out_len);
 }
 
 objcap_status
@@ -488,11 +488,11 @@ objcap_call_into(objcap_sandbox sandbox, const char *name, size_t name_len,
                  size_t capacity, uint8_t **out, size_t *out_len)
 {
     objcap_status st = check_buffer(buffer, capacity, out, out_len);
-    return st != OBJCAP_OK
-        ? st
-        : into_buffer(objcap_call(sandbox, name, name_len, args, args_len, out,
-                                  out_len),
-                      buffer, capacity, out, out_len);
+    if (st == OBJCAP_OK) {
+        st = objcap_call(sandbox, name, name_len, args, args_len, out,
+                         out_len);
+    }
+    return into_buffer(st, buffer, capacity, out, out_len);
 }
 
 objcap_status

@@ -66,7 +66,7 @@ final class SandboxCalls {
         Objects.requireNonNull(function, "function");
         Objects.requireNonNull(args, "args");
         ensureOpen();
-        byte[] name = Wtf8.encode(function);
+        byte[] name = nameBytes(function);
         byte[] packed = codec.encodeArray(args);
         try {
             return run(h -> NativeEngine.call(h, name, packed), true);
@@ -74,6 +74,22 @@ final class SandboxCalls {
             // References among the arguments must not be released mid-call.
             Reference.reachabilityFence(args);
         }
+    }
+
+    /** The last function name called and its bytes, never changed once made. */
+    private record EncodedName(String name, byte[] bytes) {}
+
+    private volatile EncodedName lastName = new EncodedName("", new byte[0]);
+
+    /** A function's name as the engine takes it; a loop calling one function encodes it once. */
+    private byte[] nameBytes(String function) {
+        EncodedName last = lastName;
+        if (last.name().equals(function)) {
+            return last.bytes();
+        }
+        byte[] bytes = Wtf8.encode(function);
+        lastName = new EncodedName(function, bytes);
+        return bytes;
     }
 
     /** See {@link Sandbox#set(String, Object)}. */

@@ -3,8 +3,14 @@ package org.objcap;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -51,6 +57,35 @@ class CallScratchTest {
                     assertEquals(List.of(s + s, s + s + s + s, s), outer.call("run", s), "size " + n);
                     assertEquals(s + s, outer.eval("via_inner('" + s + "')"));
                 }
+            }
+        }
+    }
+
+    /**
+     * The sandbox remembers the last function name it encoded: threads
+     * calling different functions at once must each reach their own.
+     */
+    @Test
+    void threadsCallingDifferentFunctionsReachTheirOwn() throws Exception {
+        try (Sandbox s = Sandbox.builder().inProcess().build()) {
+            s.exec("def f(x):\n    return ['f', x]\ndef g(x):\n    return ['g', x]\n"
+                    + "def fg(x):\n    return ['fg', x]\n");
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<?>> runs = new ArrayList<>();
+                for (String name : List.of("f", "g", "fg")) {
+                    runs.add(pool.submit(() -> {
+                        for (long i = 0; i < 3000; i++) {
+                            assertEquals(List.of(name, i), s.call(name, i));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> run : runs) {
+                    run.get(120, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
             }
         }
     }

@@ -107,8 +107,13 @@ final class CallScratch {
     }
 
     private byte[] takeResult() {
-        long out = memory.getLong(OUT);
         long length = memory.getLong(OUT_LEN);
+        if (length > 0 && length <= RESULT_CAPACITY) {
+            // objcap.h: a result that fits is always copied here; one read
+            // less per call.
+            return memory.getByteArray(INPUTS, (int) length);
+        }
+        long out = memory.getLong(OUT);
         if (out != result()) {
             return EngineLibrary.Direct.take(out, length);
         }

@@ -94,13 +94,42 @@ public final class ValueCodec {
      *     cannot be converted, or it nests too deeply
      */
     public byte[] encode(Object value) {
-        MessageBufferPacker packer = SMALL_FIRST.newBufferPacker();
+        MessageBufferPacker packer = takePacker();
         try {
             pack(packer, value, 0);
             return packer.toByteArray();
         } catch (IOException e) {
             // The packer writes to memory; it only fails if that fails.
             throw new IllegalStateException("cannot encode value", e);
+        } finally {
+            givePacker(packer);
+        }
+    }
+
+    /*
+     * A thread's packer, kept between values (a new one costs a buffer and
+     * more per short call).  Lent to one encoding at a time: one that
+     * starts while it is out (none does today) gets a packer of its own.
+     * One that grew past its first buffer is not kept, so that a thread
+     * holds no large buffer after a large value.
+     */
+    private static final ThreadLocal<MessageBufferPacker[]> PACKER =
+            ThreadLocal.withInitial(() -> new MessageBufferPacker[1]);
+
+    private static MessageBufferPacker takePacker() {
+        MessageBufferPacker[] mine = PACKER.get();
+        MessageBufferPacker packer = mine[0];
+        if (packer == null) {
+            return SMALL_FIRST.newBufferPacker();
+        }
+        mine[0] = null;
+        packer.clear();
+        return packer;
+    }
+
+    private static void givePacker(MessageBufferPacker packer) {
+        if (packer.getBufferSize() <= SMALL_FIRST.getBufferSize()) {
+            PACKER.get()[0] = packer;
         }
     }
 
@@ -112,7 +141,7 @@ public final class ValueCodec {
      * @throws IllegalArgumentException as {@link #encode(Object)}
      */
     public byte[] encodeArray(Object[] values) {
-        MessageBufferPacker packer = SMALL_FIRST.newBufferPacker();
+        MessageBufferPacker packer = takePacker();
         try {
             packer.packArrayHeader(values.length);
             for (Object v : values) {
@@ -121,6 +150,8 @@ public final class ValueCodec {
             return packer.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode value", e);
+        } finally {
+            givePacker(packer);
         }
     }
 
@@ -162,6 +193,20 @@ public final class ValueCodec {
      *     maxHeapBytes
      */
     public Object decode(byte[] data, long deadlineNanos, long maxHeapBytes) {
+        if (data.length == 1 && maxHeapBytes >= HEAP_SLOT + HEAP_BOX) {
+            // The commonest results, one byte each, without an unpacker:
+            // what the unpacker would make of them, charged the same.
+            int b = data[0];
+            if (b >= -32 && b <= 127) { // negative or positive fixint
+                return (long) b;
+            }
+            if (b == (byte) 0xc0) {
+                return null;
+            }
+            if (b == (byte) 0xc2 || b == (byte) 0xc3) {
+                return b == (byte) 0xc3;
+            }
+        }
         try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(data)) {
             Decoding decoding = new Decoding(unpacker, deadlineNanos, maxHeapBytes);
             Object value = decoding.unpack(0);

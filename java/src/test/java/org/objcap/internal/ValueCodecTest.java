@@ -2,7 +2,9 @@ package org.objcap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
@@ -306,5 +309,51 @@ class ValueCodecTest {
         byte[] maps = p.toByteArray();
         assertThrows(ValueCodec.TooLargeException.class, () -> codec.decode(maps, Long.MAX_VALUE, 1 << 20));
         assertEquals(100_000, ((List<?>) codec.decode(maps, Long.MAX_VALUE, 64 << 20)).size());
+    }
+
+    /** Every one-byte scalar (decoded without an unpacker) as msgpack-core reads it. */
+    @Test
+    void oneByteScalarsDecodeAsTheUnpackerReadsThem() throws IOException {
+        int scalars = 0;
+        for (int i = 0; i < 256; i++) {
+            byte[] one = {(byte) i};
+            if (i == 0xc1) {
+                continue; // never used: no value at all
+            }
+            try (MessageUnpacker u = unpacker(one)) {
+                MessageFormat format = u.getNextFormat();
+                ValueType type = format.getValueType();
+                if (format == MessageFormat.POSFIXINT || format == MessageFormat.NEGFIXINT) {
+                    assertEquals(u.unpackLong(), codec.decode(one), "byte " + i);
+                } else if (type == ValueType.NIL) {
+                    assertNull(codec.decode(one), "byte " + i);
+                } else if (type == ValueType.BOOLEAN) {
+                    assertEquals(u.unpackBoolean(), codec.decode(one), "byte " + i);
+                } else {
+                    continue;
+                }
+                scalars++;
+            }
+        }
+        assertEquals(128 + 32 + 3, scalars);
+        // Within a heap bound too small for it, a one-byte int still does not fit.
+        assertThrows(ValueCodec.TooLargeException.class, () -> codec.decode(new byte[] {1}, Long.MAX_VALUE, 16));
+    }
+
+    /** The thread's packer, kept between values, starts each one empty, also after one that failed half-way. */
+    @Test
+    void aKeptPackerStartsEveryValueEmpty() throws IOException {
+        byte[] first = codec.encodeArray(new Object[] {1L, "a"});
+        assertThrows(IllegalArgumentException.class, () -> codec.encodeArray(new Object[] {2L, new Object()}));
+        assertArrayEquals(first, codec.encodeArray(new Object[] {1L, "a"}));
+        byte[] big = codec.encode("x".repeat(100_000));
+        try (MessageUnpacker u = unpacker(big)) {
+            assertEquals(100_000, u.unpackString().length());
+        }
+        assertArrayEquals(first, codec.encodeArray(new Object[] {1L, "a"}));
+        try (MessageUnpacker u = unpacker(codec.encode(7L))) {
+            assertEquals(7L, u.unpackLong());
+            assertFalse(u.hasNext());
+        }
     }
 }

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -121,12 +123,30 @@ class LimitsTest {
 
     private static Stopped stop(Executable call) {
         long start = System.nanoTime();
-        LimitExceededException e = assertThrows(LimitExceededException.class, call);
+        LimitExceededException e = assertThrows(LimitExceededException.class, call, LimitsTest::loadedLibraries);
         return new Stopped(e, (System.nanoTime() - start) / 1_000_000);
     }
 
+    /**
+     * The engines, CPythons and OpenSSLs this JVM has mapped, for a failure's
+     * message: CI once saw every in-process memory limit fail at once, which
+     * no run here reproduced.
+     */
+    private static String loadedLibraries() {
+        try (Stream<String> maps = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/self/maps"))) {
+            return "mapped: "
+                    + maps.map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                            .filter(path ->
+                                    path.contains("objcap") || path.contains("libpython") || path.contains("libcrypto"))
+                            .distinct()
+                            .collect(Collectors.joining(", "));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "mapped: unknown (" + e + ")";
+        }
+    }
+
     private static void assertLimit(Limit limit, long configured, LimitExceededException e) {
-        assertEquals(limit, e.getLimit(), e::toString);
+        assertEquals(limit, e.getLimit(), () -> e + "; " + loadedLibraries());
         assertEquals(configured, e.getConfiguredValue(), e::toString);
         String value = LimitExceededException.describeValue(limit, configured);
         assertTrue(e.getMessage().contains("(" + value + ")"), e.getMessage());

@@ -211,7 +211,7 @@ int
 ocap_memory_ensure(void)
 {
     if (!atomic_load(&installed)) {
-        return 0; /* the worker's host side: no interpreter here */
+        return 0; /* objcap started no CPython in this process */
     }
     PyMemAllocatorEx now;
     PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &now);

@@ -207,6 +207,19 @@ same_raw(const PyMemAllocatorEx *a, const PyMemAllocatorEx *b)
  * on top of it (its blocks and ours come from the same malloc); where
  * anything else does, -1, and no call may run.
  */
+/* Seen in CI on 3.11 while other threads made and ended sandboxes: most
+   likely the check itself landing inside one of CPython's brief swaps
+   (harmless, CPython then puts back the wrapper too). */
+static void
+report_put_back(const char *which)
+{
+    fprintf(stderr,
+            "objcap: CPython's own %s allocator stood in place of objcap's "
+            "memory accounting (inside one of CPython's brief swaps, or for "
+            "good); the accounting was put back (%d)\n",
+            which, atomic_fetch_add(&put_back, 1) + 1);
+}
+
 int
 ocap_memory_ensure(void)
 {
@@ -220,10 +233,7 @@ ocap_memory_ensure(void)
             return -1;
         }
         PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &wrapped_raw);
-        fprintf(stderr,
-                "objcap: CPython's raw allocator had replaced objcap's "
-                "memory accounting; put back (%d)\n",
-                atomic_fetch_add(&put_back, 1) + 1);
+        report_put_back("raw");
     }
     PyObjectArenaAllocator arenas;
     PyObject_GetArenaAllocator(&arenas);
@@ -233,10 +243,7 @@ ocap_memory_ensure(void)
             return -1;
         }
         PyObject_SetArenaAllocator(&wrapped_arena);
-        fprintf(stderr,
-                "objcap: CPython's arena allocator had replaced objcap's "
-                "memory accounting; put back (%d)\n",
-                atomic_fetch_add(&put_back, 1) + 1);
+        report_put_back("arena");
     }
     return 0;
 }

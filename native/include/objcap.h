@@ -147,7 +147,14 @@ OBJCAP_API objcap_status objcap_runtime_start(const char *stdlib_dir,
  *                     the default, each only as that kind of module
  *   "source_paths"    array of directories of the host's pure-Python modules
  *   "worker"          path of objcap-worker: run the interpreter in a
- *                     confined process of its own (see objcap_isolation)
+ *                     confined process of its own (see objcap_isolation),
+ *                     forked from a zygote that started CPython once (one
+ *                     per worker binary and CPython, alive as long as the
+ *                     host; OBJCAP_ZYGOTE=0 in the environment turns it off)
+ *   "fresh_worker"    with "worker": true spawns the worker instead, so
+ *                     that its address-space layout, stack canary and
+ *                     string-hash secret are its own, not shared with the
+ *                     other workers of its zygote (about 15 ms more)
  *   "worker_python"   with "worker": an array of three absolute paths, the
  *                     directory of the worker's libpython, its standard
  *                     library and its lib-dynload; without it the worker

@@ -8,6 +8,8 @@
  *   bigoutput an output frame claiming 100 MiB, then silence
  *   deep     a result of 100 nested arrays
  * The host must end each case with an error, never a hang or a crash.
+ * Asked to be a zygote (--zygote), it cannot: the host must notice at
+ * once and spawn each worker instead.
  */
 #include "isolation/protocol.h"
 
@@ -27,8 +29,11 @@ result(uint32_t status, const void *body, size_t len)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[argc - 1], "--zygote") == 0) {
+        return 2;
+    }
     ocap_frame frame;
     if (ocap_frame_read(0, &frame, -1) != 1) {
         return 1;

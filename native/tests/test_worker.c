@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "processes.h"
 
 static char captured[256];
 static size_t captured_len;
@@ -51,25 +52,6 @@ packed_int(const uint8_t *p, const uint8_t *end)
     return p[0] >= 0xd0 && (p[1] & 0x80) ? -1 : (long)v;
 }
 
-/* Whether pid is a child of this process: only those may be killed. */
-static int
-our_child(long pid)
-{
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        return 0;
-    }
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    const char *close = strrchr(stat, ')');
-    long ppid = 0;
-    return close != NULL && sscanf(close + 1, " %*c %ld", &ppid) == 1 &&
-        ppid == (long)getpid();
-}
-
 static objcap_sandbox
 create(const char *worker, int timeout_ms)
 {
@@ -95,13 +77,6 @@ create(const char *worker, int timeout_ms)
     objcap_status st = objcap_sandbox_create(options, n, on_output, NULL, &sb,
                                              &out, &out_len);
     return st == OBJCAP_OK ? sb : 0;
-}
-
-static int
-children(void)
-{
-    /* Reaped workers are gone; a zombie would still be our child. */
-    return waitpid(-1, NULL, WNOHANG) == 0;
 }
 
 int
@@ -174,11 +149,11 @@ main(int argc, char **argv)
     CHECK(pid_at != NULL);
     if (pid_at != NULL) {
         long pid = packed_int(pid_at + 3, out + out_len);
-        CHECK(pid > 1 && our_child(pid) && kill((pid_t)pid, SIGKILL) == 0);
+        CHECK(pid > 1 && our_worker(pid) && kill((pid_t)pid, SIGKILL) == 0);
         CHECK(run(sb, "1") == OBJCAP_ERR_CRASHED && says("SIGKILL"));
     }
     CHECK(objcap_sandbox_destroy(sb) == OBJCAP_OK);
-    CHECK(!children());
+    CHECK(!workers_left());
     objcap_free(out);
     return check_summary();
 }

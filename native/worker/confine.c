@@ -382,6 +382,50 @@ apply_seccomp(void)
     return rc == 0 ? 0 : -1;
 }
 
+/* The zygote's children still mount, unshare, and apply their own Landlock
+   and seccomp, so its filter can only take what neither it nor they ever
+   use: new programs, sockets, tracing, other processes' memory, the
+   kernel's keyrings, modules, BPF and io_uring.  The actions match the
+   worker's own filter, which a child stacks on top (the stricter wins). */
+static const int zygote_refused[] = {
+    SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(socket), SCMP_SYS(connect),
+    SCMP_SYS(bind),   SCMP_SYS(listen),   SCMP_SYS(accept), SCMP_SYS(accept4),
+};
+
+int
+ocap_confine_zygote(void)
+{
+    struct rlimit no_core = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &no_core) != 0 ||
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        return -1;
+    }
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (ctx == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < sizeof zygote_refused / sizeof *zygote_refused;
+         i++) {
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), zygote_refused[i],
+                               0);
+    }
+    for (size_t i = 0; i < sizeof killing_syscalls / sizeof *killing_syscalls;
+         i++) {
+        int sys = killing_syscalls[i];
+        if (sys != SCMP_SYS(mount) && sys != SCMP_SYS(umount2) &&
+            sys != SCMP_SYS(pivot_root) && sys != SCMP_SYS(unshare) &&
+            sys != SCMP_SYS(setns)) {
+            rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, sys, 0);
+        }
+    }
+    if (rc == 0) {
+        rc = seccomp_load(ctx);
+    }
+    seccomp_release(ctx);
+    return rc == 0 ? 0 : -1;
+}
+
 int
 ocap_confine_no_more_threads(void)
 {

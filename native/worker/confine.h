@@ -34,6 +34,13 @@ int ocap_confine(const char *const *readable, const char *const *writable,
  */
 int ocap_confine_no_more_threads(void);
 
+/*
+ * The zygote's own confinement (zygote.c): no core dumps, no_new_privs and
+ * a seccomp filter of what neither it nor the workers it forks, which
+ * confine themselves after, ever call.  0 or -1.
+ */
+int ocap_confine_zygote(void);
+
 /* self_test.c: objcap-worker --self-test-confinement DIR confines itself
    and reports what the kernel refused; 0 when everything was. */
 int ocap_worker_self_test(const char *outside_dir);

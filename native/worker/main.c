@@ -3,12 +3,14 @@
  * framed protocol on fds 0 and 1 (a socket to the host), with revocations
  * on fd 3 (a second socket, read by a thread of its own).  It starts
  * CPython, creates the sandbox, confines itself (confine.c), and only then
- * runs sandboxed code.  It exits when the host says so, or when the host
+ * runs sandboxed code.  Started with --zygote, it starts CPython once and
+ * forks such workers, which begin after CPython's start (zygote.c).  It exits when the host says so, or when the host
  * goes away (parent-death signal, end of stream).
  */
 #define _GNU_SOURCE
 #include "confine.h"
 #include "cpu_limit.h"
+#include "zygote.h"
 #include "base/base.h"
 #include "values/values.h"
 #include "imports/imports.h"
@@ -368,8 +370,11 @@ main(int argc, char **argv)
         return ocap_worker_self_test(argc >= 3 ? argv[2] : NULL);
     }
     ocap_worker_side = 1;
-    /* --parent PID [--stdlib DIR --dynload DIR]: the host's copy of this
-       CPython, whose libpython LD_LIBRARY_PATH already found. */
+    /* --parent PID [--stdlib DIR --dynload DIR] [--zygote]: the host's copy
+       of this CPython, whose libpython LD_LIBRARY_PATH already found; as a
+       zygote, the workers are forked from this process (zygote.c). */
+    int zygote = argc > 3 && strcmp(argv[argc - 1], "--zygote") == 0;
+    argc -= zygote;
     const char *stdlib_dir = NULL, *dynload_dir = NULL;
     if (argc == 7 && strcmp(argv[3], "--stdlib") == 0 &&
         strcmp(argv[5], "--dynload") == 0) {
@@ -377,6 +382,9 @@ main(int argc, char **argv)
         dynload_dir = argv[6];
     }
     else if (argc != 3) {
+        return 2;
+    }
+    if (zygote && ocap_zygote_serve(stdlib_dir, dynload_dir) != 0) {
         return 2;
     }
 
@@ -392,7 +400,8 @@ main(int argc, char **argv)
         reply(OBJCAP_ERR_ARGUMENT, NULL, 0);
         return 2;
     }
-    /* CPython first (it reads its stdlib), then the confinement, and only
+    /* CPython first (it reads its stdlib; a forked worker has it already),
+       then the confinement, and only
        then any other thread: seccomp filters and Landlock domains apply to
        the thread that installs them and to threads it creates later, so
        the sandbox's interpreter thread must not exist yet (an independent

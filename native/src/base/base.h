@@ -22,6 +22,9 @@ const char *ocap_dynload_dir(void);
 
 /* worker_side.c: set in objcap-worker, which serves one sandbox and spawns none */
 extern int ocap_worker_side;
+/* worker_side.c: set while objcap-worker's zygote warms the engine for the
+   workers it will fork, which inherit what it caches */
+extern int ocap_zygote_warming;
 
 /* trust.c */
 void ocap_trust_set_sandbox(ocap_sandbox *sb);

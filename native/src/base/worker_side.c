@@ -6,3 +6,7 @@
 #include "base/base.h"
 
 int ocap_worker_side;
+
+/* While the zygote (native/worker/zygote.c) warms up: the code it compiles
+   is kept for the workers it forks (code_cache.c). */
+int ocap_zygote_warming;

@@ -168,6 +168,9 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
 {
     worker->path[0] = '\0';
     worker->library_dir[0] = '\0';
+    worker->stdlib[0] = '\0';
+    worker->dynload[0] = '\0';
+    worker->fresh = 0;
     memset(limits, 0, sizeof *limits);
     limits->recursion_limit = DEFAULT_RECURSION_LIMIT;
     int *recursion_limit = &limits->recursion_limit;
@@ -199,6 +202,14 @@ read_options(const uint8_t *options, size_t len, ocap_limits *limits,
             }
             else if (!ocap_worker_side) {
                 memcpy(worker->path, path, sizeof path);
+            }
+        }
+        else if (key_is(k, "fresh_worker")) {
+            if (v->type != MSGPACK_OBJECT_BOOLEAN) {
+                problem = "fresh_worker must be true or false";
+            }
+            else {
+                worker->fresh = v->via.boolean;
             }
         }
         else if (key_is(k, "worker_python")) {

@@ -20,6 +20,9 @@ objcap_status ocap_runtime_start(const char *stdlib_dir,
                                  const char *dynload_dir, char *msg,
                                  size_t msg_size);
 PyInterpreterState *ocap_runtime_main_interpreter(void);
+/* fork() for objcap-worker's zygote, CPython kept consistent: the
+   child's pid, 0 in the child, -1 (errno) if CPython is not running. */
+pid_t ocap_runtime_fork(void);
 const char *ocap_runtime_version(void);
 
 /* sandbox.c */

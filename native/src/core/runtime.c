@@ -14,8 +14,10 @@
 #include "core/core.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static pthread_mutex_t runtime_mu = PTHREAD_MUTEX_INITIALIZER;
 static int runtime_state; /* 0 not tried, 1 running, -1 failed */
@@ -182,6 +184,32 @@ ocap_runtime_start(const char *stdlib_dir, const char *dynload_dir, char *msg,
     }
     pthread_mutex_unlock(&runtime_mu);
     return state > 0 ? OBJCAP_OK : OBJCAP_ERR_RUNTIME;
+}
+
+/* fork() with CPython's state kept consistent on both sides, as os.fork
+   does it (its import lock held across, its thread states and locks reset
+   in the child, at-fork hooks of the stdlib run).  objcap-worker's zygote
+   calls it with no other thread in the process. */
+pid_t
+ocap_runtime_fork(void)
+{
+    if (runtime_state != 1) {
+        errno = EINVAL;
+        return -1;
+    }
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyOS_BeforeFork();
+    pid_t pid = fork();
+    int saved = errno;
+    if (pid == 0) {
+        PyOS_AfterFork_Child();
+    }
+    else {
+        PyOS_AfterFork_Parent();
+    }
+    PyGILState_Release(gil);
+    errno = saved;
+    return pid;
 }
 
 PyInterpreterState *

@@ -81,8 +81,10 @@ ocap_code_cache_get(const char *path, const struct stat *st)
 void
 ocap_code_cache_put(const char *path, const struct stat *st, PyObject *code)
 {
-    if (ocap_worker_side) {
-        return; /* a worker serves one sandbox: nobody would reuse it */
+    if (ocap_worker_side && !ocap_zygote_warming) {
+        /* A worker serves one sandbox: nobody would reuse it.  Its
+           zygote's cache is inherited by every worker forked from it. */
+        return;
     }
     ocap_trust_pass outer = ocap_trust_expect_dump(code);
     PyObject *bytes = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);

@@ -20,6 +20,7 @@ typedef struct ocap_worker_spec {
     char library_dir[4096];
     char stdlib[4096];
     char dynload[4096];
+    int fresh; /* spawned, never forked from the zygote (fresh_worker) */
 } ocap_worker_spec;
 
 objcap_status ocap_remote_create(const ocap_worker_spec *worker,

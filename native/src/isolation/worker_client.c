@@ -1,6 +1,7 @@
 /*
  * The worker client: a sandbox whose interpreter runs in objcap-worker, a
- * process of its own, spawned with posix_spawn (never fork of the host) and
+ * process of its own, forked from the warm zygote (zygote_client.c) or
+ * else spawned with posix_spawn (spawner.c; never fork of the host), and
  * driven over the framed protocol of protocol.h.  The worker is untrusted
  * once sandboxed code has run in it: every frame it sends is bounded and
  * checked, and its death or silence past the deadline is reported, never
@@ -11,16 +12,19 @@
 #include "capabilities/capabilities.h"
 #include "isolation/isolation.h"
 #include "isolation/protocol.h"
+#include "isolation/spawner.h"
+#include "isolation/zygote_client.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +37,8 @@ _Static_assert(OCAP_MAX_VALUE <= OCAP_MAX_FRAME,
 
 struct ocap_remote {
     pid_t pid;
+    int pidfd;           /* a zygote's worker: signalled through it */
+    ocap_zygote *zygote; /* which reaps it and says how it ended */
     int fd;
     int control_fd; /* revocations, which must not wait for a call */
     pthread_mutex_t control_mu;
@@ -47,125 +53,6 @@ struct ocap_remote {
     uint8_t *isolation;
     size_t isolation_len;
 };
-
-/* ---- spawning from one long-lived thread ----
-   A worker's parent-death signal fires when the thread that spawned it
-   exits; host threads come and go, so one thread of ours spawns them all. */
-
-typedef struct spawn_request {
-    const ocap_worker_spec *worker;
-    int child_fd;
-    int child_control_fd;
-    const char *workdir;
-    pid_t pid;
-    int error;
-    int done;
-    struct spawn_request *next;
-} spawn_request;
-
-static pthread_mutex_t spawn_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t spawn_cv = PTHREAD_COND_INITIALIZER;
-static spawn_request *spawn_queue;
-static int spawner_running;
-
-static int
-spawn_now(spawn_request *req)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, req->child_fd, 0);
-    posix_spawn_file_actions_adddup2(&fa, req->child_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, req->child_control_fd,
-                                     OCAP_CONTROL_FD);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addchdir_np(&fa, req->workdir);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    /* The JVM ignores or handles signals; the worker starts clean, in a
-       session of its own. */
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                 POSIX_SPAWN_SETSIGDEF);
-    char parent[32];
-    snprintf(parent, sizeof parent, "%d", (int)getpid());
-    const ocap_worker_spec *w = req->worker;
-    char *argv[8] = {(char *)w->path, "--parent", parent, NULL};
-    char *envp[2] = {NULL};
-    /* Another copy of the worker's CPython: its libpython is found first
-       (before the RUNPATH of the build), its stdlib given to it. */
-    char library_path[sizeof w->library_dir + 32];
-    if (w->library_dir[0] != '\0') {
-        snprintf(library_path, sizeof library_path, "LD_LIBRARY_PATH=%s",
-                 w->library_dir);
-        envp[0] = library_path;
-        argv[3] = "--stdlib";
-        argv[4] = (char *)w->stdlib;
-        argv[5] = "--dynload";
-        argv[6] = (char *)w->dynload;
-    }
-    int rc = posix_spawn(&req->pid, w->path, &fa, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    return rc;
-}
-
-static void *
-spawner_main(void *unused)
-{
-    pthread_mutex_lock(&spawn_mu);
-    for (;;) {
-        while (spawn_queue == NULL) {
-            pthread_cond_wait(&spawn_cv, &spawn_mu);
-        }
-        spawn_request *req = spawn_queue;
-        spawn_queue = req->next;
-        pthread_mutex_unlock(&spawn_mu);
-        int rc = spawn_now(req);
-        pthread_mutex_lock(&spawn_mu);
-        req->error = rc;
-        req->done = 1;
-        pthread_cond_broadcast(&spawn_cv);
-    }
-    return NULL;
-}
-
-static int
-spawn_worker(const ocap_worker_spec *worker, int child_fd,
-             int child_control_fd, const char *workdir, pid_t *pid)
-{
-    spawn_request req = {.worker = worker,
-                         .child_fd = child_fd,
-                         .child_control_fd = child_control_fd,
-                         .workdir = workdir};
-    pthread_mutex_lock(&spawn_mu);
-    if (!spawner_running) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int rc = pthread_create(&t, &attr, spawner_main, NULL);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) {
-            pthread_mutex_unlock(&spawn_mu);
-            return rc;
-        }
-        spawner_running = 1;
-    }
-    req.next = spawn_queue;
-    spawn_queue = &req;
-    pthread_cond_broadcast(&spawn_cv);
-    while (!req.done) {
-        pthread_cond_wait(&spawn_cv, &spawn_mu);
-    }
-    pthread_mutex_unlock(&spawn_mu);
-    *pid = req.pid;
-    return req.error;
-}
 
 /* ---- death ---- */
 
@@ -188,6 +75,38 @@ describe_exit(ocap_remote *r, int status)
     }
 }
 
+/* SIGKILL to the worker; through its pidfd when the zygote forked it (the
+   zygote may have reaped it, and its pid be someone else's by now). */
+static void
+kill_worker(ocap_remote *r)
+{
+    if (r->pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+    }
+    else if (r->pid > 0) {
+        kill(r->pid, SIGKILL);
+    }
+}
+
+/* A zygote's worker: waits for its pidfd to say it ended (killing it
+   after wait_ms), then asks the zygote how. */
+static int
+reap_forked(ocap_remote *r, int wait_ms, int *status)
+{
+    struct pollfd p = {r->pidfd, POLLIN, 0};
+    int rc;
+    while ((rc = poll(&p, 1, wait_ms)) < 0 && errno == EINTR) {
+    }
+    if (rc == 0) {
+        kill_worker(r);
+        while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+        }
+    }
+    close(r->pidfd);
+    r->pidfd = -1;
+    return ocap_zygote_exit_status(r->zygote, r->pid, EXIT_WAIT_MS, status);
+}
+
 /* Reaps the worker, killing it if it has not gone within `wait_ms`. */
 static void
 reap(ocap_remote *r, int wait_ms, int kill_first)
@@ -197,21 +116,32 @@ reap(ocap_remote *r, int wait_ms, int kill_first)
     }
     int status = 0;
     if (kill_first) {
-        kill(r->pid, SIGKILL);
+        kill_worker(r);
     }
-    int64_t until = ocap_now_ms() + wait_ms;
-    for (;;) {
-        pid_t w = waitpid(r->pid, &status, WNOHANG);
-        if (w == r->pid || (w < 0 && errno != EINTR)) {
-            break;
+    if (r->pidfd >= 0) {
+        if (!reap_forked(r, wait_ms, &status) && !r->dead) {
+            snprintf(r->death, sizeof r->death,
+                     "the sandbox's worker process ended (how is not known: "
+                     "the zygote it was forked from ended too)");
+            r->pid = -1;
+            return;
         }
-        if (w == 0 && ocap_now_ms() >= until) {
-            kill(r->pid, SIGKILL);
-            while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    else {
+        int64_t until = ocap_now_ms() + wait_ms;
+        for (;;) {
+            pid_t w = waitpid(r->pid, &status, WNOHANG);
+            if (w == r->pid || (w < 0 && errno != EINTR)) {
+                break;
             }
-            break;
+            if (w == 0 && ocap_now_ms() >= until) {
+                kill(r->pid, SIGKILL);
+                while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR) {
+                }
+                break;
+            }
+            usleep(2000);
         }
-        usleep(2000);
     }
     if (!r->dead) {
         describe_exit(r, status);
@@ -429,6 +359,7 @@ ocap_remote_create(const ocap_worker_spec *worker, const uint8_t *options,
                                 "out of memory", out, out_len);
     }
     r->pid = -1;
+    r->pidfd = -1;
     r->fd = -1;
     r->control_fd = -1;
     pthread_mutex_init(&r->control_mu, NULL);
@@ -460,7 +391,12 @@ ocap_remote_create(const ocap_worker_spec *worker, const uint8_t *options,
                                 "cannot create the worker's socket", out,
                                 out_len);
     }
-    int rc = spawn_worker(worker, sv[1], control[1], r->workdir, &r->pid);
+    int rc = 0;
+    if (ocap_zygote_fork(worker, sv[1], control[1], r->workdir, &r->zygote,
+                         &r->pid, &r->pidfd) < 0) {
+        rc = ocap_spawn_worker(worker, sv[1], control[1], r->workdir, 0,
+                               &r->pid);
+    }
     close(sv[1]);
     close(control[1]);
     r->fd = sv[0];
@@ -564,7 +500,7 @@ ocap_remote_revoke(ocap_remote *r, uint64_t grant)
         }
         if (!ok && r->pid > 0) {
             /* The call in progress sees it die and reaps it. */
-            kill(r->pid, SIGKILL);
+            kill_worker(r);
         }
     }
     pthread_mutex_unlock(&r->control_mu);

@@ -359,6 +359,7 @@ public final class Sandbox implements AutoCloseable {
         private Mode mode = Mode.PROCESS;
         private Path python;
         private boolean allowWeakerIsolation;
+        private boolean freshWorker;
         private OutputStream stdout;
         private OutputStream stderr;
         /** The limits, in their natural units; 0 means none. */
@@ -444,6 +445,30 @@ public final class Sandbox implements AutoCloseable {
                 throw new IllegalArgumentException("not an executable file: " + absolute);
             }
             python = absolute;
+            return this;
+        }
+
+        /**
+         * Starts this sandbox's worker process from its program file
+         * instead of forking it from the zygote: a process that started
+         * CPython once, before any sandboxed code existed, and forks every
+         * other worker of the same CPython (build() takes about 15 ms
+         * instead of 30, and each worker shares the zygote's pages until
+         * it writes them). A forked worker shares with the other workers
+         * of its zygote what was random at the zygote's start: its
+         * address-space layout, its stack canary and CPython's string-hash
+         * secret. A compromised worker learns them for every other one,
+         * which helps it only if it can also send data to another
+         * sandbox (a hash flood, bounded by that sandbox's limits; or a
+         * memory-corruption exploit that needs the layout). A fresh
+         * worker has its own. Setting the environment variable
+         * {@code OBJCAP_ZYGOTE=0} makes every worker fresh. No effect with
+         * {@link #inProcess()}.
+         *
+         * @return this builder
+         */
+        public Builder freshWorker() {
+            freshWorker = true;
             return this;
         }
 
@@ -839,6 +864,9 @@ public final class Sandbox implements AutoCloseable {
             Map<String, Object> options = new LinkedHashMap<>();
             if (worker != null) {
                 options.put("worker", worker);
+                if (freshWorker) {
+                    options.put("fresh_worker", true);
+                }
                 options.put(
                         "worker_python",
                         List.of(

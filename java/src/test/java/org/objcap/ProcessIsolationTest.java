@@ -119,16 +119,61 @@ class ProcessIsolationTest {
         assertEquals(List.of(), isolation.missingConfinements());
         assertNotEquals(ProcessHandle.current().pid(), isolation.pid());
         assertTrue(WorkerProcesses.isWorker(isolation.pid()), "pid " + isolation.pid());
-        // The interpreter really runs there.
+        // The interpreter really runs there (a child of the JVM, or of the
+        // zygote the JVM started).
         assertEquals(
                 isolation.pid(),
                 ProcessHandle.current()
-                        .children()
+                        .descendants()
                         .filter(p -> p.pid() == isolation.pid())
                         .findFirst()
                         .orElseThrow()
                         .pid());
         assertTrue(s.toString().contains("process " + isolation.pid()), s.toString());
+    }
+
+    /** The parent of a process, or -1 if it is gone. */
+    private static long parentOf(long pid) {
+        return ProcessHandle.of(pid)
+                .flatMap(ProcessHandle::parent)
+                .map(ProcessHandle::pid)
+                .orElse(-1L);
+    }
+
+    @Test
+    void workersAreForkedFromTheZygoteUnlessFresh() {
+        long forked = open().isolation().pid();
+        long zygote = parentOf(forked);
+        // One zygote per CPython: other tests of this JVM may have others.
+        assertTrue(WorkerProcesses.zygotes().contains(zygote), () -> WorkerProcesses.zygotes() + " " + zygote);
+        assertEquals(ProcessHandle.current().pid(), parentOf(zygote));
+        assertEquals(zygote, parentOf(open().isolation().pid()), "one zygote for all");
+        Sandbox fresh = open(Sandbox.builder().freshWorker());
+        assertEquals(ProcessHandle.current().pid(), parentOf(fresh.isolation().pid()));
+        assertEquals(42L, fresh.eval("6 * 7"));
+        // A fresh worker is confined as much as a forked one.
+        assertEquals(List.of(), fresh.isolation().missingConfinements());
+    }
+
+    @Test
+    void forkedWorkersDrawTheirOwnRandomNumbers() {
+        Sandbox a = open();
+        Sandbox b = open();
+        a.exec("import random");
+        b.exec("import random");
+        assertNotEquals(a.eval("random.getrandbits(128)"), b.eval("random.getrandbits(128)"));
+    }
+
+    /**
+     * What forked workers share, and the reason for freshWorker(): the
+     * string-hash secret CPython drew at the zygote's start (as their
+     * memory layout and stack canary), which a fresh worker draws anew.
+     */
+    @Test
+    void onlyAFreshWorkerHasAHashSecretOfItsOwn() {
+        Object forked = open().eval("hash('objcap')");
+        assertEquals(forked, open().eval("hash('objcap')"));
+        assertNotEquals(forked, open(Sandbox.builder().freshWorker()).eval("hash('objcap')"));
     }
 
     @Test

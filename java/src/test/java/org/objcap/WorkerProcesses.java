@@ -6,18 +6,33 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The objcap-worker children of this JVM, zombies included (public for other test packages). */
+/**
+ * The objcap-worker processes of this JVM, zombies included: its children,
+ * and the children of its objcap-zygote, which forks them (public for other
+ * test packages).
+ */
 public final class WorkerProcesses {
     private static final String NAME = "objcap-worker";
+    private static final String ZYGOTE = "objcap-zygote";
 
     private WorkerProcesses() {}
 
-    /** The pids of this JVM's children named objcap-worker, running or not yet reaped. */
+    /** The pids of this JVM's descendants named objcap-worker, running or not yet reaped. */
     public static List<Long> pids() {
+        return ProcessHandle.current()
+                .descendants()
+                .map(ProcessHandle::pid)
+                .filter(WorkerProcesses::isWorker)
+                .sorted()
+                .collect(Collectors.toList());
+    }
+
+    /** The pids of this JVM's objcap-zygote children (workers are forked from them). */
+    public static List<Long> zygotes() {
         return ProcessHandle.current()
                 .children()
                 .map(ProcessHandle::pid)
-                .filter(WorkerProcesses::isWorker)
+                .filter(pid -> ZYGOTE.equals(comm(pid)))
                 .sorted()
                 .collect(Collectors.toList());
     }

@@ -155,6 +155,8 @@ final class SandboxOptions {
         if (inProcess) {
             builder.inProcess();
         }
+        // A command runs one sandbox: a zygote would only add its own start.
+        builder.freshWorker();
         if (allowWeakerIsolation) {
             builder.allowWeakerIsolation();
         }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.objcap.Sandbox;
+import org.objcap.WorkerProcesses;
 
 /**
  * Memory: the resident set added per live sandbox, with 1, 10 and 100
@@ -184,10 +185,21 @@ public final class MemoryBenchmark {
                     (after[1] - before[1]) / 1024.0 / count);
         }
 
+        /**
+         * The JVM's memory and its zygotes': a zygote's share of the pages
+         * its workers map too shrinks as they come, so only both sides
+         * together give what the workers added.
+         */
         private static long[] settledSelf() throws IOException, InterruptedException {
             System.gc();
             Thread.sleep(SETTLE_MILLIS);
-            return residentKb(ProcessHandle.current().pid());
+            long[] total = residentKb(ProcessHandle.current().pid());
+            for (long zygote : WorkerProcesses.zygotes()) {
+                long[] z = residentKb(zygote);
+                total[0] += z[0];
+                total[1] += z[1];
+            }
+            return total;
         }
     }
 }

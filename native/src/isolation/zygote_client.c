@@ -1,0 +1,396 @@
+/*
+ * The host's side of objcap-worker's zygote (zygote_protocol.h): one
+ * zygote per worker binary and CPython, started with the first worker and
+ * alive as long as the host.  A worker forked from it skips CPython's
+ * start and the engine's first-sandbox work.  Its workers are the
+ * zygote's children, not ours: the zygote reaps them and reports how each
+ * ended, and we hold a pidfd for each, so that a kill never reaches a
+ * recycled pid.  Anything that goes wrong with a zygote makes callers fall
+ * back to spawning the worker (spawner.c), and so do sandboxes created with
+ * fresh_worker, and all of them under OBJCAP_ZYGOTE=0.
+ */
+#define _GNU_SOURCE
+#include "isolation/zygote_client.h"
+#include "isolation/protocol.h"
+#include "isolation/spawner.h"
+#include "isolation/zygote_protocol.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ZYGOTES 4  /* distinct worker binaries and CPythons */
+#define MAX_EXITS 1024 /* reports nobody asked for yet */
+#define START_MS 30000 /* CPython's start and the warm-up */
+#define FORK_MS 5000   /* one fork, answered */
+
+typedef struct exit_report {
+    pid_t pid;
+    int status;
+} exit_report;
+
+struct ocap_zygote {
+    ocap_worker_spec spec;
+    pid_t pid;
+    int fd;
+    int state;   /* 0 starting, 1 ready, -1 gone */
+    int refused; /* it never became ready: spawn workers for this spec */
+    pthread_mutex_t fork_mu; /* one FORK in flight */
+    int answered;
+    ocap_zygote_message answer;
+    int answer_fd;
+    exit_report exits[MAX_EXITS];
+    size_t exit_count;
+};
+
+/* Guards every zygote's state, answer and exits; the reader threads
+   broadcast on `changed`. */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;
+static pthread_once_t changed_once = PTHREAD_ONCE_INIT;
+static ocap_zygote *zygotes[MAX_ZYGOTES];
+
+static void
+init_changed(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&changed, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+/* Waits on `changed` (mu held) until deadline_ms; 0 once it has passed. */
+static int
+wait_until(int64_t deadline_ms)
+{
+    if (ocap_now_ms() >= deadline_ms) {
+        return 0;
+    }
+    struct timespec ts = {(time_t)(deadline_ms / 1000),
+                          (long)(deadline_ms % 1000) * 1000000L};
+    pthread_cond_timedwait(&changed, &mu, &ts);
+    return 1;
+}
+
+/* Receives one message and at most one descriptor (-1 if none); the
+   zygote is trusted (it never ran sandboxed code) but checked. */
+static int
+receive(int fd, ocap_zygote_message *m, int *passed)
+{
+    union {
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {m, sizeof *m};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    do {
+        n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    *passed = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c != NULL;
+         c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; i++) {
+                int got;
+                memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+                if (*passed < 0) {
+                    *passed = got;
+                }
+                else {
+                    close(got);
+                }
+            }
+        }
+    }
+    return n == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+static void
+record_exit(ocap_zygote *z, pid_t pid, int status)
+{
+    if (z->exit_count == MAX_EXITS) {
+        /* The oldest report nobody asked for goes. */
+        memmove(z->exits, z->exits + 1, (MAX_EXITS - 1) * sizeof *z->exits);
+        z->exit_count--;
+    }
+    z->exits[z->exit_count++] = (exit_report){pid, status};
+}
+
+/* A pid the zygote just forked cannot be one whose old report still
+   waits here (that one was reaped first), but the report must not be
+   taken for the new worker's. */
+static void
+forget_exit(ocap_zygote *z, pid_t pid)
+{
+    for (size_t i = 0; i < z->exit_count; i++) {
+        if (z->exits[i].pid == pid) {
+            z->exits[i] = z->exits[--z->exit_count];
+            return;
+        }
+    }
+}
+
+static void *
+reader_main(void *arg)
+{
+    ocap_zygote *z = arg;
+    for (;;) {
+        ocap_zygote_message m;
+        int passed;
+        int rc = receive(z->fd, &m, &passed);
+        pthread_mutex_lock(&mu);
+        if (rc < 0) {
+            if (passed >= 0) {
+                close(passed);
+            }
+            z->state = -1;
+            pthread_cond_broadcast(&changed);
+            pthread_mutex_unlock(&mu);
+            break;
+        }
+        if (m.kind == OCAP_ZYGOTE_READY && z->state == 0) {
+            z->state = 1;
+        }
+        else if (m.kind == OCAP_ZYGOTE_FORKED && !z->answered) {
+            z->answered = 1;
+            z->answer = m;
+            z->answer_fd = passed;
+            passed = -1;
+            if (m.pid > 0) {
+                forget_exit(z, m.pid);
+            }
+        }
+        else if (m.kind == OCAP_ZYGOTE_EXITED) {
+            record_exit(z, m.pid, m.value);
+        }
+        else {
+            z->state = -1; /* FAILED, or not the protocol */
+        }
+        int gone = z->state < 0;
+        pthread_cond_broadcast(&changed);
+        pthread_mutex_unlock(&mu);
+        if (passed >= 0) {
+            close(passed);
+        }
+        if (gone) {
+            break;
+        }
+    }
+    /* Its workers die with it (their parent-death signal). */
+    kill(z->pid, SIGKILL);
+    while (waitpid(z->pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    close(z->fd);
+    return NULL;
+}
+
+/* Starts a zygote for `spec` and waits until it is ready, or marks it
+   refused; NULL only without memory.  Called with mu held, which it drops
+   while it waits. */
+static ocap_zygote *
+start_zygote(const ocap_worker_spec *spec)
+{
+    ocap_zygote *z = calloc(1, sizeof *z);
+    int sv[2];
+    if (z == NULL) {
+        return NULL;
+    }
+    z->spec = *spec;
+    z->refused = 1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        return z;
+    }
+    z->fd = sv[0];
+    z->answer_fd = -1;
+    pthread_mutex_init(&z->fork_mu, NULL);
+    int rc = ocap_spawn_worker(spec, sv[1], sv[1], "/", 1, &z->pid);
+    close(sv[1]);
+    pthread_t reader;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (rc != 0 || pthread_create(&reader, &attr, reader_main, z) != 0) {
+        pthread_attr_destroy(&attr);
+        if (rc == 0) {
+            kill(z->pid, SIGKILL);
+            waitpid(z->pid, NULL, 0);
+        }
+        close(z->fd);
+        return z;
+    }
+    pthread_attr_destroy(&attr);
+    int64_t deadline = ocap_now_ms() + START_MS;
+    while (z->state == 0 && wait_until(deadline)) {
+    }
+    if (z->state != 1) {
+        kill(z->pid, SIGKILL); /* its reader reaps it */
+        return z;
+    }
+    z->refused = 0;
+    return z;
+}
+
+/* Whether the zygote serves this worker binary and CPython (the strings,
+   not the bytes past their ends). */
+static int
+same_spec(const ocap_worker_spec *a, const ocap_worker_spec *b)
+{
+    return strcmp(a->path, b->path) == 0 &&
+        strcmp(a->library_dir, b->library_dir) == 0 &&
+        strcmp(a->stdlib, b->stdlib) == 0 &&
+        strcmp(a->dynload, b->dynload) == 0;
+}
+
+/* The ready zygote for `spec`, started if need be, or NULL.  Zygotes are
+   never freed: a remote may still ask one how its worker ended. */
+static ocap_zygote *
+zygote_for(const ocap_worker_spec *spec)
+{
+    pthread_once(&changed_once, init_changed);
+    pthread_mutex_lock(&mu);
+    int slot = -1;
+    for (int i = 0; i < MAX_ZYGOTES; i++) {
+        ocap_zygote *z = zygotes[i];
+        if (z != NULL && same_spec(&z->spec, spec)) {
+            slot = i;
+            break;
+        }
+        if (z == NULL && slot < 0) {
+            slot = i;
+        }
+    }
+    ocap_zygote *z = slot >= 0 ? zygotes[slot] : NULL;
+    if (slot >= 0 && (z == NULL || (z->state < 0 && !z->refused))) {
+        /* None yet, or it died: one more, in the same slot.  One that
+           never started stays there, refused: its start is paid once. */
+        z = start_zygote(spec);
+        zygotes[slot] = z;
+    }
+    if (z != NULL && (z->refused || z->state != 1)) {
+        z = NULL;
+    }
+    pthread_mutex_unlock(&mu);
+    return z;
+}
+
+static int
+enabled(void)
+{
+    const char *v = getenv("OBJCAP_ZYGOTE");
+    return v == NULL || strcmp(v, "0") != 0;
+}
+
+static int
+send_fork(ocap_zygote *z, const char *workdir, int child_fd,
+          int child_control_fd)
+{
+    ocap_zygote_message m = {.kind = OCAP_ZYGOTE_FORK};
+    size_t len = strlen(workdir);
+    if (len >= sizeof m.workdir) {
+        return -1;
+    }
+    memcpy(m.workdir, workdir, len + 1);
+    int fds[2] = {child_fd, child_control_fd};
+    union {
+        char buf[CMSG_SPACE(sizeof fds)];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {&m, sizeof m};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    ssize_t n;
+    do {
+        n = sendmsg(z->fd, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
+int
+ocap_zygote_fork(const ocap_worker_spec *spec, int child_fd,
+                 int child_control_fd, const char *workdir, ocap_zygote **zp,
+                 pid_t *pid, int *pidfd)
+{
+    if (spec == NULL || workdir == NULL || zp == NULL || pid == NULL ||
+        pidfd == NULL || spec->fresh || !enabled()) {
+        return -1;
+    }
+    ocap_zygote *z = zygote_for(spec);
+    if (z == NULL) {
+        return -1;
+    }
+    pthread_mutex_lock(&z->fork_mu);
+    pthread_mutex_lock(&mu);
+    z->answered = 0;
+    pthread_mutex_unlock(&mu);
+    int ok = send_fork(z, workdir, child_fd, child_control_fd) == 0;
+    pthread_mutex_lock(&mu);
+    int64_t deadline = ocap_now_ms() + FORK_MS;
+    while (ok && !z->answered && z->state == 1 && wait_until(deadline)) {
+    }
+    ok = ok && z->answered && z->answer.pid > 0 && z->answer_fd >= 0;
+    if (ok) {
+        *pid = z->answer.pid;
+        *pidfd = z->answer_fd;
+        *zp = z;
+    }
+    else if (z->answered && z->answer_fd >= 0) {
+        close(z->answer_fd);
+    }
+    else if (!z->answered && z->state == 1) {
+        /* It did not answer in time: it is stuck, and goes. */
+        kill(z->pid, SIGKILL);
+    }
+    z->answered = 0;
+    z->answer_fd = -1;
+    pthread_mutex_unlock(&mu);
+    pthread_mutex_unlock(&z->fork_mu);
+    return ok ? 0 : -1;
+}
+
+int
+ocap_zygote_exit_status(ocap_zygote *z, pid_t pid, int wait_ms, int *status)
+{
+    if (z == NULL || status == NULL) {
+        return 0;
+    }
+    int64_t deadline = ocap_now_ms() + wait_ms;
+    pthread_mutex_lock(&mu);
+    int found = 0;
+    for (;;) {
+        for (size_t i = 0; i < z->exit_count; i++) {
+            if (z->exits[i].pid == pid) {
+                *status = z->exits[i].status;
+                z->exits[i] = z->exits[--z->exit_count];
+                found = 1;
+                break;
+            }
+        }
+        if (found || z->state < 0 || !wait_until(deadline)) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    return found;
+}

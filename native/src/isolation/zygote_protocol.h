@@ -1,0 +1,32 @@
+/*
+ * The messages between the host and objcap-worker's zygote (zygote.c in
+ * native/worker/, zygote_client.c here), over a Unix SOCK_SEQPACKET pair:
+ * one fixed-size struct per message, file descriptors as SCM_RIGHTS.
+ *   zygote -> host  READY once it has started CPython, or FAILED;
+ *   host -> zygote  FORK with the new worker's directory and, attached,
+ *                   its request socket and control socket;
+ *   zygote -> host  FORKED with the worker's pid (or an errno) and,
+ *                   attached, a pidfd for it;
+ *   zygote -> host  EXITED with a worker's wait status, once it is reaped.
+ */
+#ifndef OBJCAP_ZYGOTE_PROTOCOL_H
+#define OBJCAP_ZYGOTE_PROTOCOL_H
+
+#include <stdint.h>
+
+enum ocap_zygote_kind {
+    OCAP_ZYGOTE_READY = 1,
+    OCAP_ZYGOTE_FAILED = 2,
+    OCAP_ZYGOTE_FORK = 3,
+    OCAP_ZYGOTE_FORKED = 4,
+    OCAP_ZYGOTE_EXITED = 5,
+};
+
+typedef struct ocap_zygote_message {
+    uint32_t kind;
+    int32_t pid;      /* FORKED, EXITED */
+    int32_t value;    /* FORKED: 0 or an errno; EXITED: the wait status */
+    char workdir[64]; /* FORK: NUL-terminated */
+} ocap_zygote_message;
+
+#endif

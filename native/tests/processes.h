@@ -1,0 +1,79 @@
+/* What the worker tests see of processes: who is whose, and which are
+   objcap's workers and zygotes (by /proc, which still names a zombie). */
+#ifndef OBJCAP_TEST_PROCESSES_H
+#define OBJCAP_TEST_PROCESSES_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A process's name and parent; 0 if it is gone. */
+static int
+process_stat(long pid, char name[32], long *ppid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *open = strchr(stat, '(');
+    const char *close = strrchr(stat, ')');
+    if (open == NULL || close == NULL || close - open - 1 >= 32) {
+        return 0;
+    }
+    memcpy(name, open + 1, (size_t)(close - open - 1));
+    name[close - open - 1] = '\0';
+    return sscanf(close + 1, " %*c %ld", ppid) == 1;
+}
+
+/* The pid of our zygote that is pid's parent, or 0 when pid is not a
+   worker forked by one. */
+static long
+zygote_of(long pid)
+{
+    char name[32], parent_name[32];
+    long ppid = 0, grandparent = 0;
+    int forked = process_stat(pid, name, &ppid) &&
+        strcmp(name, "objcap-worker") == 0 &&
+        process_stat(ppid, parent_name, &grandparent) &&
+        strcmp(parent_name, "objcap-zygote") == 0 &&
+        grandparent == (long)getpid();
+    return forked ? ppid : 0;
+}
+
+/* Whether pid is a worker of this process: our child, or a child of our
+   zygote.  Only those may be killed. */
+static int
+our_worker(long pid)
+{
+    char name[32];
+    long ppid = 0;
+    return (process_stat(pid, name, &ppid) &&
+            strcmp(name, "objcap-worker") == 0 && ppid == (long)getpid()) ||
+        zygote_of(pid) != 0;
+}
+
+/* Whether a worker of ours is left, even a zombie. */
+static int
+workers_left(void)
+{
+    DIR *d = opendir("/proc");
+    int found = 0;
+    struct dirent *e;
+    while (d != NULL && !found && (e = readdir(d)) != NULL) {
+        long pid = atol(e->d_name);
+        found = pid > 0 && our_worker(pid);
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return found;
+}
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * Workers forked from the zygote (native/worker/zygote.c): each is a child
+ * of the host's zygote, holds nothing of it (no descriptor but its own four
+ * sockets and /dev/null), starts from fresh random state, dies with it,
+ * and the host starts a new zygote when one is gone.  fresh_worker and
+ * OBJCAP_ZYGOTE=0 spawn the worker instead.  argv[1] is objcap-worker.
+ */
+#define _GNU_SOURCE
+#include "objcap.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "processes.h"
+
+/* {"worker": path, "timeout_ms": 5000[, "fresh_worker": true]} */
+static objcap_sandbox
+create(const char *worker, int fresh)
+{
+    uint8_t options[600];
+    size_t n = 0, len = strlen(worker);
+    options[n++] = fresh ? 0x83 : 0x82;
+    options[n++] = 0xa6;
+    memcpy(options + n, "worker", 6);
+    n += 6;
+    options[n++] = 0xd9;
+    options[n++] = (uint8_t)len;
+    memcpy(options + n, worker, len);
+    n += len;
+    options[n++] = 0xaa;
+    memcpy(options + n, "timeout_ms", 10);
+    n += 10;
+    options[n++] = 0xcd;
+    options[n++] = 0x13;
+    options[n++] = 0x88;
+    if (fresh) {
+        options[n++] = 0xac;
+        memcpy(options + n, "fresh_worker", 12);
+        n += 12;
+        options[n++] = 0xc3;
+    }
+    objcap_sandbox sb = 0;
+    drop();
+    return objcap_sandbox_create(options, n, NULL, NULL, &sb, &out,
+                                 &out_len) == OBJCAP_OK
+        ? sb
+        : 0;
+}
+
+/* The worker's pid, from its isolation report ("pid" as a uint 32 or a
+   positive fixint: pids here are above 127 or not). */
+static long
+worker_pid(objcap_sandbox sb)
+{
+    drop();
+    if (objcap_isolation(sb, &out, &out_len) != OBJCAP_OK) {
+        return -1;
+    }
+    const uint8_t *p = memmem(out, out_len, "pid", 3);
+    if (p == NULL || p + 3 >= out + out_len) {
+        return -1;
+    }
+    p += 3;
+    size_t size = p[0] <= 0x7f ? 0
+        : p[0] == 0xcc         ? 1
+        : p[0] == 0xcd         ? 2
+        : p[0] == 0xce         ? 4
+                               : 9;
+    if (size > 4 || p + size >= out + out_len) {
+        return -1;
+    }
+    long v = size == 0 ? p[0] : 0;
+    for (size_t i = 1; i <= size; i++) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+/* Whether the process's descriptors are exactly 0 to 3. */
+static int
+only_its_own_fds(long pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return 0;
+    }
+    int ok = 1, count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        count++;
+        ok = ok && atoi(e->d_name) <= 3;
+    }
+    closedir(d);
+    return ok && count == 4;
+}
+
+/* Whether /proc/PID/status has the line, e.g. "NoNewPrivs:\t1". */
+static int
+status_says(long pid, const char *line)
+{
+    char path[64], text[8192];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return strstr(text, line) != NULL;
+}
+
+/* Whether pid is gone, reaped, within wait_ms (a signal takes effect
+   after kill returns). */
+static int
+gone_within(long pid, int wait_ms)
+{
+    char name[32];
+    long ppid;
+    for (int waited = 0; waited < wait_ms; waited += 10) {
+        if (!process_stat(pid, name, &ppid)) {
+            return 1;
+        }
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* The out buffer of eval(expr), copied (NULL if it failed). */
+static char *
+eval_copy(objcap_sandbox sb, const char *expr, size_t *len)
+{
+    drop();
+    if (objcap_eval(sb, expr, strlen(expr), &out, &out_len) != OBJCAP_OK) {
+        return NULL;
+    }
+    char *copy = malloc(out_len);
+    if (copy != NULL) {
+        memcpy(copy, out, out_len);
+        *len = out_len;
+    }
+    return copy;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_zygote OBJCAP_WORKER\n");
+        return 2;
+    }
+    const char *worker = argv[1];
+    objcap_sandbox a = create(worker, 0), b = create(worker, 0);
+    CHECK(a != 0 && b != 0);
+    long pa = worker_pid(a), pb = worker_pid(b);
+    long zygote = zygote_of(pa);
+    CHECK(zygote > 0 && zygote_of(pb) == zygote);
+    /* Nothing of the zygote (its socket to the host, its signalfd) and
+       nothing of the host in a worker. */
+    CHECK(only_its_own_fds(pa) && only_its_own_fds(pb));
+    /* The zygote confines what it can before it forks. */
+    CHECK(status_says(zygote, "NoNewPrivs:\t1") &&
+          status_says(zygote, "Seccomp:\t2"));
+    /* Each worker seeds its own random state: none comes from the
+       zygote's memory. */
+    CHECK(run(a, "import random") == OBJCAP_OK &&
+          run(b, "import random") == OBJCAP_OK);
+    size_t la = 0, lb = 0;
+    char *ra = eval_copy(a, "random.getrandbits(64)", &la);
+    char *rb = eval_copy(b, "random.getrandbits(64)", &lb);
+    CHECK(ra != NULL && rb != NULL && (la != lb || memcmp(ra, rb, la) != 0));
+    free(ra);
+    free(rb);
+
+    /* fresh_worker: spawned by the host itself. */
+    objcap_sandbox c = create(worker, 1);
+    CHECK(c != 0);
+    long pc = worker_pid(c), ppid = 0;
+    char name[32];
+    CHECK(zygote_of(pc) == 0 && process_stat(pc, name, &ppid) &&
+          ppid == (long)getpid() && strcmp(name, "objcap-worker") == 0);
+    CHECK(run(c, "x = 6 * 7") == OBJCAP_OK);
+
+    /* The zygote gone: its workers with it, each call on them an error;
+       the next sandbox comes from a new zygote. */
+    CHECK(kill((pid_t)zygote, SIGKILL) == 0);
+    CHECK(gone_within(pa, 5000) && gone_within(pb, 5000));
+    CHECK(run(a, "1") == OBJCAP_ERR_CRASHED);
+    CHECK(run(b, "1") == OBJCAP_ERR_CRASHED);
+    CHECK(run(c, "1") == OBJCAP_OK); /* spawned: not the zygote's */
+    objcap_sandbox d = create(worker, 0);
+    CHECK(d != 0);
+    long again = zygote_of(worker_pid(d));
+    CHECK(again > 0 && again != zygote);
+    CHECK(run(d, "import json") == OBJCAP_OK);
+
+    /* OBJCAP_ZYGOTE=0: every worker spawned. */
+    setenv("OBJCAP_ZYGOTE", "0", 1);
+    objcap_sandbox e = create(worker, 0);
+    CHECK(e != 0 && zygote_of(worker_pid(e)) == 0);
+    unsetenv("OBJCAP_ZYGOTE");
+
+    CHECK(objcap_sandbox_destroy(a) == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(b) == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(c) == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(d) == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(e) == OBJCAP_OK);
+    CHECK(!workers_left());
+    drop();
+    return check_summary();
+}

@@ -1,0 +1,288 @@
+/*
+ * objcap-worker --zygote: a warm image that new workers are forked from.
+ * It starts CPython and warms the engine (one sandbox created and ended,
+ * which fills the code cache and maps the extension modules), then forks
+ * one worker per FORK request of the host (zygote_protocol.h).  Each child
+ * goes on as a freshly started worker would after CPython's start: it
+ * reads its options, confines itself and creates its sandbox.  The zygote
+ * itself never sees options, grants or sandboxed code: it holds nothing to
+ * steal, and its children cannot reach it (no socket to it, and their
+ * seccomp filter and Landlock scope refuse signals and tracing).
+ */
+#define _GNU_SOURCE
+#include "zygote.h"
+#include "confine.h"
+#include "base/base.h"
+#include "core/core.h"
+#include "imports/imports.h"
+#include "isolation/protocol.h"
+#include "isolation/zygote_protocol.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define HOST_FD 0
+
+static void
+on_output(void *user, int stream, const char *data, size_t len)
+{
+    (void)user, (void)stream, (void)data, (void)len;
+}
+
+/* Sends one message, with one descriptor attached when fd >= 0. */
+static int
+send_message(const ocap_zygote_message *m, int fd)
+{
+    struct iovec iov = {(void *)m, sizeof *m};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        memset(&control, 0, sizeof control);
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    ssize_t n;
+    do {
+        n = sendmsg(HOST_FD, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+static void
+say(uint32_t kind, pid_t pid, int value, int fd)
+{
+    ocap_zygote_message m = {.kind = kind, .pid = pid, .value = value};
+    if (send_message(&m, fd) < 0) {
+        _exit(0); /* the host is gone */
+    }
+}
+
+/* Reads one FORK request with exactly its two sockets: 1, 0 at the end
+   of the stream, -1 for anything else (what arrived is closed). */
+static int
+read_request(ocap_zygote_message *m, int fds[2])
+{
+    union {
+        char buf[CMSG_SPACE(4 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {m, sizeof *m};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    do {
+        n = recvmsg(HOST_FD, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0) {
+        return 0;
+    }
+    int got = 0;
+    int received[4];
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c != NULL;
+         c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count && got < 4; i++) {
+                memcpy(&received[got++], CMSG_DATA(c) + i * sizeof(int),
+                       sizeof(int));
+            }
+        }
+    }
+    int ok = n == (ssize_t)sizeof *m && !(msg.msg_flags & MSG_CTRUNC) &&
+        got == 2 && m->kind == OCAP_ZYGOTE_FORK &&
+        memchr(m->workdir, '\0', sizeof m->workdir) != NULL;
+    if (!ok) {
+        for (int i = 0; i < got; i++) {
+            close(received[i]);
+        }
+        return n < 0 ? 0 : -1; /* a broken socket ends the zygote */
+    }
+    fds[0] = received[0];
+    fds[1] = received[1];
+    return 1;
+}
+
+/* Threads of this process: fork() copies only the caller, so the zygote
+   forks only while it is alone. */
+static int
+thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL) {
+        return -1;
+    }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
+/* In the child: its sockets at 0, 1 and 3 (as posix_spawn would have put
+   them), its directory as working directory, its own session, death with
+   the zygote, which dies with the host. */
+static int
+become_worker(pid_t zygote, int signals, const ocap_zygote_message *m,
+              const int fds[2])
+{
+    close(signals);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGCHLD, SIG_DFL);
+    if (dup2(fds[0], 0) < 0 || dup2(fds[0], 1) < 0 ||
+        dup2(fds[1], OCAP_CONTROL_FD) < 0) {
+        return -1;
+    }
+    close(fds[0]);
+    close(fds[1]);
+    if (chdir(m->workdir) < 0 || setsid() < 0 ||
+        prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != zygote) {
+        return -1;
+    }
+    prctl(PR_SET_NAME, "objcap-worker");
+    return 0;
+}
+
+/* Reaps every child that has ended and tells the host how. */
+static void
+report_exits(int signals)
+{
+    struct signalfd_siginfo info;
+    while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) {
+    }
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        say(OCAP_ZYGOTE_EXITED, pid, status, -1);
+    }
+}
+
+/* One FORK request: 1 in the child, 0 in the zygote. */
+static int
+fork_worker(pid_t self, int signals, const ocap_zygote_message *m,
+            const int fds[2])
+{
+    int alone = thread_count() == 1;
+    pid_t pid = alone ? ocap_runtime_fork() : -1;
+    int error = alone ? errno : EAGAIN;
+    if (pid == 0) {
+        if (become_worker(self, signals, m, fds) < 0) {
+            _exit(2);
+        }
+        return 1;
+    }
+    close(fds[0]);
+    close(fds[1]);
+    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (pid > 0 && pidfd < 0) {
+        /* The host could not kill it safely: it must not live. */
+        error = errno;
+        kill(pid, SIGKILL);
+        pid = -1;
+    }
+    say(OCAP_ZYGOTE_FORKED, pid > 0 ? pid : 0, pid > 0 ? 0 : error, pidfd);
+    if (pidfd >= 0) {
+        close(pidfd);
+    }
+    return 0;
+}
+
+/* One sandbox with the default options, created and ended before any
+   fork: what the first sandbox of a process pays once (about half of a
+   worker's creation), every forked worker inherits. */
+static int
+warm_up(void)
+{
+    objcap_sandbox warm = 0;
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    static const uint8_t no_options[] = {0x80}; /* {} */
+    ocap_zygote_warming = 1;
+    objcap_status st = objcap_sandbox_create(
+        no_options, sizeof no_options, on_output, NULL, &warm, &out, &out_len);
+    objcap_free(out);
+    if (st == OBJCAP_OK) {
+        objcap_sandbox_destroy(warm);
+    }
+    ocap_zygote_warming = 0;
+    /* Extensions load their own libraries (libcrypto, libmpdec...): mapped
+       here once, before any child's Landlock closes their directories. */
+    ocap_policy_each_extension(ocap_dynload_dir());
+    return st == OBJCAP_OK ? 0 : -1;
+}
+
+int
+ocap_zygote_serve(const char *stdlib_dir, const char *dynload_dir)
+{
+    prctl(PR_SET_NAME, "objcap-zygote");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    objcap_status st = objcap_runtime_start(stdlib_dir, dynload_dir, &out,
+                                            &out_len);
+    objcap_free(out);
+    /* Children are reported through a signalfd; SIGCHLD stays blocked. */
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int signals = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+    int probe = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (st != OBJCAP_OK || signals < 0 || probe < 0 || warm_up() < 0 ||
+        ocap_confine_zygote() < 0 || thread_count() != 1) {
+        say(OCAP_ZYGOTE_FAILED, 0, 0, -1);
+        _exit(2);
+    }
+    close(probe);
+    /* What the warm-up freed goes back to the kernel: each child would
+       otherwise map it too. */
+    malloc_trim(0);
+    say(OCAP_ZYGOTE_READY, getpid(), 0, -1);
+    pid_t self = getpid();
+    for (;;) {
+        struct pollfd p[2] = {{HOST_FD, POLLIN, 0}, {signals, POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            _exit(3);
+        }
+        if (p[1].revents) {
+            report_exits(signals);
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ocap_zygote_message m;
+            int fds[2];
+            int rc = read_request(&m, fds);
+            if (rc == 0) {
+                _exit(0); /* the host is gone: so are the children */
+            }
+            if (rc == 1 && fork_worker(self, signals, &m, fds)) {
+                return 0;
+            }
+        }
+    }
+}

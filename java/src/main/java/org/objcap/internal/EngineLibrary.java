@@ -451,6 +451,7 @@ public final class EngineLibrary {
             libpythonOf = python;
             checkVersion(python);
             lib = Native.load(engine, Lib.class);
+            JniCalls.bind(engine);
         } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
             throw new SandboxException(
                     "cannot load the objcap engine for CPython " + python.version() + ": " + e.getMessage(), e);

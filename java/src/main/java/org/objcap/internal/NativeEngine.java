@@ -262,6 +262,11 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result eval(long sandbox, byte[] expression) {
+        if (JniCalls.ready()) {
+            int[] status = new int[1];
+            byte[] data = JniCalls.eval(sandbox, expression, status);
+            return new Result(status[0], data);
+        }
         CallScratch scratch = Direct.READY ? CallScratch.holding(expression, null) : null;
         if (scratch != null) {
             return scratch.run(s -> Direct.objcap_eval_into(
@@ -296,6 +301,11 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result call(long sandbox, byte[] name, byte[] args) {
+        if (JniCalls.ready()) {
+            int[] status = new int[1];
+            byte[] data = JniCalls.call(sandbox, name, args, status);
+            return new Result(status[0], data);
+        }
         CallScratch scratch = Direct.READY ? CallScratch.holding(name, args) : null;
         if (scratch != null) {
             return scratch.run(s -> Direct.objcap_call_into(

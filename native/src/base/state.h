@@ -211,8 +211,10 @@ struct ocap_sandbox {
     int started; /* 1 ready, -1 failed */
     char start_error[256];
     pthread_mutex_t call_mu; /* serializes callers */
-    pthread_t caller;        /* holds call_mu, when has_caller */
-    int has_caller;
+    /* The thread that holds call_mu and runs the call, or 0.  Only that
+       thread stores itself here, so a thread that reads its own id back
+       is inside the call (no lock: it is read on every call). */
+    _Atomic(pthread_t) caller;
 
     /* worker_client.c: set when the interpreter runs in objcap-worker */
     ocap_remote *remote;
@@ -242,8 +244,16 @@ struct ocap_sandbox {
     PyObject *globals;     /* __main__.__dict__ */
     PyObject *references;  /* {int: object} handed out as references */
     uint64_t next_reference;
-    PyObject *sources;        /* {filename: source} for traceback lines */
-    PyObject *compiled;       /* calls.c: {(start, filename, source): code} */
+    PyObject *sources;  /* {filename: source} for traceback lines */
+    PyObject *compiled; /* calls.c: {(start, filename, source): code} */
+    /* calls.c: the last short expression evaluated and its code, and the
+       last function name called: repeated, they skip decoding and lookups */
+    char last_eval[256];
+    size_t last_eval_len;
+    PyObject *last_eval_code, *last_eval_source, *eval_filename;
+    char last_name[128];
+    size_t last_name_len;
+    PyObject *last_name_object;
     size_t compiled_chars;    /* the cached sources' length, bounded */
     int compiling_host_text;  /* calls.c: the host's text is being compiled */
     PyObject *time_limit_exc; /* raised into the thread at the deadline */

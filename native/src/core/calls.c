@@ -128,18 +128,57 @@ ocap_job_exec(ocap_sandbox *sb, ocap_job *job)
     return reply(sb, job, Py_None);
 }
 
+/* The code of a repeated short expression: the last one's, if this is the
+   same text and "<eval>" still shows its source in tracebacks (an exec
+   under that name replaces it); else NULL. */
+static PyObject *
+repeated_eval(ocap_sandbox *sb, const char *text, size_t len)
+{
+    if (sb->last_eval_code == NULL || len != sb->last_eval_len ||
+        memcmp(text, sb->last_eval, len) != 0 ||
+        PyDict_GetItemWithError(sb->sources, sb->eval_filename) !=
+            sb->last_eval_source) {
+        return NULL;
+    }
+    return Py_NewRef(sb->last_eval_code);
+}
+
+static void
+remember_eval(ocap_sandbox *sb, const char *text, size_t len, PyObject *code)
+{
+    Py_CLEAR(sb->last_eval_code);
+    Py_CLEAR(sb->last_eval_source);
+    if (len > sizeof sb->last_eval) {
+        return;
+    }
+    PyObject *source = PyDict_GetItemWithError(sb->sources, sb->eval_filename);
+    if (source == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    memcpy(sb->last_eval, text, len);
+    sb->last_eval_len = len;
+    sb->last_eval_code = Py_NewRef(code);
+    sb->last_eval_source = Py_NewRef(source);
+}
+
 objcap_status
 ocap_job_eval(ocap_sandbox *sb, ocap_job *job)
 {
-    PyObject *filename = PyUnicode_FromString(EVAL_FILENAME);
-    if (filename == NULL) {
-        return fail_python(sb, job);
+    if (sb->eval_filename == NULL) {
+        sb->eval_filename = PyUnicode_InternFromString(EVAL_FILENAME);
+        if (sb->eval_filename == NULL) {
+            return fail_python(sb, job);
+        }
     }
-    PyObject *code = compile_text(sb, job->text, job->text_len, filename,
-                                  Py_eval_input);
-    Py_DECREF(filename);
+    PyObject *code = repeated_eval(sb, job->text, job->text_len);
     if (code == NULL) {
-        return fail_python(sb, job);
+        code = compile_text(sb, job->text, job->text_len, sb->eval_filename,
+                            Py_eval_input);
+        if (code == NULL) {
+            return fail_python(sb, job);
+        }
+        remember_eval(sb, job->text, job->text_len, code);
     }
     PyObject *result = PyEval_EvalCode(code, sb->globals, sb->globals);
     Py_DECREF(code);
@@ -151,12 +190,30 @@ ocap_job_eval(ocap_sandbox *sb, ocap_job *job)
     return st;
 }
 
+/* The name job->text as a str: the last call's again if it is the same
+   (its hash is then known too). */
+static PyObject *
+call_name(ocap_sandbox *sb, ocap_job *job)
+{
+    if (sb->last_name_object != NULL && job->text_len == sb->last_name_len &&
+        memcmp(job->text, sb->last_name, job->text_len) == 0) {
+        return Py_NewRef(sb->last_name_object);
+    }
+    PyObject *name = PyUnicode_DecodeUTF8(job->text, (Py_ssize_t)job->text_len,
+                                          "strict");
+    if (name != NULL && job->text_len <= sizeof sb->last_name) {
+        memcpy(sb->last_name, job->text, job->text_len);
+        sb->last_name_len = job->text_len;
+        Py_XSETREF(sb->last_name_object, Py_NewRef(name));
+    }
+    return name;
+}
+
 /* The global named by job->text, or NameError as Python would raise it. */
 static PyObject *
 lookup_global(ocap_sandbox *sb, ocap_job *job)
 {
-    PyObject *name = PyUnicode_DecodeUTF8(job->text, (Py_ssize_t)job->text_len,
-                                          "strict");
+    PyObject *name = call_name(sb, job);
     if (name == NULL) {
         return NULL;
     }

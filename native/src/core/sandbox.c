@@ -42,10 +42,8 @@ ocap_sandbox_is_own_thread(ocap_sandbox *sb)
     if (sb->started == 1 && pthread_equal(pthread_self(), sb->thread)) {
         return 1;
     }
-    pthread_mutex_lock(&sb->mu);
-    int inside = sb->has_caller && pthread_equal(pthread_self(), sb->caller);
-    pthread_mutex_unlock(&sb->mu);
-    return inside;
+    pthread_t caller = atomic_load(&sb->caller);
+    return caller != 0 && pthread_equal(pthread_self(), caller);
 }
 
 /* Builds the interpreter's state; runs on the engine thread, GIL held. */
@@ -167,6 +165,10 @@ teardown_interpreter(ocap_sandbox *sb)
     Py_CLEAR(sb->references);
     Py_CLEAR(sb->sources);
     Py_CLEAR(sb->compiled);
+    Py_CLEAR(sb->last_eval_code);
+    Py_CLEAR(sb->last_eval_source);
+    Py_CLEAR(sb->eval_filename);
+    Py_CLEAR(sb->last_name_object);
     Py_CLEAR(sb->time_limit_exc);
     ocap_cap_types_clear(sb); /* last: finalizers above may use them */
 }
@@ -527,10 +529,7 @@ wait_for_job(ocap_sandbox *sb, ocap_job *job)
 static void
 set_caller(ocap_sandbox *sb, int inside)
 {
-    pthread_mutex_lock(&sb->mu);
-    sb->caller = pthread_self();
-    sb->has_caller = inside;
-    pthread_mutex_unlock(&sb->mu);
+    atomic_store(&sb->caller, inside ? pthread_self() : (pthread_t)0);
 }
 
 /* A job for a worker sandbox: the same request, as a frame. */

@@ -98,6 +98,33 @@ class ErrorsTest {
                 tb);
     }
 
+    /**
+     * A repeated expression reuses its code (calls.c), but its traceback
+     * still shows its own line after an exec under the same name, "<eval>",
+     * showed another.
+     */
+    @Test
+    void aRepeatedEvalShowsItsOwnLine() {
+        for (int i = 0; i < 2; i++) {
+            PythonException e = assertThrows(PythonException.class, () -> sandbox.eval("1 / zero"));
+            assertEquals("NameError", e.getPythonType());
+            assertEquals("1 / zero", last(e).sourceLine());
+            sandbox.exec("other = 1\nnothing = 2\n", "<eval>");
+        }
+        sandbox.exec("zero = 0");
+        PythonException e = assertThrows(PythonException.class, () -> sandbox.eval("1 / zero"));
+        assertEquals("ZeroDivisionError", e.getPythonType());
+        assertEquals("1 / zero", last(e).sourceLine());
+        // Each name resolved at each call, whatever the name's last binding.
+        sandbox.exec("def f():\n    return 1\n");
+        assertEquals(1L, sandbox.call("f"));
+        sandbox.exec("def f():\n    return 2\n");
+        assertEquals(2L, sandbox.call("f"));
+        assertEquals(2L, sandbox.eval("f()"));
+        sandbox.exec("f = lambda: 3");
+        assertEquals(3L, sandbox.eval("f()"));
+    }
+
     @Test
     void tracebackAcrossExecs() {
         sandbox.exec("def helper(x):\n    raise KeyError(x)\n", "lib.py");

@@ -2,12 +2,16 @@
  * Workers forked from the zygote (native/worker/zygote.c): each is a child
  * of the host's zygote, holds nothing of it (no descriptor but its own four
  * sockets and /dev/null), starts from fresh random state, dies with it,
- * and the host starts a new zygote when one is gone.  fresh_worker and
- * OBJCAP_ZYGOTE=0 spawn the worker instead.  argv[1] is objcap-worker.
+ * and the host starts a new zygote when one is gone, one for threads that
+ * build at once, and a new one past a zygote that stalls, without killing
+ * the stalled one's workers.  fresh_worker and OBJCAP_ZYGOTE=0 spawn the
+ * worker instead.  argv[1] is objcap-worker.
  */
 #define _GNU_SOURCE
 #include "objcap.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +155,139 @@ eval_copy(objcap_sandbox sb, const char *expr, size_t *len)
     return copy;
 }
 
+/* How many objcap-zygote processes are our children. */
+static int
+our_zygotes(void)
+{
+    DIR *d = opendir("/proc");
+    int count = 0;
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char name[32];
+        long pid = atol(e->d_name), ppid = 0;
+        count += pid > 0 && process_stat(pid, name, &ppid) &&
+            ppid == (long)getpid() && strcmp(name, "objcap-zygote") == 0;
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return count;
+}
+
+#define BUILDERS 4
+static const char *worker_path;
+static objcap_sandbox built[BUILDERS];
+
+static void *
+build_one(void *slot)
+{
+    uint8_t options[300];
+    size_t n = 0, len = strlen(worker_path);
+    options[n++] = 0x81;
+    options[n++] = 0xa6;
+    memcpy(options + n, "worker", 6);
+    n += 6;
+    options[n++] = 0xd9;
+    options[n++] = (uint8_t)len;
+    memcpy(options + n, worker_path, len);
+    n += len;
+    uint8_t *o = NULL;
+    size_t o_len = 0;
+    objcap_sandbox_create(options, n, NULL, NULL, (objcap_sandbox *)slot, &o,
+                          &o_len);
+    objcap_free(o);
+    return NULL;
+}
+
+/* Threads that build the first sandboxes at once start one zygote. */
+static void
+first_builds_at_once(void)
+{
+    pthread_t t[BUILDERS];
+    for (int i = 0; i < BUILDERS; i++) {
+        CHECK(pthread_create(&t[i], NULL, build_one, &built[i]) == 0);
+    }
+    for (int i = 0; i < BUILDERS; i++) {
+        pthread_join(t[i], NULL);
+    }
+    long zygote = built[0] != 0 ? zygote_of(worker_pid(built[0])) : 0;
+    CHECK(zygote > 0 && our_zygotes() == 1);
+    for (int i = 0; i < BUILDERS; i++) {
+        CHECK(built[i] != 0 && zygote_of(worker_pid(built[i])) == zygote);
+        CHECK(objcap_sandbox_destroy(built[i]) == OBJCAP_OK);
+    }
+}
+
+/* A zygote that does not answer (stopped here; frozen or swapped out in
+   life) is retired after 5 s: the sandbox comes from a new one, and the
+   old one's workers live on. */
+static void
+a_stalled_zygote_is_retired(const char *worker)
+{
+    objcap_sandbox a = create(worker, 0);
+    CHECK(a != 0 && run(a, "x = 6 * 7") == OBJCAP_OK);
+    long stalled = zygote_of(worker_pid(a));
+    CHECK(stalled > 0 && kill((pid_t)stalled, SIGSTOP) == 0);
+    objcap_sandbox b = create(worker, 0);
+    long fresh = b != 0 ? zygote_of(worker_pid(b)) : 0;
+    CHECK(fresh > 0 && fresh != stalled);
+    CHECK(kill((pid_t)stalled, SIGCONT) == 0);
+    CHECK(run(a, "assert x == 42") == OBJCAP_OK);
+    CHECK(run(b, "x = 1") == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(a) == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(b) == OBJCAP_OK);
+}
+
+/* The next pid the kernel hands out is pid + 1: 0 where it cannot be
+   steered (not root, or a kernel without ns_last_pid). */
+static int
+next_pid_after(long pid)
+{
+    int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+    char text[32];
+    int n = snprintf(text, sizeof text, "%ld", pid);
+    int ok = fd >= 0 && write(fd, text, (size_t)n) == n;
+    if (fd >= 0) {
+        close(fd);
+    }
+    return ok;
+}
+
+/* A's worker ends, its pid goes to B's worker (found by review: exit
+   reports and kills were by pid alone).  A must report its own end, B its
+   own, and a revocation on A, which kills A's worker, must not touch B. */
+static void
+a_recycled_pid_names_one_worker(const char *worker)
+{
+    objcap_sandbox a = create(worker, 0);
+    uint64_t grant = 0;
+    drop();
+    CHECK(objcap_grant_function(a, "f", 1, 1, &grant, &out, &out_len) ==
+          OBJCAP_OK);
+    long pa = worker_pid(a);
+    CHECK(pa > 1 && kill((pid_t)pa, SIGKILL) == 0 && gone_within(pa, 5000));
+    if (!next_pid_after(pa - 1)) {
+        printf("skipped: pid reuse (ns_last_pid is not writable here)\n");
+        objcap_sandbox_destroy(a);
+        return;
+    }
+    objcap_sandbox b = create(worker, 0);
+    if (worker_pid(b) != pa) {
+        printf("skipped: pid reuse (another process took pid %ld)\n", pa);
+    }
+    else {
+        CHECK(objcap_revoke(a, grant) == OBJCAP_OK);
+        CHECK(run(a, "1") == OBJCAP_ERR_CRASHED && says("SIGKILL"));
+        CHECK(run(b, "x = 1") == OBJCAP_OK);
+        /* B's worker ends itself with a signal of its choice (its filter
+           allows signals to itself): only B tells of it. */
+        CHECK(kill((pid_t)pa, SIGXCPU) == 0 && gone_within(pa, 5000));
+        CHECK(run(b, "1") == OBJCAP_ERR_LIMIT && says("CPU"));
+    }
+    CHECK(objcap_sandbox_destroy(a) == OBJCAP_OK);
+    CHECK(objcap_sandbox_destroy(b) == OBJCAP_OK);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -159,6 +296,8 @@ main(int argc, char **argv)
         return 2;
     }
     const char *worker = argv[1];
+    worker_path = worker;
+    first_builds_at_once();
     objcap_sandbox a = create(worker, 0), b = create(worker, 0);
     CHECK(a != 0 && b != 0);
     long pa = worker_pid(a), pb = worker_pid(b);
@@ -214,6 +353,8 @@ main(int argc, char **argv)
     CHECK(objcap_sandbox_destroy(c) == OBJCAP_OK);
     CHECK(objcap_sandbox_destroy(d) == OBJCAP_OK);
     CHECK(objcap_sandbox_destroy(e) == OBJCAP_OK);
+    a_stalled_zygote_is_retired(worker);
+    a_recycled_pid_names_one_worker(worker);
     CHECK(!workers_left());
     drop();
     return check_summary();

@@ -24,6 +24,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -33,6 +34,47 @@
 #include <unistd.h>
 
 #define HOST_FD 0
+
+/* The workers forked and not yet reaped: while a pid is here it is this
+   process's child, and no other process can hold it. */
+typedef struct child {
+    pid_t pid;
+    uint32_t serial;
+} child;
+
+static child *children;
+static size_t child_count, child_room;
+static uint32_t next_serial;
+
+/* Room for one more entry: 0, or -1 without memory. */
+static int
+reserve_child(void)
+{
+    if (child_count == child_room) {
+        size_t room = child_room ? 2 * child_room : 64;
+        child *grown = realloc(children, room * sizeof *grown);
+        if (grown == NULL) {
+            return -1;
+        }
+        children = grown;
+        child_room = room;
+    }
+    return 0;
+}
+
+/* Removes pid's entry: its serial, or 0 if it was not a worker. */
+static uint32_t
+remove_child(pid_t pid)
+{
+    for (size_t i = 0; i < child_count; i++) {
+        if (children[i].pid == pid) {
+            uint32_t serial = children[i].serial;
+            children[i] = children[--child_count];
+            return serial;
+        }
+    }
+    return 0;
+}
 
 static void
 on_output(void *user, int stream, const char *data, size_t len)
@@ -68,16 +110,18 @@ send_message(const ocap_zygote_message *m, int fd)
 }
 
 static void
-say(uint32_t kind, pid_t pid, int value, int fd)
+say(uint32_t kind, pid_t pid, uint32_t serial, int value, int fd)
 {
-    ocap_zygote_message m = {.kind = kind, .pid = pid, .value = value};
+    ocap_zygote_message m = {
+        .kind = kind, .pid = pid, .serial = serial, .value = value};
     if (send_message(&m, fd) < 0) {
         _exit(0); /* the host is gone */
     }
 }
 
-/* Reads one FORK request with exactly its two sockets: 1, 0 at the end
-   of the stream, -1 for anything else (what arrived is closed). */
+/* Reads one request: FORK with exactly its two sockets, or KILL with none:
+   1, 0 at the end of the stream, -1 for anything else (what arrived is
+   closed). */
 static int
 read_request(ocap_zygote_message *m, int fds[2])
 {
@@ -110,16 +154,19 @@ read_request(ocap_zygote_message *m, int fds[2])
         }
     }
     int ok = n == (ssize_t)sizeof *m && !(msg.msg_flags & MSG_CTRUNC) &&
-        got == 2 && m->kind == OCAP_ZYGOTE_FORK &&
-        memchr(m->workdir, '\0', sizeof m->workdir) != NULL;
+        ((got == 2 && m->kind == OCAP_ZYGOTE_FORK &&
+          memchr(m->workdir, '\0', sizeof m->workdir) != NULL) ||
+         (got == 0 && m->kind == OCAP_ZYGOTE_KILL));
     if (!ok) {
         for (int i = 0; i < got; i++) {
             close(received[i]);
         }
         return n < 0 ? 0 : -1; /* a broken socket ends the zygote */
     }
-    fds[0] = received[0];
-    fds[1] = received[1];
+    if (got == 2) {
+        fds[0] = received[0];
+        fds[1] = received[1];
+    }
     return 1;
 }
 
@@ -177,7 +224,20 @@ report_exits(int signals)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        say(OCAP_ZYGOTE_EXITED, pid, status, -1);
+        say(OCAP_ZYGOTE_EXITED, pid, remove_child(pid), status, -1);
+    }
+}
+
+/* KILL: the worker dies if it is still this process's unreaped child
+   with that serial (then its pid cannot be anyone else's). */
+static void
+kill_child(const ocap_zygote_message *m)
+{
+    for (size_t i = 0; i < child_count; i++) {
+        if (children[i].pid == m->pid && children[i].serial == m->serial) {
+            kill(m->pid, SIGKILL);
+            return;
+        }
     }
 }
 
@@ -186,10 +246,15 @@ static int
 fork_worker(pid_t self, int signals, const ocap_zygote_message *m,
             const int fds[2])
 {
-    int alone = thread_count() == 1;
+    /* Room for its entry first: a child the zygote cannot name to the host
+       must not exist. */
+    int alone = thread_count() == 1 && reserve_child() == 0;
     pid_t pid = alone ? ocap_runtime_fork() : -1;
     int error = alone ? errno : EAGAIN;
     if (pid == 0) {
+        free(children); /* the zygote's bookkeeping, not the worker's */
+        children = NULL;
+        child_count = child_room = 0;
         if (become_worker(self, signals, m, fds) < 0) {
             _exit(2);
         }
@@ -198,13 +263,22 @@ fork_worker(pid_t self, int signals, const ocap_zygote_message *m,
     close(fds[0]);
     close(fds[1]);
     int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    uint32_t serial = 0;
     if (pid > 0 && pidfd < 0) {
         /* The host could not kill it safely: it must not live. */
         error = errno;
         kill(pid, SIGKILL);
         pid = -1;
     }
-    say(OCAP_ZYGOTE_FORKED, pid > 0 ? pid : 0, pid > 0 ? 0 : error, pidfd);
+    if (pid > 0) {
+        if (++next_serial == 0) {
+            next_serial = 1; /* 0 names no worker */
+        }
+        serial = next_serial;
+        children[child_count++] = (child){pid, serial}; /* room made above */
+    }
+    say(OCAP_ZYGOTE_FORKED, pid > 0 ? pid : 0, serial, pid > 0 ? 0 : error,
+        pidfd);
     if (pidfd >= 0) {
         close(pidfd);
     }
@@ -253,14 +327,14 @@ ocap_zygote_serve(const char *stdlib_dir, const char *dynload_dir)
     int probe = (int)syscall(SYS_pidfd_open, getpid(), 0);
     if (st != OBJCAP_OK || signals < 0 || probe < 0 || warm_up() < 0 ||
         ocap_confine_zygote() < 0 || thread_count() != 1) {
-        say(OCAP_ZYGOTE_FAILED, 0, 0, -1);
+        say(OCAP_ZYGOTE_FAILED, 0, 0, 0, -1);
         _exit(2);
     }
     close(probe);
     /* What the warm-up freed goes back to the kernel: each child would
        otherwise map it too. */
     malloc_trim(0);
-    say(OCAP_ZYGOTE_READY, getpid(), 0, -1);
+    say(OCAP_ZYGOTE_READY, getpid(), 0, 0, -1);
     pid_t self = getpid();
     for (;;) {
         struct pollfd p[2] = {{HOST_FD, POLLIN, 0}, {signals, POLLIN, 0}};
@@ -280,7 +354,10 @@ ocap_zygote_serve(const char *stdlib_dir, const char *dynload_dir)
             if (rc == 0) {
                 _exit(0); /* the host is gone: so are the children */
             }
-            if (rc == 1 && fork_worker(self, signals, &m, fds)) {
+            if (rc == 1 && m.kind == OCAP_ZYGOTE_KILL) {
+                kill_child(&m);
+            }
+            else if (rc == 1 && fork_worker(self, signals, &m, fds)) {
                 return 0;
             }
         }

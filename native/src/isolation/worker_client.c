@@ -34,11 +34,14 @@ _Static_assert(OCAP_MAX_VALUE <= OCAP_MAX_FRAME,
 #define GRACE_MS 500 /* after the deadline, before the kill */
 #define CREATE_TIMEOUT_MS 30000
 #define EXIT_WAIT_MS 200
+#define KILLED_WAIT_MS 10000 /* for a killed worker to be gone */
+#define REPORT_WAIT_MS 2000  /* for its zygote to say how it ended */
 
 struct ocap_remote {
     pid_t pid;
-    int pidfd;           /* a zygote's worker: signalled through it */
-    ocap_zygote *zygote; /* which reaps it and says how it ended */
+    int pidfd;           /* signals reach this worker only, even reaped */
+    ocap_zygote *zygote; /* forked it: reaps it and says how it ended */
+    uint32_t serial;     /* which of the zygote's forks */
     int fd;
     int control_fd; /* revocations, which must not wait for a call */
     pthread_mutex_t control_mu;
@@ -75,36 +78,50 @@ describe_exit(ocap_remote *r, int status)
     }
 }
 
-/* SIGKILL to the worker; through its pidfd when the zygote forked it (the
-   zygote may have reaped it, and its pid be someone else's by now). */
+/* SIGKILL to the worker, through its pidfd: a reaped worker's pid may be
+   someone else's by now (the zygote reaps its workers when they end, and
+   revoke() may kill from another thread while a call reaps).  Without a
+   pidfd, a spawned worker (a kernel before 5.3) by its pid, a forked one
+   by its zygote, which does so only while the pid is still its child. */
 static void
 kill_worker(ocap_remote *r)
 {
-    if (r->pidfd >= 0) {
-        syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+    if (r->pidfd >= 0 &&
+        syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0) == 0) {
+        return;
     }
-    else if (r->pid > 0) {
+    if (r->zygote != NULL) {
+        ocap_zygote_kill(r->zygote, r->pid, r->serial);
+    }
+    else if (r->pid > 0 && r->pidfd < 0) {
         kill(r->pid, SIGKILL);
     }
 }
 
-/* A zygote's worker: waits for its pidfd to say it ended (killing it
-   after wait_ms), then asks the zygote how. */
+/* Waits up to wait_ms for the pidfd to say the worker ended: 1 if so. */
 static int
-reap_forked(ocap_remote *r, int wait_ms, int *status)
+ended_within(ocap_remote *r, int wait_ms)
 {
     struct pollfd p = {r->pidfd, POLLIN, 0};
     int rc;
     while ((rc = poll(&p, 1, wait_ms)) < 0 && errno == EINTR) {
     }
-    if (rc == 0) {
+    return rc > 0;
+}
+
+/* A zygote's worker: waits for it to end (killing it after wait_ms), then
+   asks the zygote how.  1 with *status, 0 if that is not known. */
+static int
+reap_forked(ocap_remote *r, int wait_ms, int *status)
+{
+    if (!ended_within(r, wait_ms)) {
         kill_worker(r);
-        while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+        if (!ended_within(r, KILLED_WAIT_MS)) {
+            return 0; /* unkillable: told as unknown, not waited on */
         }
     }
-    close(r->pidfd);
-    r->pidfd = -1;
-    return ocap_zygote_exit_status(r->zygote, r->pid, EXIT_WAIT_MS, status);
+    return ocap_zygote_exit_status(r->zygote, r->pid, r->serial,
+                                   REPORT_WAIT_MS, status);
 }
 
 /* Reaps the worker, killing it if it has not gone within `wait_ms`. */
@@ -118,11 +135,11 @@ reap(ocap_remote *r, int wait_ms, int kill_first)
     if (kill_first) {
         kill_worker(r);
     }
-    if (r->pidfd >= 0) {
+    if (r->zygote != NULL) {
         if (!reap_forked(r, wait_ms, &status) && !r->dead) {
             snprintf(r->death, sizeof r->death,
-                     "the sandbox's worker process ended (how is not known: "
-                     "the zygote it was forked from ended too)");
+                     "the sandbox's worker process ended, and its zygote did "
+                     "not say how");
             r->pid = -1;
             return;
         }
@@ -135,7 +152,7 @@ reap(ocap_remote *r, int wait_ms, int kill_first)
                 break;
             }
             if (w == 0 && ocap_now_ms() >= until) {
-                kill(r->pid, SIGKILL);
+                kill_worker(r);
                 while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR) {
                 }
                 break;
@@ -347,6 +364,34 @@ ocap_remote_call(ocap_remote *r, uint8_t type, const ocap_field *fields,
     }
 }
 
+/* The worker's request and control socket pairs: 0, or an errno with
+   all four -1. */
+static int
+open_sockets(int sv[2], int control[2])
+{
+    sv[0] = sv[1] = control[0] = control[1] = -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        return errno;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) < 0) {
+        int error = errno;
+        close(sv[0]);
+        close(sv[1]);
+        sv[0] = sv[1] = -1;
+        return error;
+    }
+    return 0;
+}
+
+static void
+close_sockets(int sv[2], int control[2])
+{
+    for (int i = 0; i < 2; i++) {
+        close(sv[i]);
+        close(control[i]);
+    }
+}
+
 objcap_status
 ocap_remote_create(const ocap_worker_spec *worker, const uint8_t *options,
                    size_t options_len, const ocap_limits *limits,
@@ -375,27 +420,32 @@ ocap_remote_create(const ocap_worker_spec *worker, const uint8_t *options,
                                 "cannot create the worker's directory", out,
                                 out_len);
     }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (open_sockets(sv, control) != 0) {
         rmdir(r->workdir);
         free(r);
         return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
                                 "cannot create the worker's socket", out,
                                 out_len);
     }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        rmdir(r->workdir);
-        free(r);
-        return ocap_error_plain(OBJCAP_ERR_RUNTIME, "RuntimeError",
-                                "cannot create the worker's socket", out,
-                                out_len);
+    /* From the zygote; once more from a new one if it was retired on the
+       way; else spawned.  Each try on new sockets: a zygote that answers
+       late forks a worker that finds the old ones closed. */
+    int rc = 0, forked = 0;
+    for (int attempt = 0; attempt < 2 && rc == 0 && !forked; attempt++) {
+        forked = ocap_zygote_fork(worker, sv[1], control[1], r->workdir,
+                                  &r->zygote, &r->pid, &r->serial,
+                                  &r->pidfd) == 0;
+        if (!forked) {
+            r->zygote = NULL;
+            close_sockets(sv, control);
+            rc = open_sockets(sv, control);
+        }
     }
-    int rc = 0;
-    if (ocap_zygote_fork(worker, sv[1], control[1], r->workdir, &r->zygote,
-                         &r->pid, &r->pidfd) < 0) {
+    if (!forked && rc == 0) {
         rc = ocap_spawn_worker(worker, sv[1], control[1], r->workdir, 0,
                                &r->pid);
+        /* Ours, and not reaped but by us: this pidfd is that worker's. */
+        r->pidfd = rc == 0 ? (int)syscall(SYS_pidfd_open, r->pid, 0) : -1;
     }
     close(sv[1]);
     close(control[1]);
@@ -530,6 +580,9 @@ ocap_remote_destroy(ocap_remote *r)
     }
     pthread_mutex_destroy(&r->control_mu);
     reap(r, EXIT_WAIT_MS, 0);
+    if (r->pidfd >= 0) {
+        close(r->pidfd);
+    }
     rmdir(r->workdir);
     free(r->isolation);
     free(r);

@@ -4,10 +4,12 @@
  * alive as long as the host.  A worker forked from it skips CPython's
  * start and the engine's first-sandbox work.  Its workers are the
  * zygote's children, not ours: the zygote reaps them and reports how each
- * ended, and we hold a pidfd for each, so that a kill never reaches a
- * recycled pid.  Anything that goes wrong with a zygote makes callers fall
- * back to spawning the worker (spawner.c), and so do sandboxes created with
- * fresh_worker, and all of them under OBJCAP_ZYGOTE=0.
+ * ended, by pid and serial, and we hold a pidfd for each, so that a kill
+ * never reaches a recycled pid.  A zygote that does not answer is retired,
+ * not killed (its workers would die with it): the next worker comes from a
+ * new one.  Anything else that goes wrong makes callers spawn the worker
+ * (spawner.c), and so do sandboxes created with fresh_worker, and all of
+ * them under OBJCAP_ZYGOTE=0.
  */
 #define _GNU_SOURCE
 #include "isolation/zygote_client.h"
@@ -16,13 +18,11 @@
 #include "isolation/zygote_protocol.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +34,7 @@
 
 typedef struct exit_report {
     pid_t pid;
+    uint32_t serial;
     int status;
 } exit_report;
 
@@ -42,8 +43,10 @@ struct ocap_zygote {
     pid_t pid;
     int fd;
     int state;   /* 0 starting, 1 ready, -1 gone */
+    int retired; /* it missed a fork: no more requests, its reports read */
     int refused; /* it never became ready: spawn workers for this spec */
-    pthread_mutex_t fork_mu; /* one FORK in flight */
+    pthread_mutex_t send_mu; /* one FORK in flight */
+    int waiting;             /* a FORK waits for its answer */
     int answered;
     ocap_zygote_message answer;
     int answer_fd;
@@ -81,8 +84,50 @@ wait_until(int64_t deadline_ms)
     return 1;
 }
 
-/* Receives one message and at most one descriptor (-1 if none); the
-   zygote is trusted (it never ran sandboxed code) but checked. */
+/* Sends one message with the descriptors attached (count may be 0).  A
+   message goes whole, so threads need no lock to send. */
+static int
+send_message(ocap_zygote *z, const ocap_zygote_message *m, const int *fds,
+             size_t count, int flags)
+{
+    union {
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {(void *)m, sizeof *m};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (count > 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(count * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, count * sizeof(int));
+    }
+    ssize_t n;
+    do {
+        n = sendmsg(z->fd, &msg, MSG_NOSIGNAL | flags);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+/* Has the zygote kill a worker of its own (one whose pidfd never reached
+   us): it does so only while that worker is its unreaped child.  Never
+   blocks (the reader sends it with mu held); one that cannot be sent
+   leaves a worker whose sockets are closed, which ends it. */
+static int
+send_kill(ocap_zygote *z, pid_t pid, uint32_t serial)
+{
+    ocap_zygote_message m = {
+        .kind = OCAP_ZYGOTE_KILL, .pid = pid, .serial = serial};
+    return send_message(z, &m, NULL, 0, MSG_DONTWAIT);
+}
+
+/* Receives one message and at most one descriptor (-1 if none, or if the
+   kernel cut the attachment); the zygote never ran sandboxed code, but
+   what it sends is checked. */
 static int
 receive(int fd, ocap_zygote_message *m, int *passed)
 {
@@ -116,31 +161,46 @@ receive(int fd, ocap_zygote_message *m, int *passed)
             }
         }
     }
+    if (n > 0 && (msg.msg_flags & MSG_CTRUNC) && *passed >= 0) {
+        close(*passed); /* part of what was sent: none of it is used */
+        *passed = -1;
+    }
     return n == (ssize_t)sizeof *m ? 0 : -1;
 }
 
 static void
-record_exit(ocap_zygote *z, pid_t pid, int status)
+record_exit(ocap_zygote *z, const ocap_zygote_message *m)
 {
+    if (m->serial == 0) {
+        return; /* a child it killed before naming it */
+    }
     if (z->exit_count == MAX_EXITS) {
         /* The oldest report nobody asked for goes. */
         memmove(z->exits, z->exits + 1, (MAX_EXITS - 1) * sizeof *z->exits);
         z->exit_count--;
     }
-    z->exits[z->exit_count++] = (exit_report){pid, status};
+    z->exits[z->exit_count++] = (exit_report){m->pid, m->serial, m->value};
 }
 
-/* A pid the zygote just forked cannot be one whose old report still
-   waits here (that one was reaped first), but the report must not be
-   taken for the new worker's. */
+/* A FORKED the reader takes: the waiting request's answer, or (late, or
+   without its pidfd) a worker nobody will use, which the zygote kills. */
 static void
-forget_exit(ocap_zygote *z, pid_t pid)
+take_forked(ocap_zygote *z, const ocap_zygote_message *m, int *passed)
 {
-    for (size_t i = 0; i < z->exit_count; i++) {
-        if (z->exits[i].pid == pid) {
-            z->exits[i] = z->exits[--z->exit_count];
-            return;
+    int usable = m->pid > 0 && *passed >= 0;
+    if (z->waiting && !z->answered) {
+        z->answered = 1;
+        z->answer = *m;
+        z->answer_fd = usable ? *passed : -1;
+        if (usable) {
+            *passed = -1;
         }
+    }
+    else {
+        usable = 0;
+    }
+    if (m->pid > 0 && !usable) {
+        send_kill(z, m->pid, m->serial);
     }
 }
 
@@ -154,28 +214,16 @@ reader_main(void *arg)
         int rc = receive(z->fd, &m, &passed);
         pthread_mutex_lock(&mu);
         if (rc < 0) {
-            if (passed >= 0) {
-                close(passed);
-            }
             z->state = -1;
-            pthread_cond_broadcast(&changed);
-            pthread_mutex_unlock(&mu);
-            break;
         }
-        if (m.kind == OCAP_ZYGOTE_READY && z->state == 0) {
+        else if (m.kind == OCAP_ZYGOTE_READY && z->state == 0) {
             z->state = 1;
         }
-        else if (m.kind == OCAP_ZYGOTE_FORKED && !z->answered) {
-            z->answered = 1;
-            z->answer = m;
-            z->answer_fd = passed;
-            passed = -1;
-            if (m.pid > 0) {
-                forget_exit(z, m.pid);
-            }
+        else if (m.kind == OCAP_ZYGOTE_FORKED) {
+            take_forked(z, &m, &passed);
         }
         else if (m.kind == OCAP_ZYGOTE_EXITED) {
-            record_exit(z, m.pid, m.value);
+            record_exit(z, &m);
         }
         else {
             z->state = -1; /* FAILED, or not the protocol */
@@ -190,7 +238,8 @@ reader_main(void *arg)
             break;
         }
     }
-    /* Its workers die with it (their parent-death signal). */
+    /* Our child, reaped only here: the kill cannot reach another process.
+       Its workers die with it (their parent-death signal). */
     kill(z->pid, SIGKILL);
     while (waitpid(z->pid, NULL, 0) < 0 && errno == EINTR) {
     }
@@ -198,31 +247,36 @@ reader_main(void *arg)
     return NULL;
 }
 
-/* Starts a zygote for `spec` and waits until it is ready, or marks it
-   refused; NULL only without memory.  Called with mu held, which it drops
-   while it waits. */
+/* Starts a zygote for `spec` in `slot` and waits until it is ready, or
+   marks it refused; NULL only without memory.  Called with mu held, which
+   it drops while it waits: others find it in the slot, starting, and wait
+   for it. */
 static ocap_zygote *
-start_zygote(const ocap_worker_spec *spec)
+start_zygote(const ocap_worker_spec *spec, int slot)
 {
     ocap_zygote *z = calloc(1, sizeof *z);
-    int sv[2];
     if (z == NULL) {
         return NULL;
     }
     z->spec = *spec;
+    z->answer_fd = -1;
     z->refused = 1;
+    z->state = -1;
+    pthread_mutex_init(&z->send_mu, NULL);
+    zygotes[slot] = z;
+    int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         return z;
     }
     z->fd = sv[0];
-    z->answer_fd = -1;
-    pthread_mutex_init(&z->fork_mu, NULL);
     int rc = ocap_spawn_worker(spec, sv[1], sv[1], "/", 1, &z->pid);
     close(sv[1]);
     pthread_t reader;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    z->state = 0;
+    z->refused = 0;
     if (rc != 0 || pthread_create(&reader, &attr, reader_main, z) != 0) {
         pthread_attr_destroy(&attr);
         if (rc == 0) {
@@ -230,17 +284,24 @@ start_zygote(const ocap_worker_spec *spec)
             waitpid(z->pid, NULL, 0);
         }
         close(z->fd);
+        z->state = -1;
+        z->refused = 1;
+        pthread_cond_broadcast(&changed);
         return z;
     }
     pthread_attr_destroy(&attr);
     int64_t deadline = ocap_now_ms() + START_MS;
     while (z->state == 0 && wait_until(deadline)) {
     }
-    if (z->state != 1) {
-        kill(z->pid, SIGKILL); /* its reader reaps it */
-        return z;
+    if (z->state == 0) {
+        /* Not reaped yet (its reader reaps it only after it is gone, which
+           it cannot say while we hold mu): the kill reaches it. */
+        kill(z->pid, SIGKILL);
     }
-    z->refused = 0;
+    if (z->state != 1) {
+        z->refused = 1;
+    }
+    pthread_cond_broadcast(&changed);
     return z;
 }
 
@@ -256,7 +317,8 @@ same_spec(const ocap_worker_spec *a, const ocap_worker_spec *b)
 }
 
 /* The ready zygote for `spec`, started if need be, or NULL.  Zygotes are
-   never freed: a remote may still ask one how its worker ended. */
+   never freed: a remote may still ask one how its worker ended, and a
+   retired one's reader still reads its reports. */
 static ocap_zygote *
 zygote_for(const ocap_worker_spec *spec)
 {
@@ -274,13 +336,18 @@ zygote_for(const ocap_worker_spec *spec)
         }
     }
     ocap_zygote *z = slot >= 0 ? zygotes[slot] : NULL;
-    if (slot >= 0 && (z == NULL || (z->state < 0 && !z->refused))) {
-        /* None yet, or it died: one more, in the same slot.  One that
-           never started stays there, refused: its start is paid once. */
-        z = start_zygote(spec);
-        zygotes[slot] = z;
+    int64_t deadline = ocap_now_ms() + START_MS;
+    while (z != NULL && z->state == 0 && wait_until(deadline)) {
+        /* another thread starts it */
     }
-    if (z != NULL && (z->refused || z->state != 1)) {
+    if (slot >= 0 &&
+        (z == NULL || (!z->refused && (z->state < 0 || z->retired)))) {
+        /* None yet, or it died or was retired: one more, in the same slot.
+           One that never started stays there, refused: its start is paid
+           once. */
+        z = start_zygote(spec, slot);
+    }
+    if (z != NULL && (z->refused || z->retired || z->state != 1)) {
         z = NULL;
     }
     pthread_mutex_unlock(&mu);
@@ -294,85 +361,84 @@ enabled(void)
     return v == NULL || strcmp(v, "0") != 0;
 }
 
+/* One FORK to z: 0 with the answer taken, 1 if z was retired on the way
+   (it did not answer: the next request starts a new zygote), -1 if it
+   refused. */
 static int
-send_fork(ocap_zygote *z, const char *workdir, int child_fd,
-          int child_control_fd)
+fork_from(ocap_zygote *z, const ocap_zygote_message *m, int child_fd,
+          int child_control_fd, pid_t *pid, uint32_t *serial, int *pidfd)
 {
+    pthread_mutex_lock(&z->send_mu);
+    pthread_mutex_lock(&mu);
+    z->waiting = 1;
+    z->answered = 0;
+    pthread_mutex_unlock(&mu);
+    int fds[2] = {child_fd, child_control_fd};
+    int sent = send_message(z, m, fds, 2, 0) == 0;
+    pthread_mutex_lock(&mu);
+    int64_t deadline = ocap_now_ms() + FORK_MS;
+    while (sent && !z->answered && z->state == 1 && wait_until(deadline)) {
+    }
+    int rc = -1;
+    if (z->answered && z->answer.pid > 0 && z->answer_fd >= 0) {
+        *pid = z->answer.pid;
+        *serial = z->answer.serial;
+        *pidfd = z->answer_fd;
+        rc = 0;
+    }
+    else if (!z->answered) {
+        /* Stuck or broken: no more requests to it, but its workers live
+           on; a late answer's worker is killed by the reader. */
+        z->retired = 1;
+        rc = 1;
+    }
+    z->waiting = 0;
+    z->answered = 0;
+    z->answer_fd = -1;
+    pthread_mutex_unlock(&mu);
+    pthread_mutex_unlock(&z->send_mu);
+    return rc;
+}
+
+int
+ocap_zygote_fork(const ocap_worker_spec *spec, int child_fd,
+                 int child_control_fd, const char *workdir, ocap_zygote **zp,
+                 pid_t *pid, uint32_t *serial, int *pidfd)
+{
+    if (spec == NULL || workdir == NULL || zp == NULL || pid == NULL ||
+        serial == NULL || pidfd == NULL || spec->fresh || !enabled()) {
+        return -1;
+    }
     ocap_zygote_message m = {.kind = OCAP_ZYGOTE_FORK};
     size_t len = strlen(workdir);
     if (len >= sizeof m.workdir) {
         return -1;
     }
     memcpy(m.workdir, workdir, len + 1);
-    int fds[2] = {child_fd, child_control_fd};
-    union {
-        char buf[CMSG_SPACE(sizeof fds)];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = {&m, sizeof m};
-    struct msghdr msg = {.msg_iov = &iov,
-                         .msg_iovlen = 1,
-                         .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof fds);
-    memcpy(CMSG_DATA(c), fds, sizeof fds);
-    ssize_t n;
-    do {
-        n = sendmsg(z->fd, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof m ? 0 : -1;
-}
-
-int
-ocap_zygote_fork(const ocap_worker_spec *spec, int child_fd,
-                 int child_control_fd, const char *workdir, ocap_zygote **zp,
-                 pid_t *pid, int *pidfd)
-{
-    if (spec == NULL || workdir == NULL || zp == NULL || pid == NULL ||
-        pidfd == NULL || spec->fresh || !enabled()) {
-        return -1;
-    }
     ocap_zygote *z = zygote_for(spec);
-    if (z == NULL) {
+    if (z == NULL ||
+        fork_from(z, &m, child_fd, child_control_fd, pid, serial, pidfd) !=
+            0) {
         return -1;
     }
-    pthread_mutex_lock(&z->fork_mu);
-    pthread_mutex_lock(&mu);
-    z->answered = 0;
-    pthread_mutex_unlock(&mu);
-    int ok = send_fork(z, workdir, child_fd, child_control_fd) == 0;
-    pthread_mutex_lock(&mu);
-    int64_t deadline = ocap_now_ms() + FORK_MS;
-    while (ok && !z->answered && z->state == 1 && wait_until(deadline)) {
-    }
-    ok = ok && z->answered && z->answer.pid > 0 && z->answer_fd >= 0;
-    if (ok) {
-        *pid = z->answer.pid;
-        *pidfd = z->answer_fd;
-        *zp = z;
-    }
-    else if (z->answered && z->answer_fd >= 0) {
-        close(z->answer_fd);
-    }
-    else if (!z->answered && z->state == 1) {
-        /* It did not answer in time: it is stuck, and goes. */
-        kill(z->pid, SIGKILL);
-    }
-    z->answered = 0;
-    z->answer_fd = -1;
-    pthread_mutex_unlock(&mu);
-    pthread_mutex_unlock(&z->fork_mu);
-    return ok ? 0 : -1;
+    *zp = z;
+    return 0;
 }
 
 int
-ocap_zygote_exit_status(ocap_zygote *z, pid_t pid, int wait_ms, int *status)
+ocap_zygote_kill(ocap_zygote *z, pid_t pid, uint32_t serial)
 {
-    if (z == NULL || status == NULL) {
+    if (z == NULL || pid <= 0 || serial == 0) {
+        return -1;
+    }
+    return send_kill(z, pid, serial);
+}
+
+int
+ocap_zygote_exit_status(ocap_zygote *z, pid_t pid, uint32_t serial,
+                        int wait_ms, int *status)
+{
+    if (z == NULL || status == NULL || serial == 0) {
         return 0;
     }
     int64_t deadline = ocap_now_ms() + wait_ms;
@@ -380,7 +446,7 @@ ocap_zygote_exit_status(ocap_zygote *z, pid_t pid, int wait_ms, int *status)
     int found = 0;
     for (;;) {
         for (size_t i = 0; i < z->exit_count; i++) {
-            if (z->exits[i].pid == pid) {
+            if (z->exits[i].pid == pid && z->exits[i].serial == serial) {
                 *status = z->exits[i].status;
                 z->exits[i] = z->exits[--z->exit_count];
                 found = 1;

@@ -5,9 +5,14 @@
  *   zygote -> host  READY once it has started CPython, or FAILED;
  *   host -> zygote  FORK with the new worker's directory and, attached,
  *                   its request socket and control socket;
- *   zygote -> host  FORKED with the worker's pid (or an errno) and,
- *                   attached, a pidfd for it;
- *   zygote -> host  EXITED with a worker's wait status, once it is reaped.
+ *   zygote -> host  FORKED with the worker's pid and serial (or an
+ *                   errno) and, attached, a pidfd for it;
+ *   zygote -> host  EXITED with a worker's pid, serial and wait status,
+ *                   once it is reaped;
+ *   host -> zygote  KILL a worker by pid and serial: done only while it is
+ *                   the zygote's unreaped child (for a worker whose pidfd
+ *                   never reached the host).
+ * A pid comes round again; (pid, serial) names one worker for good.
  */
 #ifndef OBJCAP_ZYGOTE_PROTOCOL_H
 #define OBJCAP_ZYGOTE_PROTOCOL_H
@@ -20,11 +25,13 @@ enum ocap_zygote_kind {
     OCAP_ZYGOTE_FORK = 3,
     OCAP_ZYGOTE_FORKED = 4,
     OCAP_ZYGOTE_EXITED = 5,
+    OCAP_ZYGOTE_KILL = 6,
 };
 
 typedef struct ocap_zygote_message {
     uint32_t kind;
-    int32_t pid;      /* FORKED, EXITED */
+    int32_t pid;      /* FORKED, EXITED, KILL */
+    uint32_t serial;  /* FORKED, EXITED, KILL: which fork of the zygote */
     int32_t value;    /* FORKED: 0 or an errno; EXITED: the wait status */
     char workdir[64]; /* FORK: NUL-terminated */
 } ocap_zygote_message;

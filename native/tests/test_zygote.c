@@ -341,6 +341,17 @@ main(int argc, char **argv)
     long again = zygote_of(worker_pid(d));
     CHECK(again > 0 && again != zygote);
     CHECK(run(d, "import json") == OBJCAP_OK);
+    /* Code the zygote compiled ahead runs as compiled by the import: a
+       stdlib frame in a traceback names its file and line. */
+    usleep(1500000); /* the zygote warms its cache while idle */
+    objcap_sandbox warm = create(worker, 0);
+    CHECK(warm != 0 &&
+          run(warm,
+              "import json, typing, dataclasses\n"
+              "assert json.dumps({'a': [1]}) == '{\"a\": [1]}'\n"
+              "json.loads('{')") == OBJCAP_ERR_PYTHON &&
+          says("JSONDecodeError") && says("decoder.py"));
+    CHECK(objcap_sandbox_destroy(warm) == OBJCAP_OK);
 
     /* OBJCAP_ZYGOTE=0: every worker spawned. */
     setenv("OBJCAP_ZYGOTE", "0", 1);

@@ -36,6 +36,10 @@ PyObject *ocap_load_source(ocap_sandbox *sb, PyObject *name, const char *path,
                            int is_package, int support);
 PyObject *ocap_load_extension_file(ocap_sandbox *sb, PyObject *name,
                                    const char *leaf);
+/* Compiles a source file into the code cache as an import would, without
+   running it (objcap-worker's zygote, ahead of its workers); GIL held.  0,
+   or -1 with nothing cached and no error set. */
+int ocap_code_cache_prepare(const char *path);
 int ocap_find_source(const char *dir, const char *leaf, char *path,
                      size_t size, int *is_package);
 
@@ -62,5 +66,9 @@ int ocap_standin_for_scripts(const char *name);
 
 /* policy.c: each extension module of the dynload directory, printed */
 void ocap_policy_each_extension(const char *dynload_dir);
+/* Calls fn with each source module a sandbox may import by default, the
+   script's and what those import (the zygote compiles them ahead). */
+void ocap_policy_each_default_source(void (*fn)(const char *name, void *ctx),
+                                     void *ctx);
 
 #endif

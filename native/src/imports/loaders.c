@@ -283,6 +283,34 @@ read_source(const char *path, struct stat *st_out)
     return bytes;
 }
 
+int
+ocap_code_cache_prepare(const char *path)
+{
+    struct stat st;
+    if (path == NULL || stat(path, &st) != 0) {
+        return -1;
+    }
+    PyObject *code = ocap_code_cache_get(path, &st);
+    if (code == NULL) {
+        PyObject *source = read_source(path, &st);
+        PyObject *filename = source ? PyUnicode_DecodeFSDefault(path) : NULL;
+        /* As ocap_load_source compiles it: the same code, the same key. */
+        code = filename
+            ? Py_CompileStringObject(PyBytes_AS_STRING(source), filename,
+                                     Py_file_input, NULL, -1)
+            : NULL;
+        Py_XDECREF(source);
+        Py_XDECREF(filename);
+        if (code != NULL) {
+            ocap_code_cache_put(path, &st, code);
+        }
+    }
+    PyErr_Clear();
+    int ok = code != NULL;
+    Py_XDECREF(code);
+    return ok ? 0 : -1;
+}
+
 static int
 is_file(const char *path)
 {

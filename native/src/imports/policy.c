@@ -385,6 +385,28 @@ ocap_policy_build(ocap_sandbox *sb)
 /* Maps every extension module the default policy can load (the worker does
    this before Landlock, which would hide their libraries). */
 void
+ocap_policy_each_default_source(void (*fn)(const char *name, void *ctx),
+                                void *ctx)
+{
+    for (int list = 0; list < 2; list++) {
+        const char *const *names = list == 0
+            ? default_user[OCAP_KIND_SOURCE]
+            : default_support[OCAP_KIND_SOURCE];
+        for (; *names; names++) {
+            fn(*names, ctx);
+        }
+    }
+    for (size_t i = 0;
+         i < sizeof support_by_version / sizeof *support_by_version; i++) {
+        if (support_by_version[i].kind == OCAP_KIND_SOURCE &&
+            PY_VERSION_HEX >= support_by_version[i].since &&
+            PY_VERSION_HEX < support_by_version[i].until) {
+            fn(support_by_version[i].name, ctx);
+        }
+    }
+}
+
+void
 ocap_policy_each_extension(const char *dynload_dir)
 {
     for (int list = 0; list < 3; list++) {

@@ -168,6 +168,40 @@ read_all(int fd, void *data, size_t len, int64_t deadline_ms, int at_start)
     return 1;
 }
 
+/* Polls fd without sleeping for up to spin_us: 1 once it is readable (or
+   closed), 0 when the time is up. */
+static int
+spin_until_readable(int fd, int spin_us)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, 0) != 0) {
+            return 1; /* readable, closed, or an error the read will meet */
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t spent = (int64_t)(now.tv_sec - start.tv_sec) * 1000000 +
+            (now.tv_nsec - start.tv_nsec) / 1000;
+        if (spent >= spin_us) {
+            return 0;
+        }
+    }
+}
+
+void
+ocap_spin_before_read(ocap_spinner *s, int fd)
+{
+    int budget = s->budget;
+    if (budget == 0 && ++s->rests % 16 == 0) {
+        budget = OCAP_SPIN_US; /* now and then, try again */
+    }
+    if (budget == 0) {
+        return;
+    }
+    s->budget = spin_until_readable(fd, budget) ? OCAP_SPIN_US : budget / 2;
+}
+
 int
 ocap_frame_read(int fd, ocap_frame *frame, int64_t deadline_ms)
 {

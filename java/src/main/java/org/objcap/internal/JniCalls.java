@@ -8,7 +8,12 @@ package org.objcap.internal;
  * and needed a native scratch and, for a large result, a second call to
  * free it. Bound to the engine file that JNA loaded, so both reach one
  * engine and one registry; when it cannot be (an engine built without
- * {@code jni.h}, or loaded by another class loader) JNA's path is taken.
+ * {@code jni.h}, loaded by another class loader, or a JDK 24+ that does not
+ * grant objcap native access) JNA's path is taken. From JDK 24 loading a
+ * library is a restricted method: objcap only tries where its module has
+ * native access ({@code --enable-native-access=objcap}, or
+ * {@code ALL-UNNAMED} on the class path), so that it neither fails under
+ * {@code --illegal-native-access=deny} nor adds a warning of its own.
  */
 final class JniCalls {
     private static volatile boolean ready;
@@ -25,11 +30,27 @@ final class JniCalls {
         if (ready) {
             return;
         }
+        if (!nativeAccessGranted()) {
+            return; // JNA's path serves
+        }
         try {
             System.load(engine);
             ready = present() == 1;
-        } catch (UnsatisfiedLinkError | SecurityException e) {
-            ready = false; // JNA's path serves
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            ready = false; // JNA's path serves (IllegalCallerException too)
+        }
+    }
+
+    /** Whether loading a library is allowed without a warning (JDK 24+ asks the module). */
+    private static boolean nativeAccessGranted() {
+        if (Runtime.version().feature() < 24) {
+            return true;
+        }
+        try {
+            Object granted = Module.class.getMethod("isNativeAccessEnabled").invoke(JniCalls.class.getModule());
+            return Boolean.TRUE.equals(granted);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
         }
     }
 

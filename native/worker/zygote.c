@@ -161,39 +161,12 @@ on_output(void *user, int stream, const char *data, size_t len)
     (void)user, (void)stream, (void)data, (void)len;
 }
 
-/* Sends one message, with one descriptor attached when fd >= 0. */
-static int
-send_message(const ocap_zygote_message *m, int fd)
-{
-    struct iovec iov = {(void *)m, sizeof *m};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        memset(&control, 0, sizeof control);
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ssize_t n;
-    do {
-        n = sendmsg(HOST_FD, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof *m ? 0 : -1;
-}
-
 static void
 say(uint32_t kind, pid_t pid, uint32_t serial, int value, int fd)
 {
     ocap_zygote_message m = {
         .kind = kind, .pid = pid, .serial = serial, .value = value};
-    if (send_message(&m, fd) < 0) {
+    if (ocap_zygote_send(HOST_FD, &m, &fd, fd >= 0 ? 1 : 0, 0) < 0) {
         _exit(0); /* the host is gone */
     }
 }
@@ -204,47 +177,20 @@ say(uint32_t kind, pid_t pid, uint32_t serial, int value, int fd)
 static int
 read_request(ocap_zygote_message *m, int fds[2])
 {
-    union {
-        char buf[CMSG_SPACE(4 * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {m, sizeof *m};
-    struct msghdr msg = {.msg_iov = &iov,
-                         .msg_iovlen = 1,
-                         .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
-    ssize_t n;
-    do {
-        n = recvmsg(HOST_FD, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n == 0) {
-        return 0;
+    size_t got = 0;
+    int rc = ocap_zygote_receive(HOST_FD, m, fds, &got);
+    if (rc == 0 || rc == -1) {
+        return 0; /* a broken socket ends the zygote */
     }
-    int got = 0;
-    int received[4];
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c != NULL;
-         c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count && got < 4; i++) {
-                memcpy(&received[got++], CMSG_DATA(c) + i * sizeof(int),
-                       sizeof(int));
-            }
-        }
-    }
-    int ok = n == (ssize_t)sizeof *m && !(msg.msg_flags & MSG_CTRUNC) &&
+    int ok = rc == 1 &&
         ((got == 2 && m->kind == OCAP_ZYGOTE_FORK &&
           memchr(m->workdir, '\0', sizeof m->workdir) != NULL) ||
          (got == 0 && m->kind == OCAP_ZYGOTE_KILL));
     if (!ok) {
-        for (int i = 0; i < got; i++) {
-            close(received[i]);
+        for (size_t i = 0; i < got; i++) {
+            close(fds[i]);
         }
-        return n < 0 ? 0 : -1; /* a broken socket ends the zygote */
-    }
-    if (got == 2) {
-        fds[0] = received[0];
-        fds[1] = received[1];
+        return -1;
     }
     return 1;
 }

@@ -84,35 +84,6 @@ wait_until(int64_t deadline_ms)
     return 1;
 }
 
-/* Sends one message with the descriptors attached (count may be 0).  A
-   message goes whole, so threads need no lock to send. */
-static int
-send_message(ocap_zygote *z, const ocap_zygote_message *m, const int *fds,
-             size_t count, int flags)
-{
-    union {
-        char buf[CMSG_SPACE(2 * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = {(void *)m, sizeof *m};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (count > 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(count * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, count * sizeof(int));
-    }
-    ssize_t n;
-    do {
-        n = sendmsg(z->fd, &msg, MSG_NOSIGNAL | flags);
-    } while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof *m ? 0 : -1;
-}
-
 /* Has the zygote kill a worker of its own (one whose pidfd never reached
    us): it does so only while that worker is its unreaped child.  Never
    blocks (the reader sends it with mu held); one that cannot be sent
@@ -122,50 +93,23 @@ send_kill(ocap_zygote *z, pid_t pid, uint32_t serial)
 {
     ocap_zygote_message m = {
         .kind = OCAP_ZYGOTE_KILL, .pid = pid, .serial = serial};
-    return send_message(z, &m, NULL, 0, MSG_DONTWAIT);
+    return ocap_zygote_send(z->fd, &m, NULL, 0, MSG_DONTWAIT);
 }
 
 /* Receives one message and at most one descriptor (-1 if none, or if the
    kernel cut the attachment); the zygote never ran sandboxed code, but
-   what it sends is checked. */
+   what it sends is checked.  0 or -1. */
 static int
 receive(int fd, ocap_zygote_message *m, int *passed)
 {
-    union {
-        char buf[CMSG_SPACE(2 * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {m, sizeof *m};
-    struct msghdr msg = {.msg_iov = &iov,
-                         .msg_iovlen = 1,
-                         .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
-    ssize_t n;
-    do {
-        n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    *passed = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c != NULL;
-         c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; i++) {
-                int got;
-                memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
-                if (*passed < 0) {
-                    *passed = got;
-                }
-                else {
-                    close(got);
-                }
-            }
-        }
+    int fds[2];
+    size_t count = 0;
+    int rc = ocap_zygote_receive(fd, m, fds, &count);
+    *passed = count > 0 ? fds[0] : -1;
+    if (count > 1) {
+        close(fds[1]); /* no message of the zygote carries two */
     }
-    if (n > 0 && (msg.msg_flags & MSG_CTRUNC) && *passed >= 0) {
-        close(*passed); /* part of what was sent: none of it is used */
-        *passed = -1;
-    }
-    return n == (ssize_t)sizeof *m ? 0 : -1;
+    return rc == 1 ? 0 : -1;
 }
 
 static void
@@ -374,7 +318,7 @@ fork_from(ocap_zygote *z, const ocap_zygote_message *m, int child_fd,
     z->answered = 0;
     pthread_mutex_unlock(&mu);
     int fds[2] = {child_fd, child_control_fd};
-    int sent = send_message(z, m, fds, 2, 0) == 0;
+    int sent = ocap_zygote_send(z->fd, m, fds, 2, 0) == 0;
     pthread_mutex_lock(&mu);
     int64_t deadline = ocap_now_ms() + FORK_MS;
     while (sent && !z->answered && z->state == 1 && wait_until(deadline)) {

@@ -17,6 +17,7 @@
 #ifndef OBJCAP_ZYGOTE_PROTOCOL_H
 #define OBJCAP_ZYGOTE_PROTOCOL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum ocap_zygote_kind {
@@ -35,5 +36,19 @@ typedef struct ocap_zygote_message {
     int32_t value;    /* FORKED: 0 or an errno; EXITED: the wait status */
     char workdir[64]; /* FORK: NUL-terminated */
 } ocap_zygote_message;
+
+/* Sends one message with `count` (0 to 2) descriptors attached, whole (so
+   threads need no lock to send); flags adds to MSG_NOSIGNAL.  0 or -1. */
+int ocap_zygote_send(int fd, const ocap_zygote_message *m, const int *fds,
+                     size_t count, int flags);
+
+/*
+ * Receives one message and its descriptors (at most 2, in fds, *count set;
+ * an attachment the kernel cut, or one of more, is closed and counts 0):
+ * 1, 0 at the end of the stream, -1 on an error, -2 for a message of
+ * another size (its descriptors closed).
+ */
+int ocap_zygote_receive(int fd, ocap_zygote_message *m, int fds[2],
+                        size_t *count);
 
 #endif

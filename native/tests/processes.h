@@ -4,10 +4,46 @@
 #define OBJCAP_TEST_PROCESSES_H
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* {"worker": path, "timeout_ms": ms[, "fresh_worker": true]} as
+   MessagePack into buf, which holds 600 bytes: its length (0 for a path
+   longer than 255 bytes). */
+static size_t
+worker_options(uint8_t *buf, const char *worker, uint32_t timeout_ms,
+               int fresh)
+{
+    size_t n = 0, len = strlen(worker);
+    if (len > 255) {
+        return 0;
+    }
+    buf[n++] = fresh ? 0x83 : 0x82;
+    buf[n++] = 0xa6;
+    memcpy(buf + n, "worker", 6);
+    n += 6;
+    buf[n++] = 0xd9;
+    buf[n++] = (uint8_t)len;
+    memcpy(buf + n, worker, len);
+    n += len;
+    buf[n++] = 0xaa;
+    memcpy(buf + n, "timeout_ms", 10);
+    n += 10;
+    buf[n++] = 0xce;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        buf[n++] = (uint8_t)(timeout_ms >> shift);
+    }
+    if (fresh) {
+        buf[n++] = 0xac;
+        memcpy(buf + n, "fresh_worker", 12);
+        n += 12;
+        buf[n++] = 0xc3;
+    }
+    return n;
+}
 
 /* A process's name and parent; 0 if it is gone. */
 static int

@@ -56,21 +56,7 @@ static objcap_sandbox
 create(const char *worker, int timeout_ms)
 {
     uint8_t options[600];
-    size_t n = 0, len = strlen(worker);
-    options[n++] = 0x82;
-    options[n++] = 0xa6;
-    memcpy(options + n, "worker", 6);
-    n += 6;
-    options[n++] = 0xd9;
-    options[n++] = (uint8_t)len;
-    memcpy(options + n, worker, len);
-    n += len;
-    options[n++] = 0xaa;
-    memcpy(options + n, "timeout_ms", 10);
-    n += 10;
-    options[n++] = 0xcd;
-    options[n++] = (uint8_t)(timeout_ms >> 8);
-    options[n++] = (uint8_t)timeout_ms;
+    size_t n = worker_options(options, worker, (uint32_t)timeout_ms, 0);
     objcap_sandbox sb = 0;
     objcap_free(out);
     out = NULL;

@@ -21,32 +21,11 @@
 #include "harness.h"
 #include "processes.h"
 
-/* {"worker": path, "timeout_ms": 5000[, "fresh_worker": true]} */
 static objcap_sandbox
 create(const char *worker, int fresh)
 {
     uint8_t options[600];
-    size_t n = 0, len = strlen(worker);
-    options[n++] = fresh ? 0x83 : 0x82;
-    options[n++] = 0xa6;
-    memcpy(options + n, "worker", 6);
-    n += 6;
-    options[n++] = 0xd9;
-    options[n++] = (uint8_t)len;
-    memcpy(options + n, worker, len);
-    n += len;
-    options[n++] = 0xaa;
-    memcpy(options + n, "timeout_ms", 10);
-    n += 10;
-    options[n++] = 0xcd;
-    options[n++] = 0x13;
-    options[n++] = 0x88;
-    if (fresh) {
-        options[n++] = 0xac;
-        memcpy(options + n, "fresh_worker", 12);
-        n += 12;
-        options[n++] = 0xc3;
-    }
+    size_t n = worker_options(options, worker, 5000, fresh);
     objcap_sandbox sb = 0;
     drop();
     return objcap_sandbox_create(options, n, NULL, NULL, &sb, &out,
@@ -181,16 +160,8 @@ static objcap_sandbox built[BUILDERS];
 static void *
 build_one(void *slot)
 {
-    uint8_t options[300];
-    size_t n = 0, len = strlen(worker_path);
-    options[n++] = 0x81;
-    options[n++] = 0xa6;
-    memcpy(options + n, "worker", 6);
-    n += 6;
-    options[n++] = 0xd9;
-    options[n++] = (uint8_t)len;
-    memcpy(options + n, worker_path, len);
-    n += len;
+    uint8_t options[600];
+    size_t n = worker_options(options, worker_path, 5000, 0);
     uint8_t *o = NULL;
     size_t o_len = 0;
     objcap_sandbox_create(options, n, NULL, NULL, (objcap_sandbox *)slot, &o,

@@ -283,28 +283,43 @@ read_source(const char *path, struct stat *st_out)
     return bytes;
 }
 
+/*
+ * The code of a source file: from the cache, or compiled and cached.  NULL
+ * with an error set, or with none when the file could not be read.  Every
+ * import and the zygote's warming compile here, so both give the same
+ * code under the same key.
+ */
+static PyObject *
+code_of_file(const char *path)
+{
+    struct stat st;
+    PyObject *code = stat(path, &st) == 0 ? ocap_code_cache_get(path, &st)
+                                          : NULL;
+    if (code != NULL) {
+        return code;
+    }
+    PyObject *source = read_source(path, &st);
+    if (source == NULL) {
+        return NULL;
+    }
+    PyObject *filename = PyUnicode_DecodeFSDefault(path);
+    /* Compiled from bytes, so a PEP 263 coding cookie is honoured. */
+    code = filename ? Py_CompileStringObject(PyBytes_AS_STRING(source),
+                                             filename, Py_file_input, NULL, -1)
+                    : NULL;
+    Py_DECREF(source);
+    Py_XDECREF(filename);
+    if (code != NULL) {
+        /* Keyed by the file that was read, not the one stat() saw. */
+        ocap_code_cache_put(path, &st, code);
+    }
+    return code;
+}
+
 int
 ocap_code_cache_prepare(const char *path)
 {
-    struct stat st;
-    if (path == NULL || stat(path, &st) != 0) {
-        return -1;
-    }
-    PyObject *code = ocap_code_cache_get(path, &st);
-    if (code == NULL) {
-        PyObject *source = read_source(path, &st);
-        PyObject *filename = source ? PyUnicode_DecodeFSDefault(path) : NULL;
-        /* As ocap_load_source compiles it: the same code, the same key. */
-        code = filename
-            ? Py_CompileStringObject(PyBytes_AS_STRING(source), filename,
-                                     Py_file_input, NULL, -1)
-            : NULL;
-        Py_XDECREF(source);
-        Py_XDECREF(filename);
-        if (code != NULL) {
-            ocap_code_cache_put(path, &st, code);
-        }
-    }
+    PyObject *code = path != NULL ? code_of_file(path) : NULL;
     PyErr_Clear();
     int ok = code != NULL;
     Py_XDECREF(code);
@@ -343,33 +358,13 @@ PyObject *
 ocap_load_source(ocap_sandbox *sb, PyObject *name, const char *path,
                  int is_package, int support)
 {
-    struct stat st;
-    PyObject *code = NULL;
-    if (stat(path, &st) == 0) {
-        code = ocap_code_cache_get(path, &st);
-    }
+    PyObject *code = code_of_file(path);
     if (code == NULL) {
-        PyObject *source = read_source(path, &st);
-        if (source == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_ImportError,
-                             "cannot read the source of '%U'", name);
-            }
-            return NULL;
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_ImportError, "cannot read the source of '%U'",
+                         name);
         }
-        PyObject *filename = PyUnicode_DecodeFSDefault(path);
-        /* Compiled from bytes, so a PEP 263 coding cookie is honoured. */
-        code = filename
-            ? Py_CompileStringObject(PyBytes_AS_STRING(source), filename,
-                                     Py_file_input, NULL, -1)
-            : NULL;
-        Py_DECREF(source);
-        Py_XDECREF(filename);
-        if (code == NULL) {
-            return NULL;
-        }
-        /* Keyed by the file that was read, not the one stat() saw. */
-        ocap_code_cache_put(path, &st, code);
+        return NULL;
     }
     if (is_package) {
         /* Where submodules live, and whether they are host code; known

@@ -45,19 +45,30 @@ worker_options(uint8_t *buf, const char *worker, uint32_t timeout_ms,
     return n;
 }
 
-/* A process's name and parent; 0 if it is gone. */
+/* /proc/PID/FILE into text (NUL-terminated): 0 if it is gone. */
 static int
-process_stat(long pid, char name[32], long *ppid)
+read_proc(long pid, const char *file, char *text, size_t size)
 {
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         return 0;
     }
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    size_t n = fread(text, 1, size - 1, f);
     fclose(f);
-    stat[n] = '\0';
+    text[n] = '\0';
+    return 1;
+}
+
+/* A process's name and parent; 0 if it is gone. */
+static int
+process_stat(long pid, char name[32], long *ppid)
+{
+    char stat[512];
+    if (!read_proc(pid, "stat", stat, sizeof stat)) {
+        return 0;
+    }
     const char *open = strchr(stat, '(');
     const char *close = strrchr(stat, ')');
     if (open == NULL || close == NULL || close - open - 1 >= 32) {

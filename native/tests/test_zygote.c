@@ -90,16 +90,9 @@ only_its_own_fds(long pid)
 static int
 status_says(long pid, const char *line)
 {
-    char path[64], text[8192];
-    snprintf(path, sizeof path, "/proc/%ld/status", pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        return 0;
-    }
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    return strstr(text, line) != NULL;
+    char text[8192];
+    return read_proc(pid, "status", text, sizeof text) &&
+        strstr(text, line) != NULL;
 }
 
 /* Whether pid is gone, reaped, within wait_ms (a signal takes effect

@@ -111,14 +111,15 @@ ended_within(ocap_remote *r, int wait_ms)
 }
 
 /* A zygote's worker: waits for it to end (killing it after wait_ms), then
-   asks the zygote how.  1 with *status, 0 if that is not known. */
+   asks the zygote how.  1 with *status; 0 if that is not known; -1 if it
+   did not end even when killed. */
 static int
 reap_forked(ocap_remote *r, int wait_ms, int *status)
 {
     if (!ended_within(r, wait_ms)) {
         kill_worker(r);
         if (!ended_within(r, KILLED_WAIT_MS)) {
-            return 0; /* unkillable: told as unknown, not waited on */
+            return -1; /* told so, not waited on */
         }
     }
     return ocap_zygote_exit_status(r->zygote, r->pid, r->serial,
@@ -137,10 +138,16 @@ reap(ocap_remote *r, int wait_ms, int kill_first)
         kill_worker(r);
     }
     if (r->zygote != NULL) {
-        if (!reap_forked(r, wait_ms, &status) && !r->dead) {
-            snprintf(r->death, sizeof r->death,
-                     "the sandbox's worker process ended, and its zygote did "
-                     "not say how");
+        int known = reap_forked(r, wait_ms, &status);
+        if (known <= 0) {
+            if (!r->dead) {
+                snprintf(r->death, sizeof r->death, "%s",
+                         known < 0
+                             ? "the sandbox's worker process did not end "
+                               "when killed"
+                             : "the sandbox's worker process ended, and its "
+                               "zygote did not say how");
+            }
             r->pid = -1;
             return;
         }

@@ -8,6 +8,7 @@
 #include "values/values.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static objcap_status
@@ -353,6 +354,8 @@ forget_references(ocap_sandbox *sb, uint64_t before)
     PyErr_SetRaisedException_compat(exc);
 }
 
+#define PACK_FIRST 256
+
 objcap_status
 ocap_value_to_buffer(ocap_sandbox *sb, PyObject *obj, uint8_t **out,
                      size_t *out_len, ocap_value_error *err)
@@ -366,6 +369,11 @@ ocap_value_to_buffer(ocap_sandbox *sb, PyObject *obj, uint8_t **out,
     }
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init(&sbuf);
+    /* Most results are a few bytes: a first buffer from malloc's
+       per-thread cache, not msgpack-c's first 8 KiB (it doubles from
+       here). */
+    sbuf.data = malloc(PACK_FIRST);
+    sbuf.alloc = sbuf.data != NULL ? PACK_FIRST : 0;
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
     /* Packing allocates (a tuple's items as a list, references' keys): a
@@ -392,6 +400,10 @@ static objcap_status unpack(ocap_sandbox *sb, const msgpack_object *o,
                             int depth, PyObject **result,
                             ocap_value_error *err);
 
+/* The first chunk of a decoding's zone: with msgpack-c's chunk header,
+   within glibc's per-thread cache (1032 bytes). */
+#define UNPACK_CHUNK 1016
+
 /* Decodes exactly one value from data[0..len). */
 static objcap_status
 unpack_buffer(ocap_sandbox *sb, const char *data, size_t len, int depth,
@@ -402,11 +414,17 @@ unpack_buffer(ocap_sandbox *sb, const char *data, size_t len, int depth,
                            "the value is not one well-formed MessagePack "
                            "object");
     }
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init(&unpacked);
+    /* A zone of its own with a first chunk small enough for malloc's
+       per-thread cache: msgpack_unpack_next's zone costs two allocations,
+       one of 8 KiB, for every array (each call's arguments are one). */
+    msgpack_zone zone;
+    if (!msgpack_zone_init(&zone, UNPACK_CHUNK)) {
+        return value_error(err, "no memory to decode the value");
+    }
+    msgpack_object object;
     size_t offset = 0;
-    msgpack_unpack_return rc = msgpack_unpack_next(&unpacked, data, len,
-                                                   &offset);
+    msgpack_unpack_return rc = msgpack_unpack(data, len, &offset, &zone,
+                                              &object);
     objcap_status st;
     if (rc != MSGPACK_UNPACK_SUCCESS || offset != len) {
         st = value_error(err,
@@ -416,9 +434,9 @@ unpack_buffer(ocap_sandbox *sb, const char *data, size_t len, int depth,
                                "object");
     }
     else {
-        st = unpack(sb, &unpacked.data, depth, result, err);
+        st = unpack(sb, &object, depth, result, err);
     }
-    msgpack_unpacked_destroy(&unpacked);
+    msgpack_zone_destroy(&zone);
     return st;
 }
 

@@ -22,6 +22,10 @@ final class ReferenceTable {
     private final Sandbox sandbox;
     private final Map<Long, WeakReference<PythonReference>> live = new HashMap<>();
     private final Set<Long> pending = new LinkedHashSet<>();
+    /** Whether pending may hold a handle: read before every call without the lock. */
+    private volatile boolean anyPending;
+
+    private static final long[] NONE = new long[0];
 
     ReferenceTable(Sandbox sandbox) {
         this.sandbox = sandbox;
@@ -49,22 +53,27 @@ final class ReferenceTable {
         if (live.get(handle) == which) {
             live.remove(handle);
             pending.add(handle);
+            anyPending = true;
         }
     }
 
-    /** Takes the handles waiting to be released. */
-    synchronized long[] drainPending() {
-        if (pending.isEmpty()) {
-            return new long[0];
+    /** Takes the handles waiting to be released (none, without locking, on most calls). */
+    long[] drainPending() {
+        if (!anyPending) {
+            return NONE;
         }
-        long[] handles = pending.stream().mapToLong(Long::longValue).toArray();
-        pending.clear();
-        return handles;
+        synchronized (this) {
+            anyPending = false;
+            long[] handles = pending.stream().mapToLong(Long::longValue).toArray();
+            pending.clear();
+            return handles;
+        }
     }
 
     /** Forgets everything; the engine forgets all references on destroy. */
     synchronized void clear() {
         live.clear();
         pending.clear();
+        anyPending = false;
     }
 }

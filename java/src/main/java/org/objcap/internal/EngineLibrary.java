@@ -451,6 +451,7 @@ public final class EngineLibrary {
             libpythonOf = python;
             checkVersion(python);
             lib = Native.load(engine, Lib.class);
+            FfmCalls.bind(engine);
             JniCalls.bind(engine);
         } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
             throw new SandboxException(

@@ -262,6 +262,9 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result eval(long sandbox, byte[] expression) {
+        if (FfmCalls.ready()) {
+            return FfmCalls.eval(sandbox, expression);
+        }
         if (JniCalls.ready()) {
             int[] status = new int[1];
             byte[] data = JniCalls.eval(sandbox, expression, status);
@@ -301,6 +304,9 @@ public final class NativeEngine {
      * @return the result; its data is the value
      */
     public static Result call(long sandbox, byte[] name, byte[] args) {
+        if (FfmCalls.ready()) {
+            return FfmCalls.call(sandbox, name, args);
+        }
         if (JniCalls.ready()) {
             int[] status = new int[1];
             byte[] data = JniCalls.call(sandbox, name, args, status);

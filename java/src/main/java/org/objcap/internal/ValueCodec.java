@@ -141,6 +141,17 @@ public final class ValueCodec {
      * @throws IllegalArgumentException as {@link #encode(Object)}
      */
     public byte[] encodeArray(Object[] values) {
+        byte[] quick = QuickArgs.encode(values);
+        return quick != null ? quick : encodeArrayWithPacker(values);
+    }
+
+    /**
+     * {@link #encodeArray} through the packer, whatever the arguments.
+     *
+     * @param values the arguments
+     * @return the array's bytes
+     */
+    byte[] encodeArrayWithPacker(Object[] values) {
         MessageBufferPacker packer = takePacker();
         try {
             packer.packArrayHeader(values.length);

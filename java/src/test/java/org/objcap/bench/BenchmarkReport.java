@@ -131,6 +131,7 @@ public final class BenchmarkReport {
         referenceRows(overhead, rows);
         latencyRows(latency, rows);
         defaultStackRow(latency, rows);
+        java22Rows(latency, rows);
         startupRows(startup, rows);
         memoryRows(memory, rows);
         throughputRows(throughput, rows);
@@ -221,6 +222,33 @@ public final class BenchmarkReport {
                 in.median() / CallLatencyBenchmark.IN_PROCESS_TARGET_MICROS,
                 Double.NaN));
     }
+
+    /** The FFM binding's figures, where the run measured them on a JDK 22+. */
+    private static void java22Rows(List<CallLatencyBenchmark.Result> results, List<Report.Row> rows) {
+        for (String benchmark : List.of("call", "eval")) {
+            String name = CallLatencyBenchmark.JAVA22 + benchmark;
+            if (results.stream().noneMatch(r -> r.benchmark().equals(name))) {
+                return;
+            }
+            Sample in = latency(results, name, Mode.IN_PROCESS);
+            double target = benchmark.equals("call") ? JAVA22_CALL_TARGET_MICROS : JAVA22_EVAL_TARGET_MICROS;
+            rows.add(Report.Row.of(
+                    LATENCY,
+                    (benchmark.equals("call") ? "call(\"f\", 1)" : "eval(\"1\")")
+                            + " on Java 22+ (FFM binding), Java's default stack",
+                    micros(in),
+                    Report.NONE,
+                    Report.NONE,
+                    format("≤ %s µs", number(target)),
+                    in.median() / target,
+                    Double.NaN));
+        }
+    }
+
+    /** Issue 17's figures for the FFM binding. */
+    private static final double JAVA22_CALL_TARGET_MICROS = 0.6;
+
+    private static final double JAVA22_EVAL_TARGET_MICROS = 1;
 
     private static Sample latency(List<CallLatencyBenchmark.Result> results, String benchmark, Mode m) {
         return results.stream()

@@ -39,7 +39,9 @@ import org.openjdk.jmh.util.Statistics;
  * Then {@code call} runs once more in-process in a JVM with Java's default
  * stack ({@value #DEFAULT_STACK}): where most Java code calls from. On
  * CPython 3.14 that call runs on the caller's thread too; on 3.11 it takes
- * the hand-off.
+ * the hand-off. Where {@value #JAVA22_PROPERTY} names a JDK 22+
+ * {@code java}, {@code call} and {@code eval} run once more in-process on
+ * it, on the default stack, through the FFM binding.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.SampleTime)
@@ -189,6 +191,42 @@ public class CallLatencyBenchmark {
         }
         for (RunResult r : new Runner(defaultStack.build()).run()) {
             results.add(result(DEFAULT_STACK, r));
+        }
+        String java22 = System.getProperty(JAVA22_PROPERTY, "");
+        if (!quick && !java22.isEmpty()) {
+            results.addAll(onJava22(java22));
+        }
+        return results;
+    }
+
+    /** The system property naming a JDK 22+ {@code java} to measure the FFM binding on. */
+    public static final String JAVA22_PROPERTY = "objcap.bench.java22";
+
+    /** The prefix of a figure measured on Java 22+ ({@code java22.call}, {@code java22.eval}). */
+    public static final String JAVA22 = "java22.";
+
+    /**
+     * {@code call} and {@code eval} in-process on a JDK 22+ from a thread with
+     * Java's default stack, with native access granted: the FFM binding
+     * (the class path must hold the multi-release jar, not a classes folder).
+     */
+    private static List<Result> onJava22(String java) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include("^" + CallLatencyBenchmark.class.getName().replace(".", "\\.") + "\\.(call|eval)$")
+                .param("mode", Mode.IN_PROCESS.toString())
+                .verbosity(VerboseMode.SILENT)
+                .shouldFailOnError(true)
+                .jvm(java)
+                .forks(1)
+                .jvmArgsAppend("-Djna.nosys=true", "--enable-native-access=ALL-UNNAMED")
+                .warmupIterations(3)
+                .warmupTime(TimeValue.seconds(1))
+                .measurementIterations(5)
+                .measurementTime(TimeValue.seconds(1));
+        List<Result> results = new ArrayList<>();
+        for (RunResult r : new Runner(options.build()).run()) {
+            String method = r.getParams().getBenchmark();
+            results.add(result(JAVA22 + method.substring(method.lastIndexOf('.') + 1), r));
         }
         return results;
     }

@@ -12,14 +12,15 @@ import org.objcap.Sandbox;
 
 /**
  * {@code call} and {@code eval} go through the engine's own JNI methods
- * (JniCalls) once the engine is loaded; JNA's path (CallScratch) stays for
- * an engine without them. Both must give the same bytes, around the sizes
- * where each switches from its fixed scratch to allocated memory (4 KiB).
+ * (JniCalls) once the engine is loaded, where Java 22's FFM binding
+ * (FfmCalls) does not serve; JNA's path (CallScratch) stays for an engine
+ * without them. All must give the same bytes, around the sizes where each
+ * switches from its fixed scratch to allocated memory (4 KiB).
  */
 class JniCallsTest {
     private static final int EDGE = 4096;
 
-    private static void roundTripsAroundTheEdge(Sandbox s) {
+    static void roundTripsAroundTheEdge(Sandbox s) {
         s.exec("def same(x):\n    return x\n");
         for (int n = EDGE - 40; n <= EDGE + 8; n++) {
             byte[] bytes = new byte[n];
@@ -41,18 +42,25 @@ class JniCallsTest {
         try (Sandbox s = Sandbox.builder().inProcess().build()) {
             assertEquals(2L, s.eval("1 + 1"));
             assertTrue(JniCalls.ready(), "the engine's JNI methods are not bound: JNA's slower path serves");
-            roundTripsAroundTheEdge(s);
+            FfmCalls.useOther(true);
+            try {
+                roundTripsAroundTheEdge(s);
+            } finally {
+                FfmCalls.useOther(false);
+            }
         }
     }
 
     @Test
     void jnasPathGivesTheSameResults() {
         try (Sandbox s = Sandbox.builder().inProcess().build()) {
+            FfmCalls.useOther(true);
             JniCalls.useJna(true);
             try {
                 roundTripsAroundTheEdge(s);
             } finally {
                 JniCalls.useJna(false);
+                FfmCalls.useOther(false);
             }
         }
     }

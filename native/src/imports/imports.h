@@ -40,6 +40,14 @@ PyObject *ocap_load_extension_file(ocap_sandbox *sb, PyObject *name,
    running it (objcap-worker's zygote, ahead of its workers); GIL held.  0,
    or -1 with nothing cached and no error set. */
 int ocap_code_cache_prepare(const char *path);
+/* The code of a source file as an import compiles it (through the code
+   cache), or NULL with an error set; GIL held. */
+PyObject *ocap_compile_source_file(const char *path);
+
+/* boot_modules.c: the modules every new interpreter imports before
+   objcap's importer is installed, offered as frozen modules compiled once;
+   after the runtime started, GIL held.  How many (0 changes nothing). */
+int ocap_boot_modules_freeze(void);
 int ocap_find_source(const char *dir, const char *leaf, char *path,
                      size_t size, int *is_package);
 

@@ -316,6 +316,16 @@ code_of_file(const char *path)
     return code;
 }
 
+PyObject *
+ocap_compile_source_file(const char *path)
+{
+    PyObject *code = path != NULL ? code_of_file(path) : NULL;
+    if (code == NULL && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_ImportError, "cannot read %s", path ? path : "");
+    }
+    return code;
+}
+
 int
 ocap_code_cache_prepare(const char *path)
 {

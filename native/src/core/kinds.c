@@ -1,5 +1,6 @@
 /* Which kind a module is on this CPython, for hosts that whitelist by name. */
 #include "base/base.h"
+#include "imports/imports.h"
 #include "core/core.h"
 
 #include <stdio.h>
@@ -16,6 +17,9 @@ exists(const char *path)
 static int
 frozen(const char *name)
 {
+    if (ocap_boot_module(name)) {
+        return 0; /* frozen for CPython's importer only (boot_modules.c) */
+    }
     /* The main interpreter's import machinery, as the host (trust.c). */
     ocap_host_state m;
     if (ocap_host_enter(ocap_runtime_main_interpreter(), &m) < 0) {

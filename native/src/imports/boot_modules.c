@@ -9,9 +9,12 @@
  * process from the standard library it loads everything from, and offers
  * the code as frozen modules (PyImport_FrozenModules, which CPython looks
  * up before its own frozen modules and before the file system).  They are
- * exactly the code CPython would have compiled from those files; a
- * sandbox's own imports of them still go through objcap's importer, which
- * does not take frozen modules by these names.
+ * exactly the code CPython would have compiled from those files.  To
+ * everything of objcap's they are still the source modules they were: the
+ * sandbox's importer loads its own `encodings` from source, and a host
+ * that allows `encodings` allows a source package (ocap_boot_module); as
+ * frozen, the package would have no directory for its codecs (a review
+ * found `encodings.<any stdlib module>` loaded as trusted support code).
  */
 #include "base/base.h"
 #include "imports/imports.h"
@@ -67,6 +70,17 @@ frozen_code(const char *file, int *size)
     }
     Py_DECREF(bytes);
     return data;
+}
+
+int
+ocap_boot_module(const char *name)
+{
+    for (size_t i = 0; i < BOOT_COUNT; i++) {
+        if (strcmp(name, boot[i].name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int

@@ -158,7 +158,11 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
             ? ocap_load_builtin(sb, name)
             : not_allowed(name);
     }
-    PyObject *frozen = PyObject_CallMethod(im->imp, "is_frozen", "O", name);
+    /* The boot modules are frozen for CPython's importer only
+       (boot_modules.c): here they are the source modules they are. */
+    PyObject *frozen = ocap_boot_module(cname)
+        ? Py_NewRef(Py_False)
+        : PyObject_CallMethod(im->imp, "is_frozen", "O", name);
     int is_frozen = frozen ? PyObject_IsTrue(frozen) : -1;
     Py_XDECREF(frozen);
     if (is_frozen < 0) {
@@ -192,7 +196,11 @@ load_one(ocap_sandbox *sb, PyObject *name, PyObject *top, int support)
             return alias;
         }
     }
-    else if (kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support) &&
+    /* Only a top-level name is looked for in the standard library's root:
+       a submodule whose package has no directory here (one loaded some
+       other way) is not the root's file of the same leaf name. */
+    else if (dot == NULL &&
+             kind_allowed(sb, OCAP_KIND_SOURCE, name, top, support) &&
              ocap_find_source(ocap_stdlib_dir(), leaf, path, sizeof path,
                               &is_package)) {
         return ocap_load_source(sb, name, path, is_package, 1);

@@ -48,6 +48,9 @@ PyObject *ocap_compile_source_file(const char *path);
    objcap's importer is installed, offered as frozen modules compiled once;
    after the runtime started, GIL held.  How many (0 changes nothing). */
 int ocap_boot_modules_freeze(void);
+/* Whether `name` is one of them: frozen for CPython's importer only, a
+   source module to objcap's. */
+int ocap_boot_module(const char *name);
 int ocap_find_source(const char *dir, const char *leaf, char *path,
                      size_t size, int *is_package);
 

@@ -1,6 +1,8 @@
 package org.objcap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,6 +60,34 @@ class CodecsTest {
             assertEquals("utf-8", s.eval("encodings.utf_8.getregentry().name"));
             assertEquals(true, s.eval("encodings.aliases.aliases['u8'] == 'utf_8'"));
             assertEquals(true, s.eval("encodings.search_function('koi8_r') is not None"));
+        }
+    }
+
+    /**
+     * To objcap the boot modules stay the source modules they are: a host
+     * that allows {@code encodings} allows a source package with its
+     * directory. As frozen, it had none: building failed, and with its
+     * aliases allowed too, {@code import encodings.inspect} loaded the
+     * standard library's {@code inspect} as trusted support code (found by
+     * review).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Isolation.IN_PROCESS, Isolation.PROCESS})
+    void allowingEncodingsAllowsOnlyItsOwnSubmodules(String mode) {
+        assertEquals(ModulePolicy.Kind.SOURCE, ModulePolicy.kindOf("encodings"));
+        assertEquals(ModulePolicy.Kind.SOURCE, ModulePolicy.kindOf("encodings.utf_8"));
+        try (Sandbox s = Modes.builder(mode)
+                .allowModule("encodings")
+                .allowModule("encodings.aliases")
+                .build()) {
+            s.exec("import encodings, encodings.aliases\n");
+            assertEquals("utf_8", s.eval("encodings.aliases.aliases['u8']"));
+            for (String other : List.of("inspect", "functools", "linecache", "ast", "weakref", "os", "tokenize")) {
+                PythonException e =
+                        assertThrows(PythonException.class, () -> s.exec("import encodings." + other + "\n"), other);
+                assertTrue(e.getPythonType().endsWith("Error"), e.getPythonType());
+            }
+            assertEquals(List.of(0xe9L), s.eval("list('\\u00e9'.encode('latin-1'))"));
         }
     }
 }

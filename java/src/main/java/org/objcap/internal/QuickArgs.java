@@ -17,13 +17,16 @@ final class QuickArgs {
     /**
      * The arguments as one MessagePack array.
      *
-     * @param values the arguments
+     * @param args the arguments
      * @return their bytes, or {@code null} if one is of a kind not served here
      */
-    static byte[] encode(Object[] values) {
-        if (values.length > MAX_COUNT) {
+    static byte[] encode(Object[] args) {
+        if (args.length > MAX_COUNT) {
             return null;
         }
+        // Read once: another thread of the host may change the array between
+        // the two passes (the sizes would then not be those written).
+        Object[] values = args.clone();
         int size = 1;
         for (Object v : values) {
             int n = size(v);

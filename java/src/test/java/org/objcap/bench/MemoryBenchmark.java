@@ -193,6 +193,9 @@ public final class MemoryBenchmark {
         private static long[] settledSelf() throws IOException, InterruptedException {
             System.gc();
             Thread.sleep(SETTLE_MILLIS);
+            for (long zygote : WorkerProcesses.zygotes()) {
+                awaitIdle(zygote);
+            }
             long[] total = residentKb(ProcessHandle.current().pid());
             for (long zygote : WorkerProcesses.zygotes()) {
                 long[] z = residentKb(zygote);
@@ -200,6 +203,34 @@ public final class MemoryBenchmark {
                 total[1] += z[1];
             }
             return total;
+        }
+
+        /**
+         * Waits (up to 30 s) until a zygote has used no CPU for a while: it
+         * compiles the code cache while idle and then gives back what
+         * compiling freed, so measured during that, it shrank between the
+         * two measurements by more than the workers added (CI once saw 0.5
+         * MiB a worker).
+         */
+        private static void awaitIdle(long pid) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long last = cpuTicks(pid);
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(SETTLE_MILLIS);
+                long now = cpuTicks(pid);
+                if (now == last) {
+                    return;
+                }
+                last = now;
+            }
+        }
+
+        /** User and system CPU ticks of a process, from /proc/PID/stat. */
+        private static long cpuTicks(long pid) throws IOException {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // After the command's closing parenthesis: state is field 3, utime 14, stime 15.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
         }
     }
 }

@@ -147,54 +147,28 @@ public class CallLatencyBenchmark {
      * @throws RunnerException if JMH fails
      */
     public static List<Result> run(boolean quick) throws RunnerException {
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include("^" + CallLatencyBenchmark.class.getName().replace(".", "\\.") + "\\.")
-                .verbosity(VerboseMode.SILENT)
-                .shouldFailOnError(true);
-        if (quick) {
-            // Other builds on the machine may run JMH too: no lock file.
-            System.setProperty("jmh.ignoreLock", "true");
-            options.forks(0).warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.milliseconds(100));
-        } else {
-            options.forks(1)
-                    .jvmArgsAppend("-Djna.nosys=true", "-Xss32m")
-                    .warmupIterations(3)
-                    .warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(5)
-                    .measurementTime(TimeValue.seconds(1));
-        }
         List<Result> results = new ArrayList<>();
-        for (RunResult r : new Runner(options.build()).run()) {
-            String method = r.getParams().getBenchmark();
-            results.add(result(method.substring(method.lastIndexOf('.') + 1), r));
+        for (RunResult r : new Runner(timed(benchmarks(""), quick, "-Xss32m").build()).run()) {
+            results.add(result(methodOf(r), r));
         }
         // call once more, in-process, with no -Xss: Java's default stack.
-        ChainedOptionsBuilder defaultStack = new OptionsBuilder()
-                .include("^" + CallLatencyBenchmark.class.getName().replace(".", "\\.") + "\\.call$")
-                .param("mode", Mode.IN_PROCESS.toString())
-                .verbosity(VerboseMode.SILENT)
-                .shouldFailOnError(true);
-        if (quick) {
-            defaultStack
-                    .forks(0)
-                    .warmupIterations(0)
-                    .measurementIterations(1)
-                    .measurementTime(TimeValue.milliseconds(100));
-        } else {
-            defaultStack
-                    .forks(1)
-                    .jvmArgsAppend("-Djna.nosys=true")
-                    .warmupIterations(3)
-                    .warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(5)
-                    .measurementTime(TimeValue.seconds(1));
-        }
-        for (RunResult r : new Runner(defaultStack.build()).run()) {
+        ChainedOptionsBuilder defaultStack = benchmarks("call$").param("mode", Mode.IN_PROCESS.toString());
+        for (RunResult r : new Runner(timed(defaultStack, quick).build()).run()) {
             results.add(result(DEFAULT_STACK, r));
         }
         String java22 = System.getProperty(JAVA22_PROPERTY, "");
         if (!quick && !java22.isEmpty()) {
-            results.addAll(onJava22(java22));
+            // call and eval on a JDK 22+, default stack, native access
+            // granted: the FFM binding (the class path must hold the
+            // multi-release jar, not a classes folder).
+            ChainedOptionsBuilder ffm = benchmarks("(call|eval)$")
+                    .param("mode", Mode.IN_PROCESS.toString())
+                    .jvm(java22);
+            for (RunResult r : new Runner(timed(ffm, false, "--enable-native-access=ALL-UNNAMED")
+                            .build())
+                    .run()) {
+                results.add(result(JAVA22 + methodOf(r), r));
+            }
         }
         return results;
     }
@@ -205,30 +179,40 @@ public class CallLatencyBenchmark {
     /** The prefix of a figure measured on Java 22+ ({@code java22.call}, {@code java22.eval}). */
     public static final String JAVA22 = "java22.";
 
-    /**
-     * {@code call} and {@code eval} in-process on a JDK 22+ from a thread with
-     * Java's default stack, with native access granted: the FFM binding
-     * (the class path must hold the multi-release jar, not a classes folder).
-     */
-    private static List<Result> onJava22(String java) throws RunnerException {
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include("^" + CallLatencyBenchmark.class.getName().replace(".", "\\.") + "\\.(call|eval)$")
-                .param("mode", Mode.IN_PROCESS.toString())
+    /** The benchmarks of this class whose method names start with this regular expression. */
+    private static ChainedOptionsBuilder benchmarks(String methods) {
+        return new OptionsBuilder()
+                .include("^" + CallLatencyBenchmark.class.getName().replace(".", "\\.") + "\\." + methods)
                 .verbosity(VerboseMode.SILENT)
-                .shouldFailOnError(true)
-                .jvm(java)
-                .forks(1)
-                .jvmArgsAppend("-Djna.nosys=true", "--enable-native-access=ALL-UNNAMED")
+                .shouldFailOnError(true);
+    }
+
+    /**
+     * One short iteration in this JVM (the smoke test), or a forked JVM
+     * with these arguments, 3 s of warm-up and 5 of measurement.
+     */
+    private static ChainedOptionsBuilder timed(ChainedOptionsBuilder options, boolean quick, String... jvmArgs) {
+        if (quick) {
+            // Other builds on the machine may run JMH too: no lock file.
+            System.setProperty("jmh.ignoreLock", "true");
+            return options.forks(0)
+                    .warmupIterations(0)
+                    .measurementIterations(1)
+                    .measurementTime(TimeValue.milliseconds(100));
+        }
+        List<String> args = new ArrayList<>(List.of("-Djna.nosys=true"));
+        args.addAll(List.of(jvmArgs));
+        return options.forks(1)
+                .jvmArgsAppend(args.toArray(String[]::new))
                 .warmupIterations(3)
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5)
                 .measurementTime(TimeValue.seconds(1));
-        List<Result> results = new ArrayList<>();
-        for (RunResult r : new Runner(options.build()).run()) {
-            String method = r.getParams().getBenchmark();
-            results.add(result(JAVA22 + method.substring(method.lastIndexOf('.') + 1), r));
-        }
-        return results;
+    }
+
+    private static String methodOf(RunResult r) {
+        String method = r.getParams().getBenchmark();
+        return method.substring(method.lastIndexOf('.') + 1);
     }
 
     private static Result result(String benchmark, RunResult r) {

@@ -448,6 +448,26 @@ class ImportPolicyTest {
         }
     }
 
+    /**
+     * A submodule comes from its package's directory only. A frozen package
+     * has none here, and its submodule's leaf name used to be looked up in
+     * the standard library's root: allowing {@code __phello__.inspect}
+     * loaded the library's {@code inspect} under that name, as trusted
+     * support code.
+     */
+    @Test
+    void aSubmoduleOfAFrozenPackageIsNotTheRootsFileOfItsName() {
+        try (Sandbox s = Sandbox.builder()
+                .allowFrozenModule("__phello__")
+                .allowSourceModule("__phello__.inspect")
+                .inProcess()
+                .build()) {
+            s.exec("import __phello__\n");
+            PythonException e = assertThrows(PythonException.class, () -> s.exec("import __phello__.inspect\n"));
+            assertTrue(e.getPythonType().endsWith("Error"), e.getPythonType());
+        }
+    }
+
     @Test
     void allowModuleLooksTheKindUp() {
         try (Sandbox s = Sandbox.builder().allowModule("shlex").build()) {

@@ -93,6 +93,9 @@ final class FfmCalls {
         off = other;
     }
 
+    // call and eval are written out alike rather than sharing a helper that
+    // takes the downcall as a lambda: that cost 0.02-0.05 us of a 0.52 us call.
+
     /**
      * {@code objcap_call_into}.
      *

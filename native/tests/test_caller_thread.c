@@ -236,7 +236,7 @@ main(void)
     on_big_stack(module_kind_after_a_call);
     gilstate_after_calls_and_destruction(); /* the thread that started it */
     on_big_stack(gilstate_after_calls_and_destruction);
-    limit_inside_a_host_function(); /* from the main thread: hand-offs */
+    limit_inside_a_host_function(); /* main thread: its large stacks */
     on_big_stack(limit_inside_a_host_function);
     on_big_stack(no_cpu_clock_read_per_call);
     drop();

@@ -1,9 +1,11 @@
 /*
  * Limits as a C host sees them, in-process: each bomb returns promptly
  * with OBJCAP_ERR_LIMIT naming the limit, and the sandbox stays usable.
- * Everything runs twice: from the main thread (calls are handed to the
- * sandbox's thread, the caller enforces the limits) and from a thread with
- * a big stack (calls run right there, the watchdog enforces them).
+ * Everything runs twice: from the main thread (8 MiB: calls move onto the
+ * thread's large stack; under OBJCAP_LARGE_STACK=0, ctest's
+ * limits_handed_off, they are handed to the sandbox's thread and the caller
+ * enforces the limits) and from a thread with a big stack (calls run right
+ * there); the watchdog enforces the limits of calls on the caller's thread.
  */
 #define _GNU_SOURCE
 #include "objcap.h"

@@ -4,8 +4,10 @@
  * objcap's accounting (as two overlapping swaps of CPython's can do), the
  * next call, or the watchdog's next poll of a running one, puts the
  * accounting back; where a foreign allocator takes its place, no call
- * runs.  Both from the main thread (calls handed to the sandbox's thread)
- * and from a thread with a big stack (calls run there, watchdog-polled).
+ * runs.  Both from the main thread (calls on its large stack, or handed to
+ * the sandbox's thread under OBJCAP_LARGE_STACK=0: ctest's
+ * memory_accounting_handed_off) and from a thread with a big stack (calls
+ * run there); calls on a caller's thread are watchdog-polled.
  */
 #define _GNU_SOURCE
 #include <Python.h>

@@ -67,6 +67,16 @@ PyObject *ocap_type_dict(PyTypeObject *type);
 int ocap_rewrap_slot(PyTypeObject *type, void *original, void *guarded);
 void ocap_type_modified(PyTypeObject *type);
 
+/* thread_stack.c: this thread's stack (the large one while a call runs on
+   it), the room below the current frame, and the large stack a call moves
+   onto when the thread's own is too small; run_large is -1 if it cannot
+   (nothing ran), and run_home runs fn on the thread's own stack */
+void ocap_stack_bounds(char **low, char **high);
+size_t ocap_stack_room(void);
+int ocap_stack_on_large(void);
+int ocap_stack_run_large(size_t size, void (*fn)(void *), void *arg);
+void ocap_stack_run_home(void (*fn)(void *), void *arg);
+
 /* busy_objects.c: 1 when `key` is now busy, 0 when it already was, -1
    with MemoryError set; leave what was entered */
 int ocap_busy_enter(void *key);

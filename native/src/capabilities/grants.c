@@ -8,6 +8,7 @@
  * descriptors that no system call is using; it never waits for the GIL or
  * for the running call, so a host can revoke while a script loops.
  */
+#include "base/base.h"
 #include "values/values.h"
 #include "capabilities/capabilities.h"
 
@@ -325,6 +326,24 @@ objcap_reply_set(objcap_reply *reply, const uint8_t *data, size_t len)
     return OBJCAP_OK;
 }
 
+typedef struct {
+    objcap_host_fn fn;
+    void *user;
+    uint64_t function;
+    const uint8_t *args;
+    size_t len;
+    objcap_reply reply;
+    objcap_status status;
+} host_call;
+
+/* The host's handler, on the thread's own stack: it may be Java code. */
+static void
+call_host(void *arg)
+{
+    host_call *c = arg;
+    c->status = c->fn(c->user, c->function, c->args, c->len, &c->reply);
+}
+
 /*
  * Calls the host for function grant `id`, without the GIL: from a
  * HostFunction object in this process, or for a worker's request.  The
@@ -357,8 +376,11 @@ ocap_grant_serve_host_call(ocap_sandbox *sb, uint64_t id, const uint8_t *args,
         return ocap_error_plain(OBJCAP_ERR_STATE, "PermissionError", problem,
                                 out, out_len);
     }
-    objcap_reply reply = {NULL, 0};
-    objcap_status st = fn(user, g->function, args, len, &reply);
+    host_call call = {fn,  user,      g->function,       args,
+                      len, {NULL, 0}, OBJCAP_ERR_RUNTIME};
+    ocap_stack_run_home(call_host, &call);
+    objcap_reply reply = call.reply;
+    objcap_status st = call.status;
     ocap_grant_unref(g);
     if (st != OBJCAP_OK && st != OBJCAP_ERR_PYTHON && st != OBJCAP_ERR_STATE) {
         free(reply.data);

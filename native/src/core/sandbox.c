@@ -1,14 +1,17 @@
 /*
  * A sandbox is a sub-interpreter made on a thread of its own, with a stack
- * sized for its recursion limit.  A call runs on the caller's thread when
- * that thread's stack has as much room (a Java thread started with -Xss16m,
- * the worker's serving thread), or on 3.14, which checks the real C stack,
- * 512 KiB: then there is no hand-off, which is most of a short call's
- * cost, and the watchdog (watchdog.c) enforces its limits.
- * Otherwise the caller hands the job to the sandbox's thread and waits,
- * enforcing the limits itself.  Either way one job runs at a time, with a
- * thread state of the sandbox's interpreter, and the GIL and thread states
- * never leave this file.
+ * sized for its recursion limit.  A call runs on the caller's thread: on
+ * its own stack when that has as much room (a Java thread started with
+ * -Xss16m, the worker's serving thread), or on 3.14, which checks the real
+ * C stack, 512 KiB; otherwise on a large stack of the thread's
+ * (base/thread_stack.c), which it leaves again for every call out to the
+ * host.  Then there is no hand-off, which was most of a short call's cost,
+ * and the watchdog (watchdog.c) enforces its limits.  Where neither can
+ * serve (one GIL shared with a call already running on a caller's thread,
+ * or no large stack), the caller hands the job to the sandbox's thread and
+ * waits, enforcing the limits itself.  Either way one job runs at a time,
+ * with a thread state of the sandbox's interpreter, and the GIL and thread
+ * states never leave this file.
  */
 #include "base/base.h"
 #include "values/values.h"
@@ -563,39 +566,6 @@ run_remote(ocap_sandbox *sb, ocap_job *job)
                             sb->on_output, sb->user, &job->out, &job->out_len);
 }
 
-/* This thread's stack, lowest address first; both NULL if unknown. */
-static void
-stack_bounds(char **low, char **high)
-{
-    static _Thread_local char *known_low, *known_high;
-    static _Thread_local int known;
-    if (!known) {
-        known = 1;
-        pthread_attr_t attr;
-        void *addr;
-        size_t size;
-        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-            if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-                known_low = addr;
-                known_high = known_low + size;
-            }
-            pthread_attr_destroy(&attr);
-        }
-    }
-    *low = known_low;
-    *high = known_high;
-}
-
-/* How much stack this thread has below the current frame. */
-static size_t
-stack_room(void)
-{
-    char *low, *high;
-    stack_bounds(&low, &high);
-    char here;
-    return low != NULL && &here > low ? (size_t)(&here - low) : 0;
-}
-
 #if PY_VERSION_HEX >= 0x030E0000
 /*
  * 3.14 raises RecursionError where the C stack runs low, in every C path
@@ -616,7 +586,7 @@ static void
 protect_caller_stack(PyThreadState *ts)
 {
     char *low, *high;
-    stack_bounds(&low, &high);
+    ocap_stack_bounds(&low, &high);
     /* ocap_sandbox_run checked the room: more than the 48 KiB minimum. */
     (void)PyUnstable_ThreadState_SetStackProtection(
         ts, low + CALLER_RESERVE, (size_t)(high - low) - CALLER_RESERVE);
@@ -627,15 +597,15 @@ static int
 caller_has_room(ocap_sandbox *sb)
 {
     char *low, *high;
-    stack_bounds(&low, &high);
-    return low != NULL && stack_room() >= CALLER_MIN_ROOM;
+    ocap_stack_bounds(&low, &high);
+    return low != NULL && ocap_stack_room() >= CALLER_MIN_ROOM;
 }
 #else
 /* 3.11 counts levels; C paths recurse by the recursion limit. */
 static int
 caller_has_room(ocap_sandbox *sb)
 {
-    return stack_room() >= sb->stack_size + STACK_MARGIN;
+    return ocap_stack_room() >= sb->stack_size + STACK_MARGIN;
 }
 #endif
 
@@ -760,6 +730,35 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
     return 0;
 }
 
+typedef struct {
+    ocap_sandbox *sb;
+    ocap_job *job;
+    int rc;
+} caller_run;
+
+static void
+run_on_caller_there(void *arg)
+{
+    caller_run *run = arg;
+    run->rc = run_on_caller(run->sb, run->job);
+}
+
+/*
+ * Runs the job on the calling thread, on the thread's large stack
+ * (base/thread_stack.c) sized as the sandbox's own thread's: the caller's
+ * stack is too small for the recursion budget.  -1 if it cannot.
+ */
+static int
+run_on_large_stack(ocap_sandbox *sb, ocap_job *job)
+{
+    caller_run run = {sb, job, -1};
+    if (ocap_stack_run_large(sb->stack_size + STACK_MARGIN,
+                             run_on_caller_there, &run) < 0) {
+        return -1;
+    }
+    return run.rc;
+}
+
 objcap_status
 ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
 {
@@ -790,10 +789,10 @@ ocap_sandbox_run(ocap_sandbox *sb, ocap_job *job)
        their own sandboxes. */
     static atomic_int shared_gil_caller;
     int shared = !sb->own_gil;
-    if (caller_has_room(sb) &&
-        (!shared || atomic_exchange(&shared_gil_caller, 1) == 0)) {
+    if (!shared || atomic_exchange(&shared_gil_caller, 1) == 0) {
         set_caller(sb, 1);
-        ran = run_on_caller(sb, job) == 0;
+        ran = (caller_has_room(sb) ? run_on_caller(sb, job)
+                                   : run_on_large_stack(sb, job)) == 0;
         set_caller(sb, 0);
         if (shared) {
             atomic_store(&shared_gil_caller, 0);

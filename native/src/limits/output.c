@@ -4,6 +4,7 @@
  * is released around the callback so a slow host stream stalls only this
  * sandbox.
  */
+#include "base/base.h"
 #include "limits/limits.h"
 
 #include <structmember.h>
@@ -12,6 +13,21 @@ typedef struct {
     PyObject_HEAD ocap_sandbox *sandbox;
     int stream;
 } OutputObject;
+
+typedef struct {
+    ocap_sandbox *sb;
+    int stream;
+    const char *data;
+    size_t size;
+} delivery;
+
+/* The host's callback, on the thread's own stack: it may be Java code. */
+static void
+deliver(void *arg)
+{
+    delivery *d = arg;
+    d->sb->on_output(d->sb->user, d->stream, d->data, d->size);
+}
 
 static PyObject *
 output_write(OutputObject *self, PyObject *text)
@@ -45,9 +61,8 @@ output_write(OutputObject *self, PyObject *text)
         sb->output_used += (int64_t)size;
     }
     if (sb->on_output != NULL && size > 0) {
-        const char *data = PyBytes_AS_STRING(bytes);
-        int stream = self->stream;
-        Py_BEGIN_ALLOW_THREADS sb->on_output(sb->user, stream, data, size);
+        delivery d = {sb, self->stream, PyBytes_AS_STRING(bytes), size};
+        Py_BEGIN_ALLOW_THREADS ocap_stack_run_home(deliver, &d);
         Py_END_ALLOW_THREADS
     }
     Py_DECREF(bytes);

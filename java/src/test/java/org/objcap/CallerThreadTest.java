@@ -14,14 +14,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * In-process calls from a Java thread whose stack has room for the
- * sandbox's recursion budget run on that thread itself, with no hand-off
- * to the sandbox's own thread (the fast path; the other tests mostly run
- * on threads with the default 1 MiB stack, i.e. the hand-off path). Every
- * promise holds there too: limits stop runaway code (a watchdog thread
- * enforces them), output streams, host functions call back, re-entrant
- * calls are refused, deep recursion stays a RecursionError, and state
- * carries over to calls made from other threads.
+ * In-process calls run on the calling Java thread itself, with no hand-off
+ * to the sandbox's own thread (the fast path): on the thread's own stack
+ * where it has room for the sandbox's recursion budget (a big stack, or
+ * 3.14, which checks the real C stack), else on a large stack of the
+ * thread's that the engine moves onto for the call and leaves for every
+ * call out to Java. Every promise holds there too: limits stop runaway code
+ * (a watchdog thread enforces them), output streams, host functions call
+ * back (on the thread's own stack, where the JVM's stack locks work),
+ * re-entrant calls are refused, deep recursion stays a RecursionError, and
+ * state carries over to calls made from other threads.
  */
 @Timeout(120)
 class CallerThreadTest {
@@ -61,62 +63,68 @@ class CallerThreadTest {
 
     @Test
     void limitsStopRunawayCode() throws Throwable {
-        onBigStack(() -> {
-            try (Sandbox s = builder().timeout(Duration.ofMillis(300)).build()) {
-                long start = System.nanoTime();
-                LimitExceededException e = assertThrows(
-                        LimitExceededException.class,
-                        () -> s.exec("while True:\n    try:\n        while True:\n"
-                                + "            pass\n    except BaseException:\n        pass\n"));
-                assertEquals(Limit.TIME, e.getLimit());
-                assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000);
-                assertEquals(2L, s.eval("1 + 1"), "usable after the limit");
-            }
-            try (Sandbox s =
-                    builder().cpuTime(Duration.ofMillis(300)).unlimitedTime().build()) {
-                LimitExceededException e =
-                        assertThrows(LimitExceededException.class, () -> s.exec("while True:\n    pass\n"));
-                assertEquals(Limit.CPU, e.getLimit());
-            }
-            try (Sandbox s = builder().memoryLimit(64L << 20).build()) {
-                LimitExceededException e = assertThrows(
-                        LimitExceededException.class,
-                        () -> s.exec("x = []\nwhile True:\n    x.append(bytearray(10**6))\n"));
-                assertEquals(Limit.MEMORY, e.getLimit());
-            }
-            try (Sandbox s = builder().recursionLimit(200).build()) {
-                LimitExceededException e = assertThrows(
-                        LimitExceededException.class, () -> s.exec("def f(n):\n    return f(n + 1)\nf(0)\n"));
-                assertEquals(Limit.RECURSION, e.getLimit());
-            }
-        });
+        onBigStack(CallerThreadTest::limitsStop);
+        onDefaultStack(CallerThreadTest::limitsStop);
+    }
+
+    private static void limitsStop() throws Throwable {
+        try (Sandbox s = builder().timeout(Duration.ofMillis(300)).build()) {
+            long start = System.nanoTime();
+            LimitExceededException e = assertThrows(
+                    LimitExceededException.class,
+                    () -> s.exec("while True:\n    try:\n        while True:\n"
+                            + "            pass\n    except BaseException:\n        pass\n"));
+            assertEquals(Limit.TIME, e.getLimit());
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000);
+            assertEquals(2L, s.eval("1 + 1"), "usable after the limit");
+        }
+        try (Sandbox s =
+                builder().cpuTime(Duration.ofMillis(300)).unlimitedTime().build()) {
+            LimitExceededException e =
+                    assertThrows(LimitExceededException.class, () -> s.exec("while True:\n    pass\n"));
+            assertEquals(Limit.CPU, e.getLimit());
+        }
+        try (Sandbox s = builder().memoryLimit(64L << 20).build()) {
+            LimitExceededException e = assertThrows(
+                    LimitExceededException.class,
+                    () -> s.exec("x = []\nwhile True:\n    x.append(bytearray(10**6))\n"));
+            assertEquals(Limit.MEMORY, e.getLimit());
+        }
+        try (Sandbox s = builder().recursionLimit(200).build()) {
+            LimitExceededException e =
+                    assertThrows(LimitExceededException.class, () -> s.exec("def f(n):\n    return f(n + 1)\nf(0)\n"));
+            assertEquals(Limit.RECURSION, e.getLimit());
+        }
     }
 
     @Test
     void outputAndHostFunctionsComeBackOnTheCallingThread() throws Throwable {
-        onBigStack(() -> {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Thread caller = Thread.currentThread();
-            AtomicReference<Thread> servedOn = new AtomicReference<>();
-            Sandbox[] self = new Sandbox[1];
-            try (Sandbox s = Sandbox.builder()
-                    .inProcess()
-                    .stdout(out)
-                    .grant("where", Capabilities.function(args -> {
-                        servedOn.set(Thread.currentThread());
-                        return args.get(0);
-                    }))
-                    .grant("again", Capabilities.function(args -> self[0].eval("1")))
-                    .build()) {
-                self[0] = s;
-                s.exec("print('hello')\nr = where(7)\n"
-                        + "try:\n    again()\nexcept HostError as e:\n    why = e.host_type\n");
-                assertEquals("hello\n", out.toString(StandardCharsets.UTF_8));
-                assertEquals(7L, s.get("r"));
-                assertEquals(caller, servedOn.get());
-                assertEquals("java.lang.IllegalStateException", s.get("why"));
-            }
-        });
+        onBigStack(() -> outputAndHostFunctions(true));
+        onDefaultStack(() -> outputAndHostFunctions(defaultStackRunsCalls()));
+    }
+
+    private static void outputAndHostFunctions(boolean onCaller) throws Throwable {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread caller = Thread.currentThread();
+        AtomicReference<Thread> servedOn = new AtomicReference<>();
+        Sandbox[] self = new Sandbox[1];
+        try (Sandbox s = Sandbox.builder()
+                .inProcess()
+                .stdout(out)
+                .grant("where", Capabilities.function(args -> {
+                    servedOn.set(Thread.currentThread());
+                    return args.get(0);
+                }))
+                .grant("again", Capabilities.function(args -> self[0].eval("1")))
+                .build()) {
+            self[0] = s;
+            s.exec("print('hello')\nr = where(7)\n"
+                    + "try:\n    again()\nexcept HostError as e:\n    why = e.host_type\n");
+            assertEquals("hello\n", out.toString(StandardCharsets.UTF_8));
+            assertEquals(7L, s.get("r"));
+            assertEquals(onCaller, servedOn.get() == caller, "served on " + servedOn.get());
+            assertEquals("java.lang.IllegalStateException", s.get("why"));
+        }
     }
 
     @Test
@@ -164,19 +172,19 @@ class CallerThreadTest {
         }
     }
 
-    /** 3.14 checks the real C stack; 3.11 to 3.13 count levels. */
-    private static boolean cpython314() {
-        String version = org.objcap.internal.NativeEngine.python().version();
-        return version.startsWith("3.14.");
+    /**
+     * Whether a thread with Java's default stack runs calls itself: always
+     * on 3.14 (its own stack has room), else on its large stack, unless
+     * the build's hand-off-path run turned that off.
+     */
+    private static boolean defaultStackRunsCalls() {
+        return !"0".equals(System.getenv("OBJCAP_LARGE_STACK"))
+                || org.objcap.internal.NativeEngine.python().version().startsWith("3.14.");
     }
 
-    /**
-     * On 3.14, which checks the real C stack, a thread with Java's default
-     * stack runs the call itself too: its host functions are served on it.
-     * On 3.11 to 3.13 the call is handed to the sandbox's thread.
-     */
+    /** A thread with Java's default stack runs the call itself: its host functions are served on it. */
     @Test
-    void aDefaultStackRunsTheCallItselfOn314() throws Throwable {
+    void aDefaultStackRunsTheCallItself() throws Throwable {
         onDefaultStack(() -> {
             Thread caller = Thread.currentThread();
             AtomicReference<Thread> servedOn = new AtomicReference<>();
@@ -187,7 +195,49 @@ class CallerThreadTest {
                     }))
                     .build()) {
                 assertEquals(7L, s.eval("where(7)"));
-                assertEquals(cpython314(), servedOn.get() == caller, "served on " + servedOn.get());
+                assertEquals(defaultStackRunsCalls(), servedOn.get() == caller, "served on " + servedOn.get());
+            }
+        });
+    }
+
+    /**
+     * A host function's Java code runs on the thread's own stack, which the
+     * JVM knows: a re-entered monitor is recognised there as the thread's
+     * own (JDK 17 keeps a thin lock's record on the stack and asks whether
+     * that address is in the thread's stack; on another stack it would
+     * wait for itself). And from inside, a call into a second sandbox
+     * moves onto the large stack below the first call's frames: a deep
+     * recursion there is still a RecursionError, and the first call
+     * carries on.
+     */
+    @Test
+    void hostFunctionsRunOnTheThreadsOwnStack() throws Throwable {
+        onDefaultStack(() -> {
+            Object lock = new Object();
+            try (Sandbox inner = builder().build();
+                    Sandbox outer = builder()
+                            .grant("relock", Capabilities.function(args -> {
+                                synchronized (lock) {
+                                    synchronized (lock) {
+                                        return depth(0);
+                                    }
+                                }
+                            }))
+                            .grant("inner", Capabilities.function(args -> {
+                                LimitExceededException e = assertThrows(
+                                        LimitExceededException.class,
+                                        () -> inner.exec(
+                                                "x = []\nfor _ in range(2000000):\n" + "    x = [x]\nrepr(x)\n"));
+                                return e.getLimit().name() + " " + inner.eval("40 + 2");
+                            }))
+                            .build()) {
+                // Nested lists: repr recurses in C, deep into the large stack.
+                outer.exec("class Bottom:\n    def __repr__(self):\n"
+                        + "        return str([relock(), inner()])\n"
+                        + "def nest(n):\n    x = Bottom()\n    for _ in range(n):\n        x = [x]\n"
+                        + "    return repr(x).strip('[]')\n");
+                assertEquals("2000, 'RECURSION 42'", outer.eval("nest(500)"));
+                assertEquals("2000, 'RECURSION 42'", outer.eval("nest(3)"));
             }
         });
     }
@@ -199,45 +249,72 @@ class CallerThreadTest {
      */
     @Test
     void deepRecursionOnADefaultStackIsARecursionError() throws Throwable {
-        onDefaultStack(() -> {
-            try (Sandbox s = builder()
-                    .grant("deep", Capabilities.function(args -> depth(0)))
-                    .build()) {
-                LimitExceededException e = assertThrows(
-                        LimitExceededException.class,
-                        () -> s.exec("x = []\nfor _ in range(2000000):\n    x = [x]\nrepr(x)\n"));
-                assertEquals(Limit.RECURSION, e.getLimit());
-                // A host function called at the deepest point C recursion can
-                // reach (nested lists, whose repr recurses in C alone): found
-                // by bisection, the Java code there must still have room.
-                // Without objcap's reserve below CPython's limit the JVM
-                // threw StackOverflowError there (its shadow pages).
-                s.exec("class Bottom:\n    def __repr__(self):\n        return str(deep())\n"
-                        + "def probe(n):\n    x = Bottom()\n    for _ in range(n):\n        x = [x]\n"
-                        + "    try:\n        return repr(x).strip('[]')\n"
-                        + "    except RecursionError:\n        return 'recursion'\n"
-                        + "    except HostError as e:\n        return e.host_type\n");
-                long reached = 0;
-                long beyond = 1;
-                while (!"recursion".equals(s.eval("probe(" + beyond + ")"))) {
-                    reached = beyond;
-                    beyond *= 2;
-                    assertTrue(beyond < 1L << 24, "no RecursionError");
-                }
-                while (beyond - reached > 1) {
-                    long mid = (reached + beyond) / 2;
-                    Object got = s.eval("probe(" + mid + ")");
-                    if ("recursion".equals(got)) {
-                        beyond = mid;
-                    } else {
-                        assertEquals("2000", got, "the host function at depth " + mid);
-                        reached = mid;
+        onDefaultStack(CallerThreadTest::deepRecursionStaysARecursionError);
+    }
+
+    /**
+     * The same on a stack smaller than 3.14 runs calls on (512 KiB of
+     * room): there too the call moves onto the large stack, which 3.14 is
+     * told the bounds of.
+     */
+    @Test
+    void deepRecursionOnASmallStackIsARecursionError() throws Throwable {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(
+                null,
+                () -> {
+                    try {
+                        deepRecursionStaysARecursionError();
+                    } catch (Throwable e) {
+                        failure.set(e);
                     }
-                }
-                assertEquals("2000", s.eval("probe(" + reached + ")"), "at the deepest point, " + reached);
-                assertEquals(2L, s.eval("1 + 1"), "usable after it");
+                },
+                "small-stack",
+                512L << 10);
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private static void deepRecursionStaysARecursionError() throws Throwable {
+        try (Sandbox s =
+                builder().grant("deep", Capabilities.function(args -> depth(0))).build()) {
+            LimitExceededException e = assertThrows(
+                    LimitExceededException.class,
+                    () -> s.exec("x = []\nfor _ in range(2000000):\n    x = [x]\nrepr(x)\n"));
+            assertEquals(Limit.RECURSION, e.getLimit());
+            // A host function called at the deepest point C recursion can
+            // reach (nested lists, whose repr recurses in C alone): found
+            // by bisection, the Java code there must still have room.
+            // Without objcap's reserve below CPython's limit the JVM
+            // threw StackOverflowError there (its shadow pages).
+            s.exec("class Bottom:\n    def __repr__(self):\n        return str(deep())\n"
+                    + "def probe(n):\n    x = Bottom()\n    for _ in range(n):\n        x = [x]\n"
+                    + "    try:\n        return repr(x).strip('[]')\n"
+                    + "    except RecursionError:\n        return 'recursion'\n"
+                    + "    except HostError as e:\n        return e.host_type\n");
+            long reached = 0;
+            long beyond = 1;
+            while (!"recursion".equals(s.eval("probe(" + beyond + ")"))) {
+                reached = beyond;
+                beyond *= 2;
+                assertTrue(beyond < 1L << 24, "no RecursionError");
             }
-        });
+            while (beyond - reached > 1) {
+                long mid = (reached + beyond) / 2;
+                Object got = s.eval("probe(" + mid + ")");
+                if ("recursion".equals(got)) {
+                    beyond = mid;
+                } else {
+                    assertEquals("2000", got, "the host function at depth " + mid);
+                    reached = mid;
+                }
+            }
+            assertEquals("2000", s.eval("probe(" + reached + ")"), "at the deepest point, " + reached);
+            assertEquals(2L, s.eval("1 + 1"), "usable after it");
+        }
     }
 
     /** Java recursion 2000 deep, about 100 KiB of frames. */

@@ -185,6 +185,28 @@ test_deep_calls_give_pages_back(void)
     CHECK(resident_pages(b[0], b[1]) <= 256 / 4 + 8);
 }
 
+/* Like frames that skip the marker words: one write per page below them,
+   none on them. */
+static void
+touch_below_the_marks(void *arg)
+{
+    char **b = arg;
+    char *line = b[1] - (256u << 10) - (64u << 10);
+    for (char *p = b[0] + 4096; p < line; p += 4096) {
+        *(volatile char *)p = 1;
+    }
+}
+
+static void
+test_calls_that_skip_the_marks_give_pages_back(void)
+{
+    char *b[2];
+    CHECK(ocap_stack_run_large(SIZE, bounds_of_large, b) == 0);
+    /* About 4,000 pages written: far more time than a trim waits for. */
+    CHECK(ocap_stack_run_large(SIZE, touch_below_the_marks, b) == 0);
+    CHECK(resident_pages(b[0], b[1]) <= 256 / 4 + 8);
+}
+
 static void
 overflow(void *arg)
 {
@@ -280,6 +302,7 @@ main(void)
     test_moves_and_comes_back();
     test_levels();
     test_deep_calls_give_pages_back();
+    test_calls_that_skip_the_marks_give_pages_back();
     test_the_guard_zone_stops_an_overflow();
     test_the_mapping_goes_with_its_thread();
     return check_summary();

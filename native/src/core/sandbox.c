@@ -710,14 +710,16 @@ run_on_caller(ocap_sandbox *sb, ocap_job *job)
     keep_gilstate(ts, 1);
 #endif
     PyEval_RestoreThread(ts);
+#if PY_VERSION_HEX >= 0x030E0000
+    /* Each time: a state kept for a thread id may meet a new thread, or
+       the thread be on its large stack.  Before anything runs in it (the
+       evicted state's clearing may run finalizers). */
+    protect_caller_stack(ts);
+#endif
     if (evicted != NULL) {
         PyThreadState_Clear(evicted);
         PyThreadState_Delete(evicted);
     }
-#if PY_VERSION_HEX >= 0x030E0000
-    /* Each time: a state kept for a thread id may meet a new thread. */
-    protect_caller_stack(ts);
-#endif
     run_job_here(sb, job, ts);
     PyEval_SaveThread();
 #if PY_VERSION_HEX >= 0x030C0000

@@ -143,12 +143,13 @@ class CallerThreadTest {
     void deepRecursionInCIsARecursionError() throws Throwable {
         onBigStack(() -> {
             try (Sandbox s = builder().build()) {
-                // repr of a deeply nested list recurses in C, not in Python frames.
-                // Deep enough for any stack: 3.14 measures the real stack, and a
-                // big one holds 100,000 levels.
+                // Comparing deeply nested lists recurses in C, not in Python
+                // frames. Deep enough for any stack: 3.14 measures the real
+                // stack, and a big one holds 100,000 levels. (Not repr: it is
+                // quadratic in the depth, 30 s on this stack on 3.14.)
                 LimitExceededException e = assertThrows(
                         LimitExceededException.class,
-                        () -> s.exec("x = []\nfor _ in range(2000000):\n    x = [x]\nrepr(x)\n"));
+                        () -> s.exec("x, y = [], []\nfor _ in range(2000000):\n    x, y = [x], [y]\nx == y\n"));
                 assertEquals(Limit.RECURSION, e.getLimit());
                 assertEquals("RecursionError", ((PythonException) e.getCause()).getPythonType());
             }
@@ -219,15 +220,15 @@ class CallerThreadTest {
                             .grant("relock", Capabilities.function(args -> {
                                 synchronized (lock) {
                                     synchronized (lock) {
-                                        return depth(0);
+                                        return depth(0, 2000);
                                     }
                                 }
                             }))
                             .grant("inner", Capabilities.function(args -> {
                                 LimitExceededException e = assertThrows(
                                         LimitExceededException.class,
-                                        () -> inner.exec(
-                                                "x = []\nfor _ in range(2000000):\n" + "    x = [x]\nrepr(x)\n"));
+                                        () -> inner.exec("x, y = [], []\nfor _ in range(2000000):\n"
+                                                + "    x, y = [x], [y]\nx == y\n"));
                                 return e.getLimit().name() + " " + inner.eval("40 + 2");
                             }))
                             .build()) {
@@ -245,17 +246,19 @@ class CallerThreadTest {
     /**
      * Deep recursion in C on a default stack stops with RecursionError, the
      * JVM's guard zones untouched, and a host function called from deep
-     * inside still has room for its Java code.
+     * inside still has room for its Java code (1,000 frames, which fit
+     * even interpreted: 2,000 did only once compiled).
      */
     @Test
     void deepRecursionOnADefaultStackIsARecursionError() throws Throwable {
-        onDefaultStack(CallerThreadTest::deepRecursionStaysARecursionError);
+        onDefaultStack(() -> deepRecursionStaysARecursionError(1000));
     }
 
     /**
      * The same on a stack smaller than 3.14 runs calls on (512 KiB of
      * room): there too the call moves onto the large stack, which 3.14 is
-     * told the bounds of.
+     * told the bounds of. The host function's Java code has what the
+     * thread's own stack has left (200 frames here).
      */
     @Test
     void deepRecursionOnASmallStackIsARecursionError() throws Throwable {
@@ -264,7 +267,7 @@ class CallerThreadTest {
                 null,
                 () -> {
                     try {
-                        deepRecursionStaysARecursionError();
+                        deepRecursionStaysARecursionError(200);
                     } catch (Throwable e) {
                         failure.set(e);
                     }
@@ -278,23 +281,29 @@ class CallerThreadTest {
         }
     }
 
-    private static void deepRecursionStaysARecursionError() throws Throwable {
-        try (Sandbox s =
-                builder().grant("deep", Capabilities.function(args -> depth(0))).build()) {
+    private static void deepRecursionStaysARecursionError(int javaFrames) throws Throwable {
+        try (Sandbox s = builder()
+                .grant("deep", Capabilities.function(args -> depth(0, javaFrames)))
+                .build()) {
+            // Comparing nested lists recurses in C alone (and in linear
+            // time: repr is quadratic in the depth, which on 3.14 the
+            // stack's size sets).
             LimitExceededException e = assertThrows(
                     LimitExceededException.class,
-                    () -> s.exec("x = []\nfor _ in range(2000000):\n    x = [x]\nrepr(x)\n"));
+                    () -> s.exec("x, y = [], []\nfor _ in range(2000000):\n    x, y = [x], [y]\nx == y\n"));
             assertEquals(Limit.RECURSION, e.getLimit());
             // A host function called at the deepest point C recursion can
-            // reach (nested lists, whose repr recurses in C alone): found
-            // by bisection, the Java code there must still have room.
-            // Without objcap's reserve below CPython's limit the JVM
-            // threw StackOverflowError there (its shadow pages).
-            s.exec("class Bottom:\n    def __repr__(self):\n        return str(deep())\n"
-                    + "def probe(n):\n    x = Bottom()\n    for _ in range(n):\n        x = [x]\n"
-                    + "    try:\n        return repr(x).strip('[]')\n"
+            // reach: found by bisection, the Java code there must still
+            // have room. Without objcap's reserve below CPython's limit the
+            // JVM threw StackOverflowError there (its shadow pages).
+            s.exec("class Bottom:\n    def __eq__(self, other):\n"
+                    + "        global got\n        got = deep()\n        return True\n"
+                    + "def probe(n):\n    global got\n    got = None\n"
+                    + "    x, y = Bottom(), Bottom()\n    for _ in range(n):\n        x, y = [x], [y]\n"
+                    + "    try:\n        x == y\n        return str(got)\n"
                     + "    except RecursionError:\n        return 'recursion'\n"
                     + "    except HostError as e:\n        return e.host_type\n");
+            String expected = String.valueOf(javaFrames);
             long reached = 0;
             long beyond = 1;
             while (!"recursion".equals(s.eval("probe(" + beyond + ")"))) {
@@ -308,18 +317,41 @@ class CallerThreadTest {
                 if ("recursion".equals(got)) {
                     beyond = mid;
                 } else {
-                    assertEquals("2000", got, "the host function at depth " + mid);
+                    assertEquals(expected, got, "the host function at depth " + mid);
                     reached = mid;
                 }
             }
-            assertEquals("2000", s.eval("probe(" + reached + ")"), "at the deepest point, " + reached);
+            assertEquals(expected, s.eval("probe(" + reached + ")"), "at the deepest point, " + reached);
             assertEquals(2L, s.eval("1 + 1"), "usable after it");
         }
     }
 
-    /** Java recursion 2000 deep, about 100 KiB of frames. */
-    private static long depth(int n) {
-        return n == 2000 ? n : depth(n + 1);
+    /**
+     * A host function whose Java code overflows the thread's stack: the
+     * script gets HostError, not a refusal, and the sandbox goes on.
+     */
+    @Test
+    void aHostFunctionThatOverflowsItsStackIsAHostError() throws Throwable {
+        onDefaultStack(() -> {
+            try (Sandbox s = builder()
+                    .grant("bottomless", Capabilities.function(args -> bottomless(0)))
+                    .build()) {
+                s.exec("try:\n    bottomless()\nexcept HostError as e:\n    why = [type(e).__name__, str(e)]\n");
+                List<?> why = (List<?>) s.get("why");
+                assertEquals("HostError", why.get(0));
+                assertTrue(why.get(1).toString().contains("the host function failed"), why.toString());
+                assertEquals(2L, s.eval("1 + 1"), "usable after it");
+            }
+        });
+    }
+
+    private static long bottomless(long n) {
+        return bottomless(n + 1) + 1;
+    }
+
+    /** Java recursion {@code frames} deep (2,000 compiled: about 100 KiB of frames). */
+    private static long depth(int n, int frames) {
+        return n == frames ? n : depth(n + 1, frames);
     }
 
     @Test

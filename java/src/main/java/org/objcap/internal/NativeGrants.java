@@ -72,8 +72,13 @@ public final class NativeGrants {
                 }
                 return result.status();
             } catch (RuntimeException | Error e) {
-                // Nothing may unwind into the engine's C frames.
-                return ErrorDecoder.STATE;
+                // Nothing may unwind into the engine's C frames. The
+                // handler turns a host function's own exceptions into
+                // errors; what fails here (a StackOverflowError when the
+                // thread's stack is nearly used up) becomes HostError
+                // ("the host function failed") in the script, not a
+                // refusal.
+                return ErrorDecoder.RUNTIME;
             }
         }
     }

@@ -227,6 +227,9 @@ map_large(large_stack *st, size_t size)
         return -1;
     }
     const size_t mib = 1u << 20;
+    if (size > ((size_t)1 << 40)) {
+        return -1; /* no budget asks this much; rounding must not wrap */
+    }
     size = (size + mib - 1) / mib * mib;
     if (size < 2 * KEEP_SIZE) {
         size = 2 * KEEP_SIZE;

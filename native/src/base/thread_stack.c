@@ -10,7 +10,7 @@
  * thread's own stack first, right below the frame that left it, so the
  * JVM never meets a Java frame outside the stack it knows: its stack
  * banging, its overflow checks and its stack locks compare addresses with
- * the thread's bounds.  The move is a few instructions (switch_call below):
+ * the thread's bounds.  The move is a few instructions (ocap_switch_call):
  * no system call, no other thread.  A large stack is mapped once per thread
  * (and per level of host functions calling other sandboxes), reserved
  * rather than committed, with a guard zone below it, and unmapped when the

@@ -29,8 +29,11 @@ import org.junit.jupiter.api.Timeout;
 class CallerThreadTest {
     private static final long BIG_STACK = 64L << 20;
 
-    /** Runs body on a thread with a big stack, rethrowing what it threw. */
-    private static void onBigStack(ThrowingRunnable body) throws Throwable {
+    /**
+     * Runs body on a new thread with a stack of {@code stackSize} bytes (0:
+     * Java's default, 1 MiB here), rethrowing what it threw.
+     */
+    private static void onStack(long stackSize, ThrowingRunnable body) throws Throwable {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = new Thread(
                 null,
@@ -41,13 +44,21 @@ class CallerThreadTest {
                         failure.set(e);
                     }
                 },
-                "big-stack",
-                BIG_STACK);
+                "stack-" + stackSize,
+                stackSize);
         t.start();
         t.join();
         if (failure.get() != null) {
             throw failure.get();
         }
+    }
+
+    private static void onBigStack(ThrowingRunnable body) throws Throwable {
+        onStack(BIG_STACK, body);
+    }
+
+    private static void onDefaultStack(ThrowingRunnable body) throws Throwable {
+        onStack(0, body);
     }
 
     private interface ThrowingRunnable {
@@ -156,23 +167,6 @@ class CallerThreadTest {
         });
     }
 
-    /** Runs body on a new thread with Java's default stack (1 MiB here). */
-    private static void onDefaultStack(ThrowingRunnable body) throws Throwable {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        t.start();
-        t.join();
-        if (failure.get() != null) {
-            throw failure.get();
-        }
-    }
-
     /**
      * Whether a thread with Java's default stack runs calls itself: always
      * on 3.14 (its own stack has room), else on its large stack, unless
@@ -262,23 +256,7 @@ class CallerThreadTest {
      */
     @Test
     void deepRecursionOnASmallStackIsARecursionError() throws Throwable {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(
-                null,
-                () -> {
-                    try {
-                        deepRecursionStaysARecursionError(200);
-                    } catch (Throwable e) {
-                        failure.set(e);
-                    }
-                },
-                "small-stack",
-                512L << 10);
-        t.start();
-        t.join();
-        if (failure.get() != null) {
-            throw failure.get();
-        }
+        onStack(512L << 10, () -> deepRecursionStaysARecursionError(200));
     }
 
     private static void deepRecursionStaysARecursionError(int javaFrames) throws Throwable {
